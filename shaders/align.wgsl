@@ -1,0 +1,41 @@
+// Stage 2c: find the shift of a pixel or two that editors introduce. One invocation per
+// (candidate shift, sampled row) sums the capped colour difference along that row; the host adds
+// the rows up and picks the cheapest shift. Integer arithmetic, so it matches the CPU twin
+// (src/diff/align.rs) exactly.
+
+struct Params { w: u32, h: u32, radius: u32, stride: u32, rows: u32, cols: u32, cap: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> original: array<u32>;
+@group(0) @binding(2) var<storage, read_write> edited: array<u32>;
+@group(0) @binding(3) var<storage, read_write> cost: array<u32>;
+
+fn channel_diff(a: u32, b: u32) -> u32 {
+    var d = 0u;
+    for (var c = 0u; c < 24u; c += 8u) {
+        let x = (a >> c) & 255u;
+        let y = (b >> c) & 255u;
+        d += max(x, y) - min(x, y);
+    }
+    return d;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    let side = 2u * p.radius + 1u;
+    if (i >= side * side * p.rows) { return; }
+    let shift = i / p.rows;
+    let row = i % p.rows;
+    let dx = i32(shift % side) - i32(p.radius);
+    let dy = i32(shift / side) - i32(p.radius);
+    let y = p.radius + row * p.stride;
+    let ey = u32(i32(y) + dy);
+    var sum = 0u;
+    for (var col = 0u; col < p.cols; col++) {
+        let x = p.radius + col * p.stride;
+        let ex = u32(i32(x) + dx);
+        sum += min(channel_diff(original[y * p.w + x], edited[ey * p.w + ex]), p.cap);
+    }
+    cost[i] = sum;
+}

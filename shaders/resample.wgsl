@@ -1,0 +1,49 @@
+// Stage 1: bring an image onto another grid. Each output pixel averages taps_x * taps_y bilinear
+// samples spread over its footprint, so shrinking never skips source pixels and enlarging is
+// plain bilinear. CPU twin: src/diff/resample.rs.
+
+struct Params { src_w: u32, src_h: u32, dst_w: u32, dst_h: u32, taps_x: u32, taps_y: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+
+fn texel(x: i32, y: i32) -> vec4<f32> {
+    let cx = u32(clamp(x, 0, i32(p.src_w) - 1));
+    let cy = u32(clamp(y, 0, i32(p.src_h) - 1));
+    return unpack4x8unorm(src[cy * p.src_w + cx]);
+}
+
+// (fx, fy) in source pixel units, pixel centres at +0.5.
+fn bilinear(fx: f32, fy: f32) -> vec4<f32> {
+    let px = fx - 0.5;
+    let py = fy - 0.5;
+    let x0 = floor(px);
+    let y0 = floor(py);
+    let tx = px - x0;
+    let ty = py - y0;
+    let ix = i32(x0);
+    let iy = i32(y0);
+    let top = mix(texel(ix, iy), texel(ix + 1, iy), tx);
+    let bottom = mix(texel(ix, iy + 1), texel(ix + 1, iy + 1), tx);
+    return mix(top, bottom, ty);
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    if (i >= p.dst_w * p.dst_h) { return; }
+    let x = i % p.dst_w;
+    let y = i / p.dst_w;
+    let sx = f32(p.src_w) / f32(p.dst_w);
+    let sy = f32(p.src_h) / f32(p.dst_h);
+    var acc = vec4<f32>(0.0);
+    for (var ty = 0u; ty < p.taps_y; ty++) {
+        let fy = (f32(y) + (f32(ty) + 0.5) / f32(p.taps_y)) * sy;
+        for (var tx = 0u; tx < p.taps_x; tx++) {
+            let fx = (f32(x) + (f32(tx) + 0.5) / f32(p.taps_x)) * sx;
+            acc += bilinear(fx, fy);
+        }
+    }
+    dst[i] = pack4x8unorm(acc / f32(p.taps_x * p.taps_y));
+}

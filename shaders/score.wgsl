@@ -1,0 +1,62 @@
+// Stage 3: change score per pixel in CIELAB. With a known paint colour, a change that points
+// from the original toward the paint counts fully and one in another direction counts a third,
+// which keeps re-synthesised texture and noise low while both edit styles (a shading-keeping
+// recolour, a half-opacity overlay) score high. CPU twin: src/diff/score.rs.
+
+struct Params {
+    w: u32, h: u32, dx: i32, dy: i32,
+    paint: vec3<f32>, has_paint: u32,
+    scale: f32, off_axis: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> original: array<u32>;
+@group(0) @binding(2) var<storage, read_write> edited: array<u32>;
+@group(0) @binding(3) var<storage, read_write> score: array<u32>;
+
+fn srgb_to_linear(c: f32) -> f32 {
+    if (c <= 0.04045) { return c / 12.92; }
+    return pow((c + 0.055) / 1.055, 2.4);
+}
+
+fn lab_f(t: f32) -> f32 {
+    if (t > 0.008856) { return pow(t, 1.0 / 3.0); }
+    return 7.787 * t + 16.0 / 116.0;
+}
+
+fn lab(rgb: vec3<f32>) -> vec3<f32> {
+    let r = srgb_to_linear(rgb.x);
+    let g = srgb_to_linear(rgb.y);
+    let b = srgb_to_linear(rgb.z);
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    let fx = lab_f(x);
+    let fy = lab_f(y);
+    let fz = lab_f(z);
+    return vec3<f32>(116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz));
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    if (i >= p.w * p.h) { return; }
+    let x = i32(i % p.w);
+    let y = i32(i / p.w);
+    let ex = clamp(x + p.dx, 0, i32(p.w) - 1);
+    let ey = clamp(y + p.dy, 0, i32(p.h) - 1);
+    let o = lab(unpack4x8unorm(original[i]).xyz);
+    let e = lab(unpack4x8unorm(edited[u32(ey) * p.w + u32(ex)]).xyz);
+    let d = e - o;
+    let change = length(d);
+    var weight = 1.0;
+    if (p.has_paint == 1u) {
+        let toward = p.paint - o;
+        let reach = length(toward);
+        if (reach > 1.0 && change > 0.0) {
+            let cosine = dot(d, toward) / (change * reach);
+            weight = p.off_axis + (1.0 - p.off_axis) * max(cosine, 0.0);
+        }
+    }
+    score[i] = u32(min(change * weight * p.scale, 255.0) + 0.5);
+}

@@ -1,0 +1,209 @@
+//! Stage 2b: what editors do to pixels they were not asked to touch (a global gain and offset per
+//! channel, a smooth lighting change), estimated robustly from the bulk of unchanged pixels on
+//! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
+
+use crate::gpu::{Gpu, Kernel};
+use crate::pixels::{pack, unpack, Grid};
+
+const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/drift.wgsl"), entry: "main" };
+
+/// Per channel: gain field coefficients over (1, x, y, x², xy, y²) on [-1, 1]², then the offset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Drift {
+    pub coef: [[f32; 7]; 3],
+}
+
+const TERMS: usize = 7;
+
+fn basis(x: f32, y: f32, v: f32) -> [f32; TERMS] {
+    [v, v * x, v * y, v * x * x, v * x * y, v * y * y, 1.0]
+}
+
+impl Drift {
+    pub const NONE: Drift = Drift { coef: [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]; 3] };
+
+    fn predict(&self, c: usize, x: f32, y: f32, v: f32) -> f32 {
+        basis(x, y, v).iter().zip(&self.coef[c]).map(|(b, k)| b * k).sum()
+    }
+
+    /// The gain field's value at (x, y).
+    fn gain_at(&self, c: usize, x: f32, y: f32) -> f32 {
+        self.predict(c, x, y, 1.0) - self.offset()[c]
+    }
+
+    /// Mean gain per channel over the image.
+    pub fn gain(&self) -> [f32; 3] {
+        std::array::from_fn(|c| self.coef[c][0] + (self.coef[c][3] + self.coef[c][5]) / 3.0)
+    }
+
+    pub fn offset(&self) -> [f32; 3] {
+        std::array::from_fn(|c| self.coef[c][6])
+    }
+
+    /// How far the lighting strays from the mean gain anywhere in the image (0 = uniform).
+    pub fn lighting(&self) -> f32 {
+        let gain = self.gain();
+        let mut worst = 0.0f32;
+        for c in 0..3 {
+            for y in [-1.0, 0.0, 1.0] {
+                for x in [-1.0, 0.0, 1.0] {
+                    worst = worst.max((self.gain_at(c, x, y) - gain[c]).abs());
+                }
+            }
+        }
+        worst
+    }
+
+    fn params(&self, grid: Grid) -> Vec<u32> {
+        let mut words = vec![grid.w, grid.h, 0, 0];
+        for c in 0..3 {
+            words.extend(self.coef[c].iter().map(|k| k.to_bits()));
+            words.push(0);
+        }
+        words
+    }
+}
+
+fn coords(i: usize, grid: Grid) -> (f32, f32) {
+    let x = ((i % grid.w as usize) as f32 + 0.5) / grid.w as f32 * 2.0 - 1.0;
+    let y = ((i / grid.w as usize) as f32 + 0.5) / grid.h as f32 * 2.0 - 1.0;
+    (x, y)
+}
+
+/// Fit `edit = a(x, y) * original + b` per channel by least squares, trimming the pixels whose
+/// residual is far from the bulk (the paint, and anything else the editor changed) and refitting.
+pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
+    let samples: Vec<((f32, f32), [f32; 4], [f32; 4])> =
+        (0..grid.len()).map(|i| (coords(i, grid), unpack(original[i]), unpack(edited[i]))).collect();
+    let mut drift = Drift::NONE;
+    let mut inliers = vec![true; samples.len()];
+    for _ in 0..6 {
+        // Residuals of the current model, scaled per channel by their robust spread.
+        let residual: Vec<[f32; 3]> = samples
+            .iter()
+            .map(|&((x, y), o, e)| std::array::from_fn(|c| e[c] - drift.predict(c, x, y, o[c])))
+            .collect();
+        let spread: [f32; 3] = std::array::from_fn(|c| {
+            let mut r: Vec<f32> = residual.iter().map(|r| r[c]).collect();
+            let med = median(&mut r);
+            let mut dev: Vec<f32> = r.iter().map(|v| (v - med).abs()).collect();
+            (1.4826 * median(&mut dev)).max(2.0 / 255.0)
+        });
+        let centre: [f32; 3] = std::array::from_fn(|c| median(&mut residual.iter().map(|r| r[c]).collect::<Vec<_>>()));
+        for (keep, r) in inliers.iter_mut().zip(&residual) {
+            *keep = (0..3).all(|c| (r[c] - centre[c]).abs() <= 3.0 * spread[c]);
+        }
+        if inliers.iter().filter(|&&k| k).count() < 4 * TERMS {
+            break;
+        }
+        let mut next = drift;
+        for c in 0..3 {
+            let rows = samples.iter().zip(&inliers).filter(|(_, &k)| k).map(|(&((x, y), o, e), _)| (basis(x, y, o[c]), e[c]));
+            if let Some(coef) = least_squares(rows) {
+                next.coef[c] = coef;
+            }
+        }
+        drift = next;
+    }
+    drift
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mid = v.len() / 2;
+    *v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1
+}
+
+/// Solve the normal equations with Gaussian elimination; `None` when they are singular (a flat
+/// thumbnail says nothing about gain versus offset).
+fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32; TERMS]> {
+    let mut a = [[0f64; TERMS + 1]; TERMS];
+    for (phi, target) in rows {
+        for i in 0..TERMS {
+            for j in 0..TERMS {
+                a[i][j] += phi[i] as f64 * phi[j] as f64;
+            }
+            a[i][TERMS] += phi[i] as f64 * target as f64;
+        }
+    }
+    // A small ridge toward "no lighting change" keeps uninformative terms at zero.
+    for (i, row) in a.iter_mut().enumerate().take(TERMS - 1).skip(1) {
+        row[i] += 1e-3;
+    }
+    for col in 0..TERMS {
+        let pivot = (col..TERMS).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-9 {
+            return None;
+        }
+        a.swap(col, pivot);
+        for row in 0..TERMS {
+            if row != col {
+                let f = a[row][col] / a[col][col];
+                for k in col..=TERMS {
+                    a[row][k] -= f * a[col][k];
+                }
+            }
+        }
+    }
+    Some(std::array::from_fn(|i| (a[i][TERMS] / a[i][i]) as f32))
+}
+
+pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
+    src.iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            let (x, y) = coords(i, grid);
+            let mut v = unpack(p);
+            for (c, value) in v.iter_mut().take(3).enumerate() {
+                *value = drift.predict(c, x, y, *value);
+            }
+            pack(v)
+        })
+        .collect()
+}
+
+pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, drift: &Drift) -> wgpu::Buffer {
+    let dst = g.zeroed(grid.len());
+    g.run_items(KERNEL, &drift.params(grid), &[src, &dst], grid.len());
+    dst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gain_offset_and_lighting_change_are_recovered_despite_a_painted_patch() {
+        let grid = Grid { w: 64, h: 48 };
+        let mut rng = 7u32;
+        let mut noise = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            (rng % 1000) as f32 / 1000.0
+        };
+        let truth = Drift {
+            coef: [
+                [1.15, 0.05, -0.04, 0.03, 0.0, 0.02, 0.02],
+                [0.9, 0.0, 0.05, 0.0, 0.0, 0.0, 0.05],
+                [1.0, -0.06, 0.0, 0.0, 0.02, 0.0, -0.03],
+            ],
+        };
+        let original: Vec<u32> = (0..grid.len()).map(|_| pack([0.15 + 0.6 * noise(), 0.1 + 0.7 * noise(), 0.2 + 0.6 * noise(), 1.0])).collect();
+        let mut edited = cpu(&original, grid, &truth);
+        for (i, p) in edited.iter_mut().enumerate() {
+            let (x, y) = (i % 64, i / 64);
+            if (10..30).contains(&x) && (8..28).contains(&y) {
+                *p = pack([0.55, 0.1, 0.8, 1.0]);
+            }
+        }
+        let found = estimate(&original, &edited, grid);
+        for c in 0..3 {
+            assert!((found.gain()[c] - truth.gain()[c]).abs() < 0.02, "{found:?}");
+            assert!((found.offset()[c] - truth.offset()[c]).abs() < 0.02, "{found:?}");
+        }
+        assert!((found.lighting() - truth.lighting()).abs() < 0.03, "{} vs {}", found.lighting(), truth.lighting());
+    }
+}

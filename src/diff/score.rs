@@ -1,0 +1,80 @@
+//! Stage 3: change score per pixel, 0-255, in CIELAB, weighted toward the paint colour when it is
+//! known. GPU: `shaders/score.wgsl`.
+
+use crate::gpu::{Gpu, Kernel};
+use crate::paint::{lab, lab_u8};
+use crate::pixels::{unpack, Grid};
+
+const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/score.wgsl"), entry: "main" };
+
+/// Score units per unit of CIELAB distance: a difference of 64 saturates at 255.
+pub const SCALE: f32 = 4.0;
+/// Weight of a change that does not point toward the paint colour.
+const OFF_AXIS: f32 = 1.0 / 3.0;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Scoring {
+    /// Edited pixel = original pixel + shift.
+    pub shift: (i32, i32),
+    pub paint: Option<[u8; 3]>,
+}
+
+impl Scoring {
+    fn params(&self, grid: Grid) -> [u32; 10] {
+        let paint = self.paint.map(lab_u8).unwrap_or([0.0; 3]);
+        [
+            grid.w,
+            grid.h,
+            self.shift.0 as u32,
+            self.shift.1 as u32,
+            paint[0].to_bits(),
+            paint[1].to_bits(),
+            paint[2].to_bits(),
+            self.paint.is_some() as u32,
+            SCALE.to_bits(),
+            OFF_AXIS.to_bits(),
+        ]
+    }
+}
+
+fn rgb(p: u32) -> [f32; 3] {
+    let v = unpack(p);
+    [v[0], v[1], v[2]]
+}
+
+pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, scoring: &Scoring) -> Vec<u32> {
+    let paint = scoring.paint.map(lab_u8);
+    let (w, h) = (grid.w as i32, grid.h as i32);
+    let mut out = Vec::with_capacity(grid.len());
+    for y in 0..h {
+        for x in 0..w {
+            let ex = (x + scoring.shift.0).clamp(0, w - 1);
+            let ey = (y + scoring.shift.1).clamp(0, h - 1);
+            let o = lab(rgb(original[(y * w + x) as usize]));
+            let e = lab(rgb(edited[(ey * w + ex) as usize]));
+            let d: [f32; 3] = std::array::from_fn(|c| e[c] - o[c]);
+            let change = norm(d);
+            let mut weight = 1.0;
+            if let Some(p) = paint {
+                let toward: [f32; 3] = std::array::from_fn(|c| p[c] - o[c]);
+                let reach = norm(toward);
+                if reach > 1.0 && change > 0.0 {
+                    let cosine = (0..3).map(|c| d[c] * toward[c]).sum::<f32>() / (change * reach);
+                    weight = OFF_AXIS + (1.0 - OFF_AXIS) * cosine.max(0.0);
+                }
+            }
+            out.push(((change * weight * SCALE).min(255.0) + 0.5) as u32);
+        }
+    }
+    out
+}
+
+fn norm(v: [f32; 3]) -> f32 {
+    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+}
+
+pub fn gpu(g: &Gpu, original: &wgpu::Buffer, edited: &wgpu::Buffer, grid: Grid, scoring: &Scoring) -> wgpu::Buffer {
+    let score = g.zeroed(grid.len());
+    g.run_items(KERNEL, &scoring.params(grid), &[original, edited, &score], grid.len());
+    score
+}

@@ -1,0 +1,116 @@
+//! The two places the stages run: the CPU twins on host memory, or the WGSL kernels on a GPU
+//! device. The pipeline is written once against this trait.
+
+use crate::cleanup::{components, morphology, threshold};
+use crate::diff::{align, blur, drift, resample, score};
+use crate::error::Result;
+use crate::gpu::Gpu;
+use crate::pixels::Grid;
+
+pub(crate) trait Engine {
+    /// One word per pixel (an RGBA8 image, a score or a mask), where the engine keeps it.
+    type Buf;
+    fn name(&self) -> String;
+    /// The most pixels one buffer may hold.
+    fn max_pixels(&self) -> usize;
+    fn upload(&self, words: Vec<u32>) -> Self::Buf;
+    async fn download(&self, buf: &Self::Buf, n: usize) -> Result<Vec<u32>>;
+    fn resample(&self, src: &Self::Buf, from: Grid, to: Grid) -> Self::Buf;
+    fn blur(&self, src: &Self::Buf, grid: Grid, sigma: f32) -> Self::Buf;
+    fn drift(&self, src: &Self::Buf, grid: Grid, drift: &drift::Drift) -> Self::Buf;
+    async fn align(&self, original: &Self::Buf, edited: &Self::Buf, grid: Grid, search: &align::Search) -> Result<Vec<u32>>;
+    fn score(&self, original: &Self::Buf, edited: &Self::Buf, grid: Grid, scoring: &score::Scoring) -> Self::Buf;
+    async fn histogram(&self, score: &Self::Buf, n: usize) -> Result<threshold::Histogram>;
+    fn binarize(&self, score: &Self::Buf, n: usize, t: u8) -> Self::Buf;
+    fn open_close(&self, mask: &Self::Buf, grid: Grid, open: u32, close: u32) -> Self::Buf;
+    async fn components(&self, mask: &Self::Buf, grid: Grid, selection: &components::Selection) -> Result<Self::Buf>;
+}
+
+/// The CPU twins.
+pub struct Cpu;
+
+impl Engine for Cpu {
+    type Buf = Vec<u32>;
+    fn name(&self) -> String {
+        "cpu".into()
+    }
+    fn max_pixels(&self) -> usize {
+        usize::MAX
+    }
+    fn upload(&self, words: Vec<u32>) -> Vec<u32> {
+        words
+    }
+    async fn download(&self, buf: &Vec<u32>, n: usize) -> Result<Vec<u32>> {
+        Ok(buf[..n].to_vec())
+    }
+    fn resample(&self, src: &Vec<u32>, from: Grid, to: Grid) -> Vec<u32> {
+        resample::cpu(src, from, to)
+    }
+    fn blur(&self, src: &Vec<u32>, grid: Grid, sigma: f32) -> Vec<u32> {
+        blur::cpu(src, grid, sigma)
+    }
+    fn drift(&self, src: &Vec<u32>, grid: Grid, d: &drift::Drift) -> Vec<u32> {
+        drift::cpu(src, grid, d)
+    }
+    async fn align(&self, o: &Vec<u32>, e: &Vec<u32>, grid: Grid, search: &align::Search) -> Result<Vec<u32>> {
+        Ok(align::cpu(o, e, grid, search))
+    }
+    fn score(&self, o: &Vec<u32>, e: &Vec<u32>, grid: Grid, scoring: &score::Scoring) -> Vec<u32> {
+        score::cpu(o, e, grid, scoring)
+    }
+    async fn histogram(&self, s: &Vec<u32>, _n: usize) -> Result<threshold::Histogram> {
+        Ok(threshold::histogram_cpu(s))
+    }
+    fn binarize(&self, s: &Vec<u32>, _n: usize, t: u8) -> Vec<u32> {
+        threshold::binarize_cpu(s, t)
+    }
+    fn open_close(&self, mask: &Vec<u32>, grid: Grid, open: u32, close: u32) -> Vec<u32> {
+        morphology::open_close_cpu(mask, grid, open, close)
+    }
+    async fn components(&self, mask: &Vec<u32>, grid: Grid, selection: &components::Selection) -> Result<Vec<u32>> {
+        Ok(components::cpu(mask, grid, selection))
+    }
+}
+
+impl Engine for Gpu {
+    type Buf = wgpu::Buffer;
+    fn name(&self) -> String {
+        format!("gpu: {}", self.adapter)
+    }
+    fn max_pixels(&self) -> usize {
+        (self.max_binding / 4) as usize
+    }
+    fn upload(&self, words: Vec<u32>) -> wgpu::Buffer {
+        Gpu::upload(self, &words)
+    }
+    async fn download(&self, buf: &wgpu::Buffer, n: usize) -> Result<Vec<u32>> {
+        self.read(buf, n).await
+    }
+    fn resample(&self, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
+        resample::gpu(self, src, from, to)
+    }
+    fn blur(&self, src: &wgpu::Buffer, grid: Grid, sigma: f32) -> wgpu::Buffer {
+        blur::gpu(self, src, grid, sigma)
+    }
+    fn drift(&self, src: &wgpu::Buffer, grid: Grid, d: &drift::Drift) -> wgpu::Buffer {
+        drift::gpu(self, src, grid, d)
+    }
+    async fn align(&self, o: &wgpu::Buffer, e: &wgpu::Buffer, grid: Grid, search: &align::Search) -> Result<Vec<u32>> {
+        align::gpu(self, o, e, grid, search).await
+    }
+    fn score(&self, o: &wgpu::Buffer, e: &wgpu::Buffer, grid: Grid, scoring: &score::Scoring) -> wgpu::Buffer {
+        score::gpu(self, o, e, grid, scoring)
+    }
+    async fn histogram(&self, s: &wgpu::Buffer, n: usize) -> Result<threshold::Histogram> {
+        threshold::histogram_gpu(self, s, n).await
+    }
+    fn binarize(&self, s: &wgpu::Buffer, n: usize, t: u8) -> wgpu::Buffer {
+        threshold::binarize_gpu(self, s, n, t)
+    }
+    fn open_close(&self, mask: &wgpu::Buffer, grid: Grid, open: u32, close: u32) -> wgpu::Buffer {
+        morphology::open_close_gpu(self, mask, grid, open, close)
+    }
+    async fn components(&self, mask: &wgpu::Buffer, grid: Grid, selection: &components::Selection) -> Result<wgpu::Buffer> {
+        components::gpu(self, mask, grid, selection).await
+    }
+}

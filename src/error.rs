@@ -1,0 +1,65 @@
+//! Every way a request can fail, each with a message that names the problem.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A path given on the command line does not exist.
+    FileMissing(String),
+    /// A file or buffer could not be read.
+    Io { what: String, reason: String },
+    /// The bytes are not PNG, JPEG or WebP.
+    NotAnImage(String),
+    /// The bytes start like an image but end early or are damaged.
+    Corrupt { what: String, reason: String },
+    /// The image has no pixels (an empty file, or a header with zero width or height).
+    ZeroSize(String),
+    /// A paint colour that is neither a known name nor `#rrggbb`.
+    UnknownColor(String),
+    /// The edited image's aspect ratio is too far from the original's to be the same picture.
+    AspectMismatch { original: (u32, u32), edited: (u32, u32) },
+    /// Two buffers that must describe the same grid do not.
+    SizeMismatch(String),
+    /// An option that is unknown or has a value out of range.
+    BadOption(String),
+    /// No WebGPU / Vulkan adapter could be found.
+    NoGpu(String),
+    /// The GPU device went away during the request (driver reset, tab in background, ...).
+    DeviceLost(String),
+    /// The GPU reported a validation or out-of-memory error.
+    Gpu(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::FileMissing(p) => write!(f, "{p}: file not found"),
+            Error::Io { what, reason } => write!(f, "{what}: cannot read: {reason}"),
+            Error::NotAnImage(w) => write!(f, "{w}: not an image (expected PNG, JPEG or WebP)"),
+            Error::Corrupt { what, reason } => {
+                write!(f, "{what}: truncated or corrupt image: {reason}")
+            }
+            Error::ZeroSize(w) => write!(f, "{w}: zero-size image (no pixels)"),
+            Error::UnknownColor(c) => write!(
+                f,
+                "unknown colour {c:?}: use a name ({}) or #rrggbb",
+                crate::paint::names().join(", ")
+            ),
+            Error::AspectMismatch { original, edited } => write!(
+                f,
+                "aspect ratios more than 2:1 apart: original is {}x{}, edited is {}x{}; \
+                 the edit does not show the same picture",
+                original.0, original.1, edited.0, edited.1
+            ),
+            Error::SizeMismatch(m) => write!(f, "size mismatch: {m}"),
+            Error::BadOption(m) => write!(f, "bad option: {m}"),
+            Error::NoGpu(m) => write!(f, "no WebGPU adapter: {m}"),
+            Error::DeviceLost(m) => write!(f, "GPU device lost: {m}"),
+            Error::Gpu(m) => write!(f, "GPU error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,255 @@
+//! One WebGPU (browser) or Vulkan/Metal/DX12 (native) device, and the plumbing every stage kernel
+//! shares: storage buffers, a dispatch helper and async readback.
+//!
+//! Every kernel binds a uniform block of `u32` words at binding 0 and read-write storage buffers
+//! at bindings 1.., so one explicit layout per buffer count serves all entry points of a shader
+//! (auto layouts would drop the bindings an entry point does not touch).
+
+use crate::error::{Error, Result};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use wgpu::util::DeviceExt;
+
+/// Invocations per workgroup in every per-pixel kernel (`@workgroup_size(256)`).
+pub const WORKGROUP: u32 = 256;
+
+pub struct Gpu {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    pub adapter: String,
+    /// Largest storage buffer a kernel may bind, in bytes.
+    pub max_binding: u64,
+    /// Set by the device-lost callback; checked after every readback.
+    lost: Arc<Mutex<Option<String>>>,
+    /// The first uncaptured validation / out-of-memory error.
+    failed: Arc<Mutex<Option<String>>>,
+    layouts: RefCell<HashMap<usize, wgpu::BindGroupLayout>>,
+    pipelines: RefCell<HashMap<(usize, &'static str), wgpu::ComputePipeline>>,
+}
+
+/// A kernel: its WGSL source and the entry point to run.
+#[derive(Clone, Copy)]
+pub struct Kernel {
+    pub source: &'static str,
+    pub entry: &'static str,
+}
+
+impl Gpu {
+    /// Find an adapter and open a device on it. On the web this is WebGPU; natively any backend
+    /// wgpu was built with. A CPU adapter (lavapipe, SwiftShader) is accepted: it is still the
+    /// same WGSL path.
+    pub async fn new() -> Result<Gpu> {
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+        if cfg!(target_arch = "wasm32") {
+            if !wgpu::util::is_browser_webgpu_supported().await {
+                return Err(Error::NoGpu("navigator.gpu is missing: this browser has no WebGPU or it is turned off".into()));
+            }
+            desc.backends = wgpu::Backends::BROWSER_WEBGPU;
+        }
+        let instance = wgpu::Instance::new(desc);
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::NoGpu(e.to_string()))?;
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("editseg"),
+                required_limits: wgpu::Limits {
+                    max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
+                    max_buffer_size: limits.max_buffer_size,
+                    ..wgpu::Limits::downlevel_defaults()
+                },
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::NoGpu(format!("{}: {e}", info.name)))?;
+        let lost = Arc::new(Mutex::new(None));
+        let failed = Arc::new(Mutex::new(None));
+        {
+            let lost = lost.clone();
+            device.set_device_lost_callback(move |reason, message| {
+                *lost.lock().unwrap() = Some(format!("{reason:?}: {message}"));
+            });
+            let failed = failed.clone();
+            device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                failed.lock().unwrap().get_or_insert_with(|| e.to_string());
+            }));
+        }
+        let max_binding = (device.limits().max_storage_buffer_binding_size as u64).min(device.limits().max_buffer_size);
+        Ok(Gpu {
+            device,
+            queue,
+            adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type),
+            max_binding,
+            lost,
+            failed,
+            layouts: RefCell::new(HashMap::new()),
+            pipelines: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// Make the device unusable, as a driver reset would; later requests fail with `DeviceLost`.
+    pub fn destroy(&self) {
+        self.device.destroy();
+    }
+
+    fn check(&self) -> Result<()> {
+        if let Some(m) = self.lost.lock().unwrap().clone() {
+            return Err(Error::DeviceLost(m));
+        }
+        if let Some(m) = self.failed.lock().unwrap().clone() {
+            return Err(Error::Gpu(m));
+        }
+        Ok(())
+    }
+
+    pub fn upload(&self, words: &[u32]) -> wgpu::Buffer {
+        // A zero-length binding is invalid; keep at least one word.
+        let data: &[u32] = if words.is_empty() { &[0] } else { words };
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(data),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+        })
+    }
+
+    pub fn zeroed(&self, words: usize) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: 4 * words.max(1) as u64,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    fn layout(&self, storage: usize) -> wgpu::BindGroupLayout {
+        self.layouts
+            .borrow_mut()
+            .entry(storage)
+            .or_insert_with(|| {
+                let entry = |binding: u32, ty| wgpu::BindGroupLayoutEntry {
+                    binding,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer { ty, has_dynamic_offset: false, min_binding_size: None },
+                    count: None,
+                };
+                let mut entries = vec![entry(0, wgpu::BufferBindingType::Uniform)];
+                for b in 1..=storage as u32 {
+                    entries.push(entry(b, wgpu::BufferBindingType::Storage { read_only: false }));
+                }
+                self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: None, entries: &entries })
+            })
+            .clone()
+    }
+
+    fn pipeline(&self, kernel: Kernel, storage: usize) -> wgpu::ComputePipeline {
+        let key = (kernel.source.as_ptr() as usize, kernel.entry);
+        if let Some(p) = self.pipelines.borrow().get(&key) {
+            return p.clone();
+        }
+        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(kernel.entry),
+            source: wgpu::ShaderSource::Wgsl(kernel.source.into()),
+        });
+        let layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: None,
+            bind_group_layouts: &[Some(&self.layout(storage))],
+            immediate_size: 0,
+        });
+        let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(kernel.entry),
+            layout: Some(&layout),
+            module: &module,
+            entry_point: Some(kernel.entry),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        self.pipelines.borrow_mut().insert(key, pipeline.clone());
+        pipeline
+    }
+
+    /// Run one kernel over `groups` workgroups with `params` as its uniform block.
+    pub fn run(&self, kernel: Kernel, params: &[u32], buffers: &[&wgpu::Buffer], groups: [u32; 3]) {
+        let mut words = params.to_vec();
+        words.resize(params.len().div_ceil(4).max(1) * 4, 0);
+        let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(&words),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let pipeline = self.pipeline(kernel, buffers.len());
+        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
+        for (i, b) in buffers.iter().enumerate() {
+            entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.as_entire_binding() });
+        }
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &self.layout(buffers.len()),
+            entries: &entries,
+        });
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+        }
+        self.queue.submit([encoder.finish()]);
+    }
+
+    /// Run a kernel with one invocation per item (`n` items, 256 per workgroup, folded into a 2-D
+    /// grid so that no dimension passes the 65535-workgroup limit). Kernels recover the item as
+    /// `gid.x + gid.y * nwg.x * 256`.
+    pub fn run_items(&self, kernel: Kernel, params: &[u32], buffers: &[&wgpu::Buffer], n: usize) {
+        let groups = (n as u32).div_ceil(WORKGROUP).max(1);
+        let x = groups.min(32768);
+        self.run(kernel, params, buffers, [x, groups.div_ceil(x), 1]);
+    }
+
+    pub fn write(&self, buffer: &wgpu::Buffer, words: &[u32]) {
+        self.queue.write_buffer(buffer, 0, bytemuck::cast_slice(words));
+    }
+
+    /// Copy `words` words back to the host. Awaits the GPU (never blocks on the web).
+    pub async fn read(&self, buffer: &wgpu::Buffer, words: usize) -> Result<Vec<u32>> {
+        self.check()?;
+        let size = 4 * words.max(1) as u64;
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
+        self.queue.submit([encoder.finish()]);
+        let (tx, rx) = futures_channel::oneshot::channel();
+        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Err(e) = self.device.poll(wgpu::PollType::wait_indefinitely()) {
+            self.check()?;
+            return Err(Error::DeviceLost(e.to_string()));
+        }
+        let mapped = rx.await;
+        self.check()?;
+        match mapped {
+            Ok(Ok(())) => {
+                let view = staging.slice(..).get_mapped_range().map_err(|e| Error::Gpu(format!("{e:?}")))?;
+                let data = bytemuck::cast_slice::<u8, u32>(&view)[..words].to_vec();
+                drop(view);
+                staging.unmap();
+                Ok(data)
+            }
+            Ok(Err(e)) => Err(Error::DeviceLost(format!("readback failed: {e}"))),
+            Err(_) => Err(Error::DeviceLost("readback was cancelled".into())),
+        }
+    }
+}

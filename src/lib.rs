@@ -1,0 +1,89 @@
+//! EditSeg: segment the thing a sentence names by differencing a colour edit against the
+//! original.
+//!
+//! An editor (a large image-editing model, an app, or any other) is asked to paint the referred
+//! object a colour; [`Segmenter::mask_from_edit`] recovers the object's mask from the original and
+//! the edited image. The stages run as WGSL kernels on a GPU (WebGPU in the browser, Vulkan and
+//! others natively) or as their CPU twins in Rust, with the same results:
+//!
+//! image -> [`diff`] (resample, drift, blur, align, score) -> [`cleanup`] (threshold,
+//! morphology, components) -> mask.
+
+pub mod cleanup;
+pub mod diff;
+mod engine;
+pub mod error;
+pub mod gpu;
+pub mod imageio;
+pub mod paint;
+pub mod pipeline;
+pub mod pixels;
+pub mod render;
+pub mod synth;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+pub use error::{Error, Result};
+pub use pipeline::{KeepOption, Options, Outcome, Stats};
+
+use image::RgbaImage;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// The GPU where an adapter exists, else the CPU.
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(BackendChoice::Auto),
+            "gpu" => Ok(BackendChoice::Gpu),
+            "cpu" => Ok(BackendChoice::Cpu),
+            _ => Err(Error::BadOption(format!("backend {s:?}: expected auto, gpu or cpu"))),
+        }
+    }
+}
+
+/// Owns the GPU device (or stands for the CPU path) and serves any number of requests.
+pub struct Segmenter {
+    gpu: Option<gpu::Gpu>,
+    /// Why the CPU path is used under `Auto`, when it is.
+    pub fallback: Option<String>,
+}
+
+impl Segmenter {
+    pub async fn new(choice: BackendChoice) -> Result<Segmenter> {
+        match choice {
+            BackendChoice::Cpu => Ok(Segmenter { gpu: None, fallback: None }),
+            BackendChoice::Gpu => Ok(Segmenter { gpu: Some(gpu::Gpu::new().await?), fallback: None }),
+            BackendChoice::Auto => match gpu::Gpu::new().await {
+                Ok(g) => Ok(Segmenter { gpu: Some(g), fallback: None }),
+                Err(e) => Ok(Segmenter { gpu: None, fallback: Some(e.to_string()) }),
+            },
+        }
+    }
+
+    /// "cpu", or "gpu: " and the adapter's name.
+    pub fn backend(&self) -> String {
+        match &self.gpu {
+            Some(g) => engine::Engine::name(g),
+            None => engine::Engine::name(&engine::Cpu),
+        }
+    }
+
+    pub fn gpu(&self) -> Option<&gpu::Gpu> {
+        self.gpu.as_ref()
+    }
+
+    /// The mask of what the editor painted, with the heat map, an overlay and stats.
+    pub async fn mask_from_edit(&self, original: &RgbaImage, edited: &RgbaImage, options: &Options) -> Result<Outcome> {
+        match &self.gpu {
+            Some(g) => pipeline::run(g, original, edited, options).await,
+            None => pipeline::run(&engine::Cpu, original, edited, options).await,
+        }
+    }
+}

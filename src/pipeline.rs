@@ -1,0 +1,311 @@
+//! The whole bring-your-own-edit pipeline, written once for both engines:
+//! resample -> thumbnails -> drift -> blur -> shift search -> score -> threshold -> open/close
+//! -> components -> holes -> mask, heat map, overlay and stats.
+
+use crate::cleanup::components::{Keep, Selection};
+use crate::cleanup::threshold;
+use crate::diff::{align, drift, score};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::paint;
+use crate::pixels::{to_words, Grid};
+use crate::render;
+use image::{GrayImage, RgbaImage};
+
+/// Work on at most this many pixels; larger originals are processed downscaled and the mask is
+/// brought back to full size.
+pub const MAX_PIXELS: usize = 16 << 20;
+/// Longest side of the thumbnails the drift is estimated on.
+const THUMBNAIL: u32 = 96;
+/// Aspect ratios further apart than this are not the same picture.
+const MAX_ASPECT_RATIO: f64 = 2.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// The colour the editor was asked to paint, when known.
+    pub color: Option<[u8; 3]>,
+    /// A fixed score threshold (0-255); automatic (Otsu) when `None`.
+    pub threshold: Option<u8>,
+    pub keep: KeepOption,
+    /// Disk radii for opening and closing; chosen from the image size when `None`.
+    pub open_radius: Option<u32>,
+    pub close_radius: Option<u32>,
+    /// Components smaller than this share of the image are dropped.
+    pub min_area: f64,
+    /// Holes no larger than this share of the image are filled.
+    pub max_hole: f64,
+    /// Largest shift to search for, in the edited image's pixels.
+    pub max_shift: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KeepOption {
+    All,
+    Largest,
+    /// Keep the components touching this point of the original.
+    Seed(u32, u32),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            color: None,
+            threshold: None,
+            keep: KeepOption::All,
+            open_radius: None,
+            close_radius: None,
+            min_area: 0.0005,
+            max_hole: 0.01,
+            max_shift: 2,
+        }
+    }
+}
+
+impl Options {
+    /// The option names `set` accepts, shared by the command line and the JS options object.
+    pub const KEYS: &'static [&'static str] =
+        &["color", "threshold", "keep", "seed", "open", "close", "min-area", "max-hole", "max-shift"];
+
+    /// Set one option from its text form.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let bad = |why: &str| Error::BadOption(format!("{key} {value:?}: {why}"));
+        let int = |max: u32| value.trim().parse::<u32>().ok().filter(|v| *v <= max).ok_or_else(|| bad(&format!("expected a whole number 0-{max}")));
+        let share = || value.trim().parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v)).ok_or_else(|| bad("expected a share of the image between 0 and 1"));
+        match key {
+            "color" | "colour" => self.color = Some(paint::parse(value)?),
+            "threshold" => self.threshold = Some(int(255)? as u8),
+            "keep" => {
+                self.keep = match value.trim() {
+                    "all" => KeepOption::All,
+                    "largest" => KeepOption::Largest,
+                    _ => return Err(bad("expected all or largest (or give seed=x,y)")),
+                }
+            }
+            "seed" => {
+                let (x, y) = value.split_once(',').ok_or_else(|| bad("expected x,y"))?;
+                let p = |s: &str| s.trim().parse::<u32>().map_err(|_| bad("expected x,y in pixels"));
+                self.keep = KeepOption::Seed(p(x)?, p(y)?);
+            }
+            "open" => self.open_radius = Some(int(32)?),
+            "close" => self.close_radius = Some(int(32)?),
+            "min-area" => self.min_area = share()?,
+            "max-hole" => self.max_hole = share()?,
+            "max-shift" => self.max_shift = int(16)?,
+            _ => return Err(Error::BadOption(format!("unknown option {key:?} (known: {})", Self::KEYS.join(", ")))),
+        }
+        Ok(())
+    }
+}
+
+/// What the pipeline found and did, for display and logs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stats {
+    pub backend: String,
+    pub width: u32,
+    pub height: u32,
+    pub edited_width: u32,
+    pub edited_height: u32,
+    /// The edit had another aspect ratio and was stretched back onto the original.
+    pub stretched: bool,
+    /// The grid the stages ran on (smaller than the original for very large images).
+    pub working_width: u32,
+    pub working_height: u32,
+    pub area: u64,
+    pub area_fraction: f64,
+    pub threshold: u8,
+    pub threshold_auto: bool,
+    pub gain: [f32; 3],
+    pub offset: [f32; 3],
+    pub lighting: f32,
+    /// Edited pixel = original pixel + shift, in working-grid pixels.
+    pub shift: (i32, i32),
+    pub notes: Vec<String>,
+}
+
+impl Stats {
+    pub fn to_json(&self) -> String {
+        let list = |v: &[f32]| v.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(",");
+        let notes = self.notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(",");
+        format!(
+            concat!(
+                "{{\"backend\":{:?},\"width\":{},\"height\":{},\"editedWidth\":{},\"editedHeight\":{},",
+                "\"stretched\":{},\"workingWidth\":{},\"workingHeight\":{},\"area\":{},\"areaFraction\":{:.6},",
+                "\"threshold\":{},\"thresholdAuto\":{},\"gain\":[{}],\"offset\":[{}],\"lighting\":{:.4},",
+                "\"shift\":[{},{}],\"notes\":[{}]}}"
+            ),
+            self.backend, self.width, self.height, self.edited_width, self.edited_height, self.stretched,
+            self.working_width, self.working_height, self.area, self.area_fraction, self.threshold,
+            self.threshold_auto, list(&self.gain), list(&self.offset), self.lighting, self.shift.0, self.shift.1, notes
+        )
+    }
+}
+
+pub struct Outcome {
+    /// 255 inside the object, 0 outside, the original's size.
+    pub mask: GrayImage,
+    /// The change score as a colour map.
+    pub heat: RgbaImage,
+    /// The original with the mask painted over it.
+    pub overlay: RgbaImage,
+    pub stats: Stats,
+}
+
+fn check_sizes(original: &RgbaImage, edited: &RgbaImage) -> Result<bool> {
+    for (img, what) in [(original, "original"), (edited, "edited")] {
+        if img.width() == 0 || img.height() == 0 {
+            return Err(Error::ZeroSize(what.into()));
+        }
+    }
+    let aspect = |i: &RgbaImage| i.width() as f64 / i.height() as f64;
+    let ratio = aspect(original) / aspect(edited);
+    if ratio.max(1.0 / ratio) > MAX_ASPECT_RATIO {
+        return Err(Error::AspectMismatch { original: original.dimensions(), edited: edited.dimensions() });
+    }
+    Ok((ratio - 1.0).abs() > 0.01)
+}
+
+/// The working grid: the original's, scaled down to fit `limit` pixels.
+fn working_grid(w: u32, h: u32, limit: usize) -> Grid {
+    let n = w as f64 * h as f64;
+    if n <= limit as f64 {
+        return Grid { w, h };
+    }
+    let s = (limit as f64 / n).sqrt();
+    Grid { w: ((w as f64 * s).floor() as u32).max(1), h: ((h as f64 * s).floor() as u32).max(1) }
+}
+
+fn thumbnail_grid(g: Grid) -> Grid {
+    let s = (THUMBNAIL as f64 / g.w.max(g.h) as f64).min(1.0);
+    Grid { w: ((g.w as f64 * s).round() as u32).max(1), h: ((g.h as f64 * s).round() as u32).max(1) }
+}
+
+pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &RgbaImage, opts: &Options) -> Result<Outcome> {
+    let stretched = check_sizes(original, edited)?;
+    let full = Grid { w: original.width(), h: original.height() };
+    let edit_grid = Grid { w: edited.width(), h: edited.height() };
+    let grid = working_grid(full.w, full.h, MAX_PIXELS.min(engine.max_pixels()));
+    let mut notes = Vec::new();
+    if stretched {
+        notes.push(format!(
+            "the edit is {}x{}, another aspect ratio than the original's {}x{}: stretched back onto the original",
+            edit_grid.w, edit_grid.h, full.w, full.h
+        ));
+    } else if edit_grid != full {
+        notes.push(format!("the edit is {}x{}: resampled to {}x{}", edit_grid.w, edit_grid.h, full.w, full.h));
+    }
+    if grid != full {
+        notes.push(format!("{}x{} is over the size limit: processed at {}x{} and the mask scaled back", full.w, full.h, grid.w, grid.h));
+    }
+
+    // Stage 1: both images onto the working grid.
+    let onto = |img: &RgbaImage, from: Grid| {
+        let buf = engine.upload(to_words(img));
+        if from == grid { buf } else { engine.resample(&buf, from, grid) }
+    };
+    let o = onto(original, full);
+    let e = onto(edited, edit_grid);
+
+    // Stage 2: drift from thumbnails, blur, drift applied to the original, shift search.
+    let thumb = thumbnail_grid(grid);
+    let o_thumb = engine.download(&engine.resample(&o, grid, thumb), thumb.len()).await?;
+    let e_thumb = engine.download(&engine.resample(&e, grid, thumb), thumb.len()).await?;
+    let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
+    let sigma = (grid.w.min(grid.h) as f32 / 512.0).clamp(1.0, 3.0);
+    let o = engine.drift(&engine.blur(&o, grid, sigma), grid, &drift);
+    let e = engine.blur(&e, grid, sigma);
+    let upscale = (grid.w as f64 / edit_grid.w as f64).max(grid.h as f64 / edit_grid.h as f64).max(1.0);
+    let search = align::Search::new(grid, ((opts.max_shift as f64 * upscale).ceil() as u32).min(16));
+    let shift = search.best(&engine.align(&o, &e, grid, &search).await?);
+
+    // Stage 3: score.
+    let scoring = score::Scoring { shift, paint: opts.color };
+    let s = engine.score(&o, &e, grid, &scoring);
+
+    // Stage 4: threshold.
+    let n = grid.len();
+    let t = match opts.threshold {
+        Some(t) => t,
+        None => threshold::otsu(&engine.histogram(&s, n).await?),
+    };
+    let mask = engine.binarize(&s, n, t);
+
+    // Stage 5: cleanup.
+    let auto_radius = (grid.w.min(grid.h) as f32 / 256.0).round().clamp(1.0, 8.0) as u32;
+    let open = opts.open_radius.unwrap_or(auto_radius);
+    let close = opts.close_radius.unwrap_or(auto_radius + 1);
+    let mask = engine.open_close(&mask, grid, open, close);
+    let to_working = |v: u32, from: u32, to: u32| (v as f64 * to as f64 / from as f64) as i32;
+    let keep = match opts.keep {
+        KeepOption::All => Keep::All,
+        KeepOption::Largest => Keep::Largest,
+        KeepOption::Seed(x, y) => {
+            if x >= full.w || y >= full.h {
+                return Err(Error::BadOption(format!("seed {x},{y} is outside the {}x{} original", full.w, full.h)));
+            }
+            Keep::Seed { x: to_working(x, full.w, grid.w), y: to_working(y, full.h, grid.h), radius: open as i32 + 1 }
+        }
+    };
+    let selection = Selection {
+        keep,
+        min_area: (opts.min_area * n as f64).ceil() as u32,
+        max_hole: (opts.max_hole * n as f64) as u32,
+    };
+    let mask = engine.components(&mask, grid, &selection).await?;
+
+    // Stage 6: outputs at the original's size.
+    let mask = engine.download(&mask, n).await?;
+    let heat = engine.download(&s, n).await?;
+    let mask = render::mask_image(&mask, grid, full);
+    let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
+    if area == 0 {
+        notes.push("no painted region found: the edit does not differ from the original beyond noise".into());
+    }
+    Ok(Outcome {
+        heat: render::heat_image(&heat, grid, full),
+        overlay: render::overlay(original, &mask),
+        mask,
+        stats: Stats {
+            backend: engine.name(),
+            width: full.w,
+            height: full.h,
+            edited_width: edit_grid.w,
+            edited_height: edit_grid.h,
+            stretched,
+            working_width: grid.w,
+            working_height: grid.h,
+            area,
+            area_fraction: area as f64 / full.len() as f64,
+            threshold: t,
+            threshold_auto: opts.threshold.is_none(),
+            gain: drift.gain(),
+            offset: drift.offset(),
+            lighting: drift.lighting(),
+            shift,
+            notes,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_and_refuse_bad_values_by_name() {
+        let mut o = Options::default();
+        o.set("color", "#102030").unwrap();
+        o.set("seed", "3, 4").unwrap();
+        o.set("threshold", "40").unwrap();
+        assert_eq!((o.color, o.keep, o.threshold), (Some([16, 32, 48]), KeepOption::Seed(3, 4), Some(40)));
+        assert!(o.set("threshold", "300").unwrap_err().to_string().contains("threshold"));
+        assert!(o.set("colour", "plaid").unwrap_err().to_string().contains("plaid"));
+        assert!(o.set("speed", "1").unwrap_err().to_string().contains("unknown option \"speed\""));
+    }
+
+    #[test]
+    fn large_originals_get_a_working_grid_under_the_limit() {
+        let g = working_grid(6000, 4000, MAX_PIXELS);
+        assert!(g.len() <= MAX_PIXELS && g.w > 4900, "{g:?}");
+        assert_eq!(working_grid(640, 480, MAX_PIXELS), Grid { w: 640, h: 480 });
+    }
+}

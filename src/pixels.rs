@@ -1,0 +1,40 @@
+//! Images as the stages see them: one `u32` per pixel, RGBA8 packed little-endian (red in the low
+//! byte), exactly the layout WGSL's `unpack4x8unorm` reads, so CPU and GPU share every buffer.
+
+use image::RgbaImage;
+
+pub fn to_words(img: &RgbaImage) -> Vec<u32> {
+    img.as_raw().chunks_exact(4).map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]])).collect()
+}
+
+pub fn from_words(words: &[u32], w: u32, h: u32) -> RgbaImage {
+    let bytes = words.iter().flat_map(|p| p.to_le_bytes()).collect();
+    RgbaImage::from_raw(w, h, bytes).expect("one word per pixel")
+}
+
+/// `unpack4x8unorm`.
+pub fn unpack(p: u32) -> [f32; 4] {
+    p.to_le_bytes().map(|c| c as f32 / 255.0)
+}
+
+/// `pack4x8unorm`: clamp, scale, round half up.
+pub fn pack(v: [f32; 4]) -> u32 {
+    u32::from_le_bytes(v.map(|c| (0.5 + 255.0 * c.clamp(0.0, 1.0)) as u8))
+}
+
+/// The pixel index a per-item kernel invocation works on (see `Gpu::run_items`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grid {
+    pub w: u32,
+    pub h: u32,
+}
+
+impl Grid {
+    pub fn len(self) -> usize {
+        self.w as usize * self.h as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,223 @@
+//! Editor-like edits with a known answer: paint a region of a photo (a shading-keeping recolour or
+//! a half-opacity overlay), then damage the result the way image editors do (tone drift, a
+//! lighting change, re-synthesised texture and noise, a shift, their own output size, JPEG).
+//! The quality benchmark, the tests and the demo's sample are built from these.
+
+use crate::paint;
+use image::{GrayImage, Luma, RgbaImage};
+
+/// A small deterministic generator (SplitMix64), so a seed names a case on every platform.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn range(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Standard normal (Box-Muller).
+    pub fn normal(&mut self) -> f32 {
+        let u = self.range(1e-6, 1.0);
+        let v = self.range(0.0, 1.0);
+        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
+    }
+}
+
+/// A smooth blob: a star-shaped outline around a centre, as a coverage map in [0, 1].
+pub fn blob(w: u32, h: u32, rng: &mut Rng) -> Vec<f32> {
+    let side = w.min(h) as f32;
+    let r = side * rng.range(0.12, 0.26);
+    let cx = rng.range(r * 1.1, w as f32 - r * 1.1);
+    let cy = rng.range(r * 1.1, h as f32 - r * 1.1);
+    let waves: Vec<(f32, f32, f32)> = (2..5).map(|k| (k as f32, rng.range(0.0, 0.16), rng.range(0.0, std::f32::consts::TAU))).collect();
+    let radius = |theta: f32| r * (1.0 + waves.iter().map(|(k, a, phi)| a * (k * theta + phi).sin()).sum::<f32>());
+    let mut cover = vec![0.0f32; (w * h) as usize];
+    const SUB: u32 = 4;
+    for y in 0..h {
+        for x in 0..w {
+            let mut inside = 0;
+            for sy in 0..SUB {
+                for sx in 0..SUB {
+                    let dx = x as f32 + (sx as f32 + 0.5) / SUB as f32 - cx;
+                    let dy = y as f32 + (sy as f32 + 0.5) / SUB as f32 - cy;
+                    if (dx * dx + dy * dy).sqrt() <= radius(dy.atan2(dx)) {
+                        inside += 1;
+                    }
+                }
+            }
+            cover[(y * w + x) as usize] = inside as f32 / (SUB * SUB) as f32;
+        }
+    }
+    cover
+}
+
+/// The ground truth for a coverage map: pixels at least half covered.
+pub fn truth(cover: &[f32], w: u32, h: u32) -> GrayImage {
+    GrayImage::from_fn(w, h, |x, y| Luma([if cover[(y * w + x) as usize] >= 0.5 { 255 } else { 0 }]))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// The object takes the paint's colour and keeps its own shading.
+    Recolour,
+    /// The paint at half opacity over the object (how Ming draws "... with red mask").
+    Overlay,
+}
+
+fn luminance(p: [u8; 4]) -> f32 {
+    (0.2126 * p[0] as f32 + 0.7152 * p[1] as f32 + 0.0722 * p[2] as f32) / 255.0
+}
+
+/// Paint the covered region.
+pub fn paint(original: &RgbaImage, cover: &[f32], color: [u8; 3], style: Style) -> RgbaImage {
+    let (sum, weight) = original.pixels().zip(cover).fold((0.0, 0.0), |(s, n), (p, &c)| (s + c * luminance(p.0), n + c));
+    let mean = (sum / weight.max(1e-6)).max(0.05);
+    let mut out = original.clone();
+    for (i, p) in out.pixels_mut().enumerate() {
+        let c = cover[i];
+        if c == 0.0 {
+            continue;
+        }
+        let painted: [f32; 3] = match style {
+            Style::Recolour => {
+                let shade = (luminance(p.0) / mean).clamp(0.35, 1.5);
+                color.map(|v| (v as f32 * shade).min(255.0))
+            }
+            Style::Overlay => std::array::from_fn(|k| 0.5 * p.0[k] as f32 + 0.5 * color[k] as f32),
+        };
+        for k in 0..3 {
+            p.0[k] = (p.0[k] as f32 * (1.0 - c) + painted[k] * c).round() as u8;
+        }
+    }
+    out
+}
+
+/// How hard an editor treats the pixels it was not asked to touch: 0 (not at all) to 3.
+#[derive(Clone, Copy, Debug)]
+pub struct Damage {
+    pub level: u32,
+}
+
+impl Damage {
+    /// Apply every kind of damage at this level, each drawn from `rng`.
+    pub fn apply(&self, img: &RgbaImage, rng: &mut Rng) -> RgbaImage {
+        if self.level == 0 {
+            return img.clone();
+        }
+        let s = self.level as f32 / 3.0;
+        let (w, h) = img.dimensions();
+        // Tone: gain and offset per channel. Lighting: a smooth ramp across the frame.
+        let gain: [f32; 3] = std::array::from_fn(|_| 1.0 + rng.range(-0.15, 0.15) * s);
+        let offset: [f32; 3] = std::array::from_fn(|_| rng.range(-12.0, 12.0) * s);
+        let (lx, ly) = (rng.range(-0.2, 0.2) * s, rng.range(-0.2, 0.2) * s);
+        // Re-synthesised texture: smooth noise a few pixels across, plus per-pixel grain.
+        let texture = smooth_noise(w, h, 3.0, rng);
+        let (tex_amp, grain) = (10.0 * s, 7.0 * s);
+        let mut out = img.clone();
+        for (x, y, p) in out.enumerate_pixels_mut() {
+            let light = 1.0 + lx * (x as f32 / w as f32 * 2.0 - 1.0) + ly * (y as f32 / h as f32 * 2.0 - 1.0);
+            let t = texture[(y * w + x) as usize] * tex_amp;
+            for k in 0..3 {
+                let v = p.0[k] as f32 * gain[k] * light + offset[k] + t + rng.normal() * grain;
+                p.0[k] = v.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+        // A shift of a pixel or two.
+        let shift = self.level.min(2) as i32;
+        let (dx, dy) = (if rng.range(0.0, 1.0) < 0.5 { shift } else { -shift }, if rng.range(0.0, 1.0) < 0.5 { shift } else { 0 });
+        let shifted = RgbaImage::from_fn(w, h, |x, y| {
+            *out.get_pixel((x as i32 - dx).clamp(0, w as i32 - 1) as u32, (y as i32 - dy).clamp(0, h as i32 - 1) as u32)
+        });
+        // The editor's own output size: 1.5x, then a fixed square, then a smaller fixed square.
+        let (ow, oh) = match self.level {
+            1 => (w * 3 / 2, h * 3 / 2),
+            2 => (1024, 1024),
+            _ => (768, 768),
+        };
+        let resized = image::imageops::resize(&shifted, ow, oh, image::imageops::FilterType::CatmullRom);
+        // JPEG at falling quality.
+        let quality = [95, 85, 70, 50][self.level.min(3) as usize];
+        jpeg_round_trip(&resized, quality)
+    }
+}
+
+fn smooth_noise(w: u32, h: u32, sigma: f32, rng: &mut Rng) -> Vec<f32> {
+    let raw = GrayImage::from_fn(w, h, |_, _| Luma([(128.0 + 40.0 * rng.normal()).clamp(0.0, 255.0) as u8]));
+    let blurred = image::imageops::blur(&raw, sigma);
+    blurred.pixels().map(|p| (p.0[0] as f32 - 128.0) / 40.0 * sigma).collect()
+}
+
+pub fn jpeg_round_trip(img: &RgbaImage, quality: u8) -> RgbaImage {
+    let rgb = image::DynamicImage::ImageRgba8(img.clone()).to_rgb8();
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+        .encode_image(&rgb)
+        .expect("encoding to memory cannot fail");
+    image::load_from_memory(&bytes).expect("our own JPEG decodes").to_rgba8()
+}
+
+/// A whole benchmark case: the original, the editor's answer, the paint and the true mask.
+pub struct Case {
+    pub name: String,
+    pub original: RgbaImage,
+    pub edited: RgbaImage,
+    pub color: String,
+    pub style: Style,
+    pub level: u32,
+    pub truth: GrayImage,
+}
+
+/// The paint colours cases use, in turn; a colour too close to the region's own is skipped, as a
+/// user would pick a colour that stands out.
+pub const COLORS: &[&str] = &["purple", "red", "green", "blue", "yellow", "magenta", "cyan", "orange"];
+
+pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u32) -> Case {
+    let mut rng = Rng::new(seed);
+    let (w, h) = original.dimensions();
+    let cover = blob(w, h, &mut rng);
+    let (sum, n) = original.pixels().zip(&cover).fold(([0.0f32; 3], 0.0), |(mut s, n), (p, &c)| {
+        for k in 0..3 {
+            s[k] += c * p.0[k] as f32;
+        }
+        (s, n + c)
+    });
+    let region = paint::lab(sum.map(|v| v / n / 255.0));
+    let start = rng.next_u64() as usize;
+    let color = (0..COLORS.len())
+        .map(|i| COLORS[(start + i) % COLORS.len()])
+        .find(|c| {
+            let p = paint::lab_u8(paint::parse(c).expect("known colour"));
+            (0..3).map(|k| (p[k] - region[k]).powi(2)).sum::<f32>().sqrt() > 40.0
+        })
+        .unwrap_or(COLORS[start % COLORS.len()]);
+    let painted = paint(original, &cover, paint::parse(color).expect("known colour"), style);
+    Case {
+        name: format!("{name}-{seed}-{style:?}-L{level}").to_lowercase(),
+        edited: Damage { level }.apply(&painted, &mut rng),
+        original: original.clone(),
+        color: color.into(),
+        style,
+        level,
+        truth: truth(&cover, w, h),
+    }
+}
+
+/// Intersection and union of two masks (nonzero = inside).
+pub fn overlap(a: &GrayImage, b: &GrayImage) -> (u64, u64) {
+    a.pixels().zip(b.pixels()).fold((0, 0), |(i, u), (p, q)| {
+        let (x, y) = (p.0[0] > 0, q.0[0] > 0);
+        (i + (x && y) as u64, u + (x || y) as u64)
+    })
+}
