@@ -1,7 +1,9 @@
 // Stage 3: change score per pixel in CIELAB. With a known paint colour, a change that points
 // from the original toward the paint counts fully and one in another direction counts a third,
 // which keeps re-synthesised texture and noise low while both edit styles (a shading-keeping
-// recolour, a half-opacity overlay) score high. CPU twin: src/diff/score.rs.
+// recolour, a half-opacity overlay) score high. The score is the lower of the blurred pair's
+// (deaf to grain and texture) and the sharp pair's (which puts the object's edge where it is,
+// not a blur radius outside it). CPU twin: src/diff/score.rs.
 
 struct Params {
     w: u32, h: u32, dx: i32, dy: i32,
@@ -12,7 +14,9 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> original: array<u32>;
 @group(0) @binding(2) var<storage, read_write> edited: array<u32>;
-@group(0) @binding(3) var<storage, read_write> score: array<u32>;
+@group(0) @binding(3) var<storage, read_write> original_sharp: array<u32>;
+@group(0) @binding(4) var<storage, read_write> edited_sharp: array<u32>;
+@group(0) @binding(5) var<storage, read_write> score: array<u32>;
 
 fn srgb_to_linear(c: f32) -> f32 {
     if (c <= 0.04045) { return c / 12.92; }
@@ -37,16 +41,9 @@ fn lab(rgb: vec3<f32>) -> vec3<f32> {
     return vec3<f32>(116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz));
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
-    if (i >= p.w * p.h) { return; }
-    let x = i32(i % p.w);
-    let y = i32(i / p.w);
-    let ex = clamp(x + p.dx, 0, i32(p.w) - 1);
-    let ey = clamp(y + p.dy, 0, i32(p.h) - 1);
-    let o = lab(unpack4x8unorm(original[i]).xyz);
-    let e = lab(unpack4x8unorm(edited[u32(ey) * p.w + u32(ex)]).xyz);
+fn change(original_rgba: u32, edited_rgba: u32) -> f32 {
+    let o = lab(unpack4x8unorm(original_rgba).xyz);
+    let e = lab(unpack4x8unorm(edited_rgba).xyz);
     let d = e - o;
     let change = length(d);
     var weight = 1.0;
@@ -58,5 +55,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             weight = p.off_axis + (1.0 - p.off_axis) * max(cosine, 0.0);
         }
     }
-    score[i] = u32(min(change * weight * p.scale, 255.0) + 0.5);
+    return change * weight;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    if (i >= p.w * p.h) { return; }
+    let x = i32(i % p.w);
+    let y = i32(i / p.w);
+    let j = u32(clamp(y + p.dy, 0, i32(p.h) - 1)) * p.w + u32(clamp(x + p.dx, 0, i32(p.w) - 1));
+    let c = min(change(original[i], edited[j]), change(original_sharp[i], edited_sharp[j]));
+    score[i] = u32(min(c * p.scale, 255.0) + 0.5);
 }

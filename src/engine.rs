@@ -19,7 +19,7 @@ pub(crate) trait Engine {
     fn blur(&self, src: &Self::Buf, grid: Grid, sigma: f32) -> Self::Buf;
     fn drift(&self, src: &Self::Buf, grid: Grid, drift: &drift::Drift) -> Self::Buf;
     async fn align(&self, original: &Self::Buf, edited: &Self::Buf, grid: Grid, search: &align::Search) -> Result<Vec<u32>>;
-    fn score(&self, original: &Self::Buf, edited: &Self::Buf, grid: Grid, scoring: &score::Scoring) -> Self::Buf;
+    fn score(&self, blurred: score::Pair<Self::Buf>, sharp: score::Pair<Self::Buf>, grid: Grid, scoring: &score::Scoring) -> Self::Buf;
     async fn histogram(&self, score: &Self::Buf, n: usize) -> Result<threshold::Histogram>;
     fn binarize(&self, score: &Self::Buf, n: usize, t: u8) -> Self::Buf;
     fn open_close(&self, mask: &Self::Buf, grid: Grid, open: u32, close: u32) -> Self::Buf;
@@ -55,8 +55,8 @@ impl Engine for Cpu {
     async fn align(&self, o: &Vec<u32>, e: &Vec<u32>, grid: Grid, search: &align::Search) -> Result<Vec<u32>> {
         Ok(align::cpu(o, e, grid, search))
     }
-    fn score(&self, o: &Vec<u32>, e: &Vec<u32>, grid: Grid, scoring: &score::Scoring) -> Vec<u32> {
-        score::cpu(o, e, grid, scoring)
+    fn score(&self, blurred: score::Pair<Vec<u32>>, sharp: score::Pair<Vec<u32>>, grid: Grid, scoring: &score::Scoring) -> Vec<u32> {
+        score::cpu(blurred, sharp, grid, scoring)
     }
     async fn histogram(&self, s: &Vec<u32>, _n: usize) -> Result<threshold::Histogram> {
         Ok(threshold::histogram_cpu(s))
@@ -98,8 +98,8 @@ impl Engine for Gpu {
     async fn align(&self, o: &wgpu::Buffer, e: &wgpu::Buffer, grid: Grid, search: &align::Search) -> Result<Vec<u32>> {
         align::gpu(self, o, e, grid, search).await
     }
-    fn score(&self, o: &wgpu::Buffer, e: &wgpu::Buffer, grid: Grid, scoring: &score::Scoring) -> wgpu::Buffer {
-        score::gpu(self, o, e, grid, scoring)
+    fn score(&self, blurred: score::Pair<wgpu::Buffer>, sharp: score::Pair<wgpu::Buffer>, grid: Grid, scoring: &score::Scoring) -> wgpu::Buffer {
+        score::gpu(self, blurred, sharp, grid, scoring)
     }
     async fn histogram(&self, s: &wgpu::Buffer, n: usize) -> Result<threshold::Histogram> {
         threshold::histogram_gpu(self, s, n).await

@@ -211,21 +211,27 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
     let e_thumb = engine.download(&engine.resample(&e, grid, thumb), thumb.len()).await?;
     let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
     let sigma = (grid.w.min(grid.h) as f32 / 512.0).clamp(1.0, 3.0);
-    let o = engine.drift(&engine.blur(&o, grid, sigma), grid, &drift);
-    let e = engine.blur(&e, grid, sigma);
+    let o_blurred = engine.drift(&engine.blur(&o, grid, sigma), grid, &drift);
+    let e_blurred = engine.blur(&e, grid, sigma);
+    let o_sharp = engine.drift(&o, grid, &drift);
     let upscale = (grid.w as f64 / edit_grid.w as f64).max(grid.h as f64 / edit_grid.h as f64).max(1.0);
     let search = align::Search::new(grid, ((opts.max_shift as f64 * upscale).ceil() as u32).min(16));
-    let shift = search.best(&engine.align(&o, &e, grid, &search).await?);
+    let shift = search.best(&engine.align(&o_blurred, &e_blurred, grid, &search).await?);
 
     // Stage 3: score.
     let scoring = score::Scoring { shift, paint: opts.color };
-    let s = engine.score(&o, &e, grid, &scoring);
+    let s = engine.score(
+        score::Pair { original: &o_blurred, edited: &e_blurred },
+        score::Pair { original: &o_sharp, edited: &e },
+        grid,
+        &scoring,
+    );
 
     // Stage 4: threshold.
     let n = grid.len();
     let t = match opts.threshold {
         Some(t) => t,
-        None => threshold::otsu(&engine.histogram(&s, n).await?),
+        None => threshold::auto(&engine.histogram(&s, n).await?),
     };
     let mask = engine.binarize(&s, n, t);
 

@@ -179,29 +179,32 @@ pub struct Case {
     pub truth: GrayImage,
 }
 
-/// The paint colours cases use, in turn; a colour too close to the region's own is skipped, as a
-/// user would pick a colour that stands out.
+/// The paint colours cases use, in turn; one too close to part of the region is skipped.
 pub const COLORS: &[&str] = &["purple", "red", "green", "blue", "yellow", "magenta", "cyan", "orange"];
 
 pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u32) -> Case {
     let mut rng = Rng::new(seed);
     let (w, h) = original.dimensions();
     let cover = blob(w, h, &mut rng);
-    let (sum, n) = original.pixels().zip(&cover).fold(([0.0f32; 3], 0.0), |(mut s, n), (p, &c)| {
-        for k in 0..3 {
-            s[k] += c * p.0[k] as f32;
-        }
-        (s, n + c)
-    });
-    let region = paint::lab(sum.map(|v| v / n / 255.0));
+    // How far each colour is from the region's pixels; a user picks one that stands out from
+    // nearly all of the object.
+    let region: Vec<[f32; 3]> = original
+        .pixels()
+        .zip(&cover)
+        .filter(|(_, &c)| c >= 0.5)
+        .map(|(p, _)| paint::lab_u8([p.0[0], p.0[1], p.0[2]]))
+        .collect();
+    let contrast = |name: &str| {
+        let p = paint::lab_u8(paint::parse(name).expect("known colour"));
+        let mut d: Vec<f32> = region.iter().map(|q| (0..3).map(|k| (p[k] - q[k]).powi(2)).sum::<f32>().sqrt()).collect();
+        d.sort_by(f32::total_cmp);
+        d.get(d.len() / 20).copied().unwrap_or(0.0)
+    };
     let start = rng.next_u64() as usize;
-    let color = (0..COLORS.len())
-        .map(|i| COLORS[(start + i) % COLORS.len()])
-        .find(|c| {
-            let p = paint::lab_u8(paint::parse(c).expect("known colour"));
-            (0..3).map(|k| (p[k] - region[k]).powi(2)).sum::<f32>().sqrt() > 40.0
-        })
-        .unwrap_or(COLORS[start % COLORS.len()]);
+    let rotation = || (0..COLORS.len()).map(|i| COLORS[(start + i) % COLORS.len()]);
+    let color = rotation()
+        .find(|c| contrast(c) > 25.0)
+        .unwrap_or_else(|| rotation().max_by(|a, b| contrast(a).total_cmp(&contrast(b))).expect("colours"));
     let painted = paint(original, &cover, paint::parse(color).expect("known colour"), style);
     Case {
         name: format!("{name}-{seed}-{style:?}-L{level}").to_lowercase(),

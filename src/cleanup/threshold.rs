@@ -1,5 +1,10 @@
-//! Stage 4: pick the score above which a pixel counts as painted (Otsu on the histogram, never
-//! below a floor that plain noise reaches), and binarise. GPU: `shaders/threshold.wgsl`.
+//! Stage 4: pick the score above which a pixel counts as painted, and binarise.
+//! GPU: `shaders/threshold.wgsl`.
+//!
+//! Otsu alone splits the histogram at its widest gap, which inside a painted object with dark and
+//! bright parts can fall between "changed a little" and "changed a lot". So the automatic
+//! threshold is the lower of Otsu's and a noise bound read off the unchanged bulk (median plus a
+//! multiple of the median absolute deviation), and never under a floor.
 
 use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
@@ -14,9 +19,41 @@ pub const FLOOR: u8 = 12;
 
 pub type Histogram = [u32; 256];
 
-/// Otsu's threshold: the bin that best splits the histogram into two classes (pixels above it
-/// are foreground), raised to `FLOOR`.
-pub fn otsu(hist: &Histogram) -> u8 {
+/// Spreads of the bulk above its median that still count as noise.
+const NOISE_SPREADS: u32 = 8;
+
+/// The automatic threshold (pixels above it are foreground).
+pub fn auto(hist: &Histogram) -> u8 {
+    otsu(hist).min(noise_bound(hist)).max(FLOOR)
+}
+
+/// The `q`-quantile bin of a histogram.
+fn quantile(hist: &[u32], q: f64) -> u32 {
+    let total: u64 = hist.iter().map(|&c| c as u64).sum();
+    let target = (q * total as f64).ceil().max(1.0) as u64;
+    let mut seen = 0u64;
+    for (i, &c) in hist.iter().enumerate() {
+        seen += c as u64;
+        if seen >= target {
+            return i as u32;
+        }
+    }
+    hist.len() as u32 - 1
+}
+
+/// Median plus `NOISE_SPREADS` median absolute deviations (at least one bin each).
+fn noise_bound(hist: &Histogram) -> u8 {
+    let median = quantile(hist, 0.5);
+    let mut deviations = [0u32; 256];
+    for (i, &c) in hist.iter().enumerate() {
+        deviations[(i as u32).abs_diff(median) as usize] += c;
+    }
+    let mad = quantile(&deviations, 0.5).max(1);
+    (median + NOISE_SPREADS * mad).min(255) as u8
+}
+
+/// Otsu's threshold: the bin that best splits the histogram into two classes.
+fn otsu(hist: &Histogram) -> u8 {
     let total: f64 = hist.iter().map(|&c| c as f64).sum();
     let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
     let (mut weight_low, mut sum_low) = (0.0, 0.0);
@@ -36,7 +73,7 @@ pub fn otsu(hist: &Histogram) -> u8 {
             best = t;
         }
     }
-    (best as u8).max(FLOOR)
+    best as u8
 }
 
 pub fn histogram_cpu(score: &[u32]) -> Histogram {
@@ -62,4 +99,30 @@ pub fn binarize_gpu(g: &Gpu, score: &wgpu::Buffer, n: usize, threshold: u8) -> w
     let mask = g.zeroed(n);
     g.run_items(BINARIZE, &[n as u32, threshold as u32], &[score, &mask], n);
     mask
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weakly_changed_part_of_the_object_stays_above_the_threshold() {
+        // Noise around 4, half the object changed by 60, the other half by 200.
+        let mut hist = [0u32; 256];
+        for (bin, count) in [(2, 3000), (4, 5000), (6, 3000), (60, 800), (64, 800), (200, 900), (210, 700)] {
+            hist[bin] = count;
+        }
+        let t = auto(&hist);
+        assert!((FLOOR..60).contains(&t), "{t}");
+    }
+
+    #[test]
+    fn an_object_covering_most_of_the_image_falls_back_to_otsu() {
+        let mut hist = [0u32; 256];
+        for (bin, count) in [(3, 2000), (5, 1000), (150, 6000), (170, 5000)] {
+            hist[bin] = count;
+        }
+        let t = auto(&hist);
+        assert!((5..150).contains(&t), "{t}");
+    }
 }

@@ -1,5 +1,5 @@
 //! Stage 3: change score per pixel, 0-255, in CIELAB, weighted toward the paint colour when it is
-//! known. GPU: `shaders/score.wgsl`.
+//! known; the lower of the blurred and the sharp pair's scores. GPU: `shaders/score.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
 use crate::paint::{lab, lab_u8};
@@ -42,28 +42,38 @@ fn rgb(p: u32) -> [f32; 3] {
     [v[0], v[1], v[2]]
 }
 
-pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, scoring: &Scoring) -> Vec<u32> {
+/// One image pair as the score reads it: the drift-corrected original and the edit.
+pub struct Pair<'a, B> {
+    pub original: &'a B,
+    pub edited: &'a B,
+}
+
+fn change(o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
+    let (o, e) = (lab(rgb(o)), lab(rgb(e)));
+    let d: [f32; 3] = std::array::from_fn(|c| e[c] - o[c]);
+    let change = norm(d);
+    let mut weight = 1.0;
+    if let Some(p) = paint {
+        let toward: [f32; 3] = std::array::from_fn(|c| p[c] - o[c]);
+        let reach = norm(toward);
+        if reach > 1.0 && change > 0.0 {
+            let cosine = (0..3).map(|c| d[c] * toward[c]).sum::<f32>() / (change * reach);
+            weight = OFF_AXIS + (1.0 - OFF_AXIS) * cosine.max(0.0);
+        }
+    }
+    change * weight
+}
+
+pub fn cpu(blurred: Pair<Vec<u32>>, sharp: Pair<Vec<u32>>, grid: Grid, scoring: &Scoring) -> Vec<u32> {
     let paint = scoring.paint.map(lab_u8);
     let (w, h) = (grid.w as i32, grid.h as i32);
     let mut out = Vec::with_capacity(grid.len());
     for y in 0..h {
         for x in 0..w {
-            let ex = (x + scoring.shift.0).clamp(0, w - 1);
-            let ey = (y + scoring.shift.1).clamp(0, h - 1);
-            let o = lab(rgb(original[(y * w + x) as usize]));
-            let e = lab(rgb(edited[(ey * w + ex) as usize]));
-            let d: [f32; 3] = std::array::from_fn(|c| e[c] - o[c]);
-            let change = norm(d);
-            let mut weight = 1.0;
-            if let Some(p) = paint {
-                let toward: [f32; 3] = std::array::from_fn(|c| p[c] - o[c]);
-                let reach = norm(toward);
-                if reach > 1.0 && change > 0.0 {
-                    let cosine = (0..3).map(|c| d[c] * toward[c]).sum::<f32>() / (change * reach);
-                    weight = OFF_AXIS + (1.0 - OFF_AXIS) * cosine.max(0.0);
-                }
-            }
-            out.push(((change * weight * SCALE).min(255.0) + 0.5) as u32);
+            let i = (y * w + x) as usize;
+            let j = ((y + scoring.shift.1).clamp(0, h - 1) * w + (x + scoring.shift.0).clamp(0, w - 1)) as usize;
+            let c = change(blurred.original[i], blurred.edited[j], paint).min(change(sharp.original[i], sharp.edited[j], paint));
+            out.push(((c * SCALE).min(255.0) + 0.5) as u32);
         }
     }
     out
@@ -73,8 +83,9 @@ fn norm(v: [f32; 3]) -> f32 {
     (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
 }
 
-pub fn gpu(g: &Gpu, original: &wgpu::Buffer, edited: &wgpu::Buffer, grid: Grid, scoring: &Scoring) -> wgpu::Buffer {
+pub fn gpu(g: &Gpu, blurred: Pair<wgpu::Buffer>, sharp: Pair<wgpu::Buffer>, grid: Grid, scoring: &Scoring) -> wgpu::Buffer {
     let score = g.zeroed(grid.len());
-    g.run_items(KERNEL, &scoring.params(grid), &[original, edited, &score], grid.len());
+    let buffers = [blurred.original, blurred.edited, sharp.original, sharp.edited, &score];
+    g.run_items(KERNEL, &scoring.params(grid), &buffers, grid.len());
     score
 }
