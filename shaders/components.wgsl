@@ -5,7 +5,7 @@
 //   -> select (objects) or fill (holes, run on the background class).
 
 struct Params {
-    w: u32, h: u32, class: u32, mode: u32,
+    w: u32, h: u32, labelled: u32, mode: u32,
     min_area: u32, max_hole: u32, seed_x: i32, seed_y: i32,
     seed_r: i32,
 }
@@ -33,7 +33,7 @@ fn index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 fn init(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = index(gid, nwg);
     if (i >= p.w * p.h) { return; }
-    atomicStore(&label[i], select(0u, i + 1u, mask[i] == p.class));
+    atomicStore(&label[i], select(0u, i + 1u, mask[i] == p.labelled));
 }
 
 fn neighbour_min(m: u32, j: u32) -> u32 {

@@ -63,6 +63,8 @@ impl Gpu {
                 required_limits: wgpu::Limits {
                     max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
                     max_buffer_size: limits.max_buffer_size,
+                    // Every WebGPU implementation offers 8; the score and components kernels bind 5 and 6.
+                    max_storage_buffers_per_shader_stage: 8,
                     ..wgpu::Limits::downlevel_defaults()
                 },
                 ..Default::default()
