@@ -21,7 +21,7 @@ pub mod pixels;
 pub mod render;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web_api;
 
 pub use error::{Error, Result};
 pub use pipeline::{KeepOption, Options, Outcome, Stats};

@@ -150,7 +150,8 @@ pub struct Outcome {
     pub stats: Stats,
 }
 
-fn check_sizes(original: &RgbaImage, edited: &RgbaImage) -> Result<bool> {
+/// Refuse pairs that cannot be the same picture; true when the edit has another aspect ratio.
+pub fn check_sizes(original: &RgbaImage, edited: &RgbaImage) -> Result<bool> {
     for (img, what) in [(original, "original"), (edited, "edited")] {
         if img.width() == 0 || img.height() == 0 {
             return Err(Error::ZeroSize(what.into()));

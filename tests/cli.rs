@@ -1,3 +1,5 @@
+#![cfg(not(target_arch = "wasm32"))]
+
 //! The command line: a good run writes a mask of the original's size; every bad input gives a
 //! non-zero status and one line on stderr that names the problem.
 
