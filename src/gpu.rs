@@ -43,7 +43,7 @@ impl Gpu {
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
         if cfg!(target_arch = "wasm32") {
             if !wgpu::util::is_browser_webgpu_supported().await {
-                return Err(Error::NoGpu("navigator.gpu is missing: this browser has no WebGPU or it is turned off".into()));
+                return Err(Error::NoGpu("navigator.gpu is missing or offers no adapter: this browser has no WebGPU or it is turned off".into()));
             }
             desc.backends = wgpu::Backends::BROWSER_WEBGPU;
         }

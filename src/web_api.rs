@@ -51,7 +51,7 @@ impl EditSeg {
     }
 
     /// Resolve to `{mask, maskBytes, heat, overlay, stats}`: `mask`, `heat` and `overlay` are
-    /// ImageData of the original's size, `maskBytes` one byte per pixel (255 inside). `original`
+    /// ImageData of the original's size (objects of the same shape where ImageData is missing), `maskBytes` one byte per pixel (255 inside). `original`
     /// and `edited` are ImageData, ImageBitmap, or encoded PNG/JPEG/WebP bytes (Uint8Array or
     /// ArrayBuffer). `options`: {color, threshold, keep: "all"|"largest", seed: [x, y], open,
     /// close, minArea, maxHole, maxShift}.
@@ -123,8 +123,16 @@ fn to_image(value: &JsValue, what: &str) -> Result<RgbaImage, Error> {
     Err(Error::BadOption(format!("{what}: expected ImageData, ImageBitmap or encoded image bytes (Uint8Array / ArrayBuffer)")))
 }
 
+/// ImageData where the platform has it; elsewhere (Node.js) an object of the same shape.
 fn image_data(img: &RgbaImage) -> Result<JsValue, JsValue> {
-    ImageData::new_with_u8_clamped_array_and_sh(Clamped(img.as_raw()), img.width(), img.height()).map(Into::into)
+    if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(img.as_raw()), img.width(), img.height()) {
+        return Ok(data.into());
+    }
+    let out = Object::new();
+    Reflect::set(&out, &"data".into(), &js_sys::Uint8ClampedArray::from(img.as_raw().as_slice()))?;
+    Reflect::set(&out, &"width".into(), &img.width().into())?;
+    Reflect::set(&out, &"height".into(), &img.height().into())?;
+    Ok(out.into())
 }
 
 fn to_js(outcome: Outcome) -> Result<JsValue, JsValue> {

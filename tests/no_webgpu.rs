@@ -1,0 +1,31 @@
+//! Where there is no WebGPU at all (here: Node.js, which has no `navigator.gpu`), "auto" falls
+//! back to the CPU path and says why, and "gpu" fails with a clear error instead of a panic.
+
+#![cfg(target_arch = "wasm32")]
+
+use editseg::synth::{self, Style};
+use editseg::web_api::EditSeg;
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+#[wasm_bindgen_test]
+async fn auto_falls_back_to_the_cpu_and_gpu_is_refused_by_name() {
+    let err = match EditSeg::create(Some("gpu".into())).await {
+        Ok(_) => panic!("a WebGPU device appeared without WebGPU"),
+        Err(e) => js_sys::Error::from(e).message(),
+    };
+    assert!(String::from(err).contains("no WebGPU adapter"));
+    let seg = EditSeg::create(None).await.unwrap();
+    assert_eq!(seg.backend(), "cpu");
+    assert!(seg.fallback_reason().unwrap().contains("navigator.gpu"));
+
+    let photo = editseg::imageio::decode(include_bytes!("photos/chelsea.png"), "chelsea").unwrap();
+    let case = synth::case("chelsea", &photo, 4, Style::Recolour, 1);
+    let bytes = |img: &image::RgbaImage| -> JsValue { Uint8Array::from(editseg::imageio::encode_png_rgba(img).as_slice()).into() };
+    let out = JsFuture::from(seg.mask_from_edit(bytes(&case.original), bytes(&case.edited), JsValue::UNDEFINED)).await.unwrap();
+    let mask = Uint8Array::new(&Reflect::get(&out, &"maskBytes".into()).unwrap()).to_vec();
+    let (i, u) = synth::overlap(&image::GrayImage::from_raw(451, 300, mask).unwrap(), &case.truth);
+    assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
+}
