@@ -87,7 +87,8 @@ impl Gpu {
         Ok(Gpu {
             device,
             queue,
-            adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type),
+            // Browsers hide the adapter's name.
+            adapter: format!("{} ({:?}, {:?})", if info.name.is_empty() { "WebGPU" } else { &info.name }, info.backend, info.device_type),
             max_binding,
             lost,
             failed,

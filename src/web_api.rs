@@ -143,6 +143,7 @@ fn to_js(outcome: Outcome) -> Result<JsValue, JsValue> {
     let out = Object::new();
     Reflect::set(&out, &"mask".into(), &image_data(&mask_rgba)?)?;
     Reflect::set(&out, &"maskBytes".into(), &Uint8Array::from(outcome.mask.as_raw().as_slice()))?;
+    Reflect::set(&out, &"maskPng".into(), &Uint8Array::from(imageio::encode_png_gray(&outcome.mask).as_slice()))?;
     Reflect::set(&out, &"heat".into(), &image_data(&outcome.heat)?)?;
     Reflect::set(&out, &"overlay".into(), &image_data(&outcome.overlay)?)?;
     Reflect::set(&out, &"stats".into(), &js_sys::JSON::parse(&outcome.stats.to_json())?)?;
