@@ -1,7 +1,7 @@
 """The classic recipe a user would otherwise write with OpenCV, for comparison only:
 resize the edit to the original, absdiff, grey, Otsu, open and close with a 5x5 ellipse.
 
-usage: opencv_recipe.py CASES_DIR [--time N]
+usage: opencv_recipe.py CASES_DIR [--time N] [--only NAME]
 Writes opencv.png beside original.png / edited.png in every case folder; with --time, prints the
 seconds per megapixel of the recipe (decode excluded) over N repeats instead.
 """
@@ -28,6 +28,8 @@ def recipe(original, edited):
 def main():
     root = pathlib.Path(sys.argv[1])
     cases = sorted(p for p in root.iterdir() if (p / "original.png").exists())
+    if "--only" in sys.argv:
+        cases = [p for p in cases if p.name == sys.argv[sys.argv.index("--only") + 1]]
     if "--time" in sys.argv:
         repeats = int(sys.argv[sys.argv.index("--time") + 1])
         cv2.setNumThreads(1)

@@ -4,7 +4,7 @@
 
 use crate::cleanup::components::{Keep, Selection};
 use crate::cleanup::threshold;
-use crate::diff::{align, drift, score};
+use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::paint;
@@ -184,7 +184,8 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
     let stretched = check_sizes(original, edited)?;
     let full = Grid { w: original.width(), h: original.height() };
     let edit_grid = Grid { w: edited.width(), h: edited.height() };
-    let grid = working_grid(full.w, full.h, MAX_PIXELS.min(engine.max_pixels()));
+    let limit = MAX_PIXELS.min(engine.max_pixels());
+    let grid = working_grid(full.w, full.h, limit);
     let mut notes = Vec::new();
     if stretched {
         notes.push(format!(
@@ -198,13 +199,19 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
         notes.push(format!("{}x{} is over the size limit: processed at {}x{} and the mask scaled back", full.w, full.h, grid.w, grid.h));
     }
 
-    // Stage 1: both images onto the working grid.
-    let onto = |img: &RgbaImage, from: Grid| {
-        let buf = engine.upload(to_words(img));
+    // Stage 1: both images onto the working grid. An input too large for one buffer is brought
+    // to the working grid on the host first.
+    let onto = |img: &RgbaImage, from: Grid, notes: &mut Vec<String>| {
+        let words = to_words(img);
+        if from.len() > limit {
+            notes.push(format!("the {}x{} input is over the size limit: resampled on the host", from.w, from.h));
+            return engine.upload(resample::cpu(&words, from, grid));
+        }
+        let buf = engine.upload(words);
         if from == grid { buf } else { engine.resample(&buf, from, grid) }
     };
-    let o = onto(original, full);
-    let e = onto(edited, edit_grid);
+    let o = onto(original, full, &mut notes);
+    let e = onto(edited, edit_grid, &mut notes);
 
     // Stage 2: drift from thumbnails, blur, drift applied to the original, shift search.
     let thumb = thumbnail_grid(grid);
