@@ -218,7 +218,7 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
     let o_thumb = engine.download(&engine.resample(&o, grid, thumb), thumb.len()).await?;
     let e_thumb = engine.download(&engine.resample(&e, grid, thumb), thumb.len()).await?;
     let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
-    let sigma = (grid.w.min(grid.h) as f32 / 512.0).clamp(1.0, 3.0);
+    let sigma = (grid.w.min(grid.h) as f32 / 512.0).clamp(1.0, 2.0);
     let o_blurred = engine.drift(&engine.blur(&o, grid, sigma), grid, &drift);
     let e_blurred = engine.blur(&e, grid, sigma);
     let o_sharp = engine.drift(&o, grid, &drift);

@@ -38,3 +38,15 @@ impl Grid {
         self.len() == 0
     }
 }
+
+/// Fill `out` row by row (`width` items a row) with `fill(y, row)`: on all cores natively, in
+/// order on the web, where wasm has one thread.
+pub fn for_rows<T: Send>(out: &mut [T], width: usize, fill: impl Fn(usize, &mut [T]) + Sync) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(width).enumerate().for_each(|(y, row)| fill(y, row));
+    }
+    #[cfg(target_arch = "wasm32")]
+    out.chunks_mut(width).enumerate().for_each(|(y, row)| fill(y, row));
+}

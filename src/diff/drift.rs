@@ -3,7 +3,7 @@
 //! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{pack, unpack, Grid};
+use crate::pixels::{for_rows, pack, unpack, Grid};
 
 const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/drift.wgsl"), entry: "main" };
 
@@ -151,17 +151,19 @@ fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32
 }
 
 pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
-    src.iter()
-        .enumerate()
-        .map(|(i, &p)| {
-            let (x, y) = coords(i, grid);
-            let mut v = unpack(p);
+    let mut out = vec![0u32; grid.len()];
+    for_rows(&mut out, grid.w as usize, |y, row| {
+        for (x, o) in row.iter_mut().enumerate() {
+            let i = y * grid.w as usize + x;
+            let (fx, fy) = coords(i, grid);
+            let mut v = unpack(src[i]);
             for (c, value) in v.iter_mut().take(3).enumerate() {
-                *value = drift.predict(c, x, y, *value);
+                *value = drift.predict(c, fx, fy, *value);
             }
-            pack(v)
-        })
-        .collect()
+            *o = pack(v);
+        }
+    });
+    out
 }
 
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, drift: &Drift) -> wgpu::Buffer {

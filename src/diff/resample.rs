@@ -2,7 +2,7 @@
 //! for a fixed-size editor, squeezed to its aspect). GPU: `shaders/resample.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{pack, unpack, Grid};
+use crate::pixels::{for_rows, pack, unpack, Grid};
 
 const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/resample.wgsl"), entry: "main" };
 
@@ -36,9 +36,9 @@ pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
     let sx = from.w as f32 / to.w as f32;
     let sy = from.h as f32 / to.h as f32;
     let n = (taps_x * taps_y) as f32;
-    let mut out = Vec::with_capacity(to.len());
-    for y in 0..to.h {
-        for x in 0..to.w {
+    let mut out = vec![0u32; to.len()];
+    for_rows(&mut out, to.w as usize, |y, row| {
+        for (x, o) in row.iter_mut().enumerate() {
             let mut acc = [0.0f32; 4];
             for ty in 0..taps_y {
                 let fy = (y as f32 + (ty as f32 + 0.5) / taps_y as f32) * sy;
@@ -50,9 +50,9 @@ pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
                     }
                 }
             }
-            out.push(pack(acc.map(|a| a / n)));
+            *o = pack(acc.map(|a| a / n));
         }
-    }
+    });
     out
 }
 

@@ -2,8 +2,8 @@
 //! known; the lower of the blurred and the sharp pair's scores. GPU: `shaders/score.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::paint::{lab, lab_u8};
-use crate::pixels::{unpack, Grid};
+use crate::paint::{lab_u8, LabTable};
+use crate::pixels::{for_rows, Grid};
 
 const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/score.wgsl"), entry: "main" };
 
@@ -37,19 +37,14 @@ impl Scoring {
     }
 }
 
-fn rgb(p: u32) -> [f32; 3] {
-    let v = unpack(p);
-    [v[0], v[1], v[2]]
-}
-
 /// One image pair as the score reads it: the drift-corrected original and the edit.
 pub struct Pair<'a, B> {
     pub original: &'a B,
     pub edited: &'a B,
 }
 
-fn change(o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
-    let (o, e) = (lab(rgb(o)), lab(rgb(e)));
+fn change(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
+    let (o, e) = (table.lab(o), table.lab(e));
     let d: [f32; 3] = std::array::from_fn(|c| e[c] - o[c]);
     let change = norm(d);
     let mut weight = 1.0;
@@ -66,16 +61,20 @@ fn change(o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
 
 pub fn cpu(blurred: Pair<Vec<u32>>, sharp: Pair<Vec<u32>>, grid: Grid, scoring: &Scoring) -> Vec<u32> {
     let paint = scoring.paint.map(lab_u8);
+    let table = LabTable::new();
     let (w, h) = (grid.w as i32, grid.h as i32);
-    let mut out = Vec::with_capacity(grid.len());
-    for y in 0..h {
-        for x in 0..w {
-            let i = (y * w + x) as usize;
-            let j = ((y + scoring.shift.1).clamp(0, h - 1) * w + (x + scoring.shift.0).clamp(0, w - 1)) as usize;
-            let c = change(blurred.original[i], blurred.edited[j], paint).min(change(sharp.original[i], sharp.edited[j], paint));
-            out.push(((c * SCALE).min(255.0) + 0.5) as u32);
+    let mut out = vec![0u32; grid.len()];
+    for_rows(&mut out, grid.w as usize, |y, row| {
+        let y = y as i32;
+        let ey = (y + scoring.shift.1).clamp(0, h - 1);
+        for (x, s) in row.iter_mut().enumerate() {
+            let i = (y * w) as usize + x;
+            let j = (ey * w + (x as i32 + scoring.shift.0).clamp(0, w - 1)) as usize;
+            let c = change(&table, blurred.original[i], blurred.edited[j], paint)
+                .min(change(&table, sharp.original[i], sharp.edited[j], paint));
+            *s = ((c * SCALE).min(255.0) + 0.5) as u32;
         }
-    }
+    });
     out
 }
 
