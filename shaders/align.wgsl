@@ -22,7 +22,7 @@ fn channel_diff(a: u32, b: u32) -> u32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = item_index(gid, nwg);
     let side = 2u * p.radius + 1u;
     if (i >= side * side * p.rows) { return; }
     let shift = i / p.rows;

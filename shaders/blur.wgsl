@@ -10,7 +10,7 @@ struct Params { w: u32, h: u32, radius: u32, sigma: f32, vertical: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let x = i32(i % p.w);
     let y = i32(i / p.w);

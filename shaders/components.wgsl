@@ -25,13 +25,9 @@ const TOUCHES_SEED: u32 = 2u;
 @group(0) @binding(5) var<storage, read_write> scalars: array<atomic<u32>, 3>;
 @group(0) @binding(6) var<storage, read_write> out: array<u32>;
 
-fn index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return gid.x + gid.y * nwg.x * 256u;
-}
-
 @compute @workgroup_size(256)
 fn init(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(gid, nwg);
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     atomicStore(&label[i], select(0u, i + 1u, mask[i] == p.labelled));
 }
@@ -44,7 +40,7 @@ fn neighbour_min(m: u32, j: u32) -> u32 {
 
 @compute @workgroup_size(256)
 fn propagate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(gid, nwg);
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let own = atomicLoad(&label[i]);
     if (own == 0u) { return; }
@@ -65,7 +61,7 @@ fn propagate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 
 @compute @workgroup_size(256)
 fn measure(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(gid, nwg);
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let l = atomicLoad(&label[i]);
     if (l == 0u) { return; }
@@ -84,14 +80,14 @@ fn measure(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 
 @compute @workgroup_size(256)
 fn largest_area(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(gid, nwg);
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     if (atomicLoad(&label[i]) == i + 1u) { atomicMax(&scalars[1], atomicLoad(&area[i])); }
 }
 
 @compute @workgroup_size(256)
 fn largest_label(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(gid, nwg);
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     if (atomicLoad(&label[i]) == i + 1u && atomicLoad(&area[i]) == atomicLoad(&scalars[1])) {
         atomicMin(&scalars[2], i + 1u);
@@ -100,7 +96,7 @@ fn largest_label(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
 
 @compute @workgroup_size(256)
 fn select_components(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(gid, nwg);
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let l = atomicLoad(&label[i]);
     var keep = false;
@@ -116,7 +112,7 @@ fn select_components(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
 
 @compute @workgroup_size(256)
 fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(gid, nwg);
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let l = atomicLoad(&label[i]);
     var hole = false;

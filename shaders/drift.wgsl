@@ -19,7 +19,7 @@ fn coefficient(c: u32, k: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let x = (f32(i % p.w) + 0.5) / f32(p.w) * 2.0 - 1.0;
     let y = (f32(i / p.w) + 0.5) / f32(p.h) * 2.0 - 1.0;

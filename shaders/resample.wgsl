@@ -31,7 +31,7 @@ fn bilinear(fx: f32, fy: f32) -> vec4<f32> {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = item_index(gid, nwg);
     if (i >= p.dst_w * p.dst_h) { return; }
     let x = i % p.dst_w;
     let y = i / p.dst_w;

@@ -60,7 +60,7 @@ fn change(original_rgba: u32, edited_rgba: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let x = i32(i % p.w);
     let y = i32(i / p.w);

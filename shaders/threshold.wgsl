@@ -16,7 +16,7 @@ fn histogram(
     @builtin(local_invocation_index) lid: u32,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = item_index(gid, nwg);
     if (i < p.n) { atomicAdd(&bins[min(score[i], 255u)], 1u); }
     workgroupBarrier();
     let count = atomicLoad(&bins[lid]);
@@ -25,7 +25,7 @@ fn histogram(
 
 @compute @workgroup_size(256)
 fn binarize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = item_index(gid, nwg);
     if (i >= p.n) { return; }
     atomicStore(&out[i], select(0u, 1u, score[i] > p.threshold));
 }

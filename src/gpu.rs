@@ -13,6 +13,8 @@ use wgpu::util::DeviceExt;
 
 /// Invocations per workgroup in every per-pixel kernel (`@workgroup_size(256)`).
 pub const WORKGROUP: u32 = 256;
+/// Helpers every kernel may call, put in front of its source.
+const PRELUDE: &str = include_str!("../shaders/prelude.wgsl");
 
 pub struct Gpu {
     device: wgpu::Device,
@@ -156,9 +158,10 @@ impl Gpu {
         if let Some(p) = self.pipelines.borrow().get(&key) {
             return p.clone();
         }
+        let source = format!("{PRELUDE}\n{}", kernel.source);
         let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(kernel.entry),
-            source: wgpu::ShaderSource::Wgsl(kernel.source.into()),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
         });
         let layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: None,
@@ -207,8 +210,8 @@ impl Gpu {
     }
 
     /// Run a kernel with one invocation per item (`n` items, 256 per workgroup, folded into a 2-D
-    /// grid so that no dimension passes the 65535-workgroup limit). Kernels recover the item as
-    /// `gid.x + gid.y * nwg.x * 256`.
+    /// grid so that no dimension passes the 65535-workgroup limit). Kernels recover the item with
+    /// the prelude's `item_index`.
     pub fn run_items(&self, kernel: Kernel, params: &[u32], buffers: &[&wgpu::Buffer], n: usize) {
         let groups = (n as u32).div_ceil(WORKGROUP).max(1);
         let x = groups.min(32768);
