@@ -85,7 +85,7 @@ impl Gpu {
                 failed.lock().unwrap().get_or_insert_with(|| e.to_string());
             }));
         }
-        let max_binding = (device.limits().max_storage_buffer_binding_size as u64).min(device.limits().max_buffer_size);
+        let max_binding = device.limits().max_storage_buffer_binding_size.min(device.limits().max_buffer_size);
         Ok(Gpu {
             device,
             queue,

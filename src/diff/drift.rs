@@ -73,8 +73,9 @@ fn coords(i: usize, grid: Grid) -> (f32, f32) {
 /// Fit `edit = a(x, y) * original + b` per channel by least squares, trimming the pixels whose
 /// residual is far from the bulk (the paint, and anything else the editor changed) and refitting.
 pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
-    let samples: Vec<((f32, f32), [f32; 4], [f32; 4])> =
-        (0..grid.len()).map(|i| (coords(i, grid), unpack(original[i]), unpack(edited[i]))).collect();
+    // (position, original pixel, edited pixel)
+    type Sample = ((f32, f32), [f32; 4], [f32; 4]);
+    let samples: Vec<Sample> = (0..grid.len()).map(|i| (coords(i, grid), unpack(original[i]), unpack(edited[i]))).collect();
     let mut drift = Drift::NONE;
     let mut inliers = vec![true; samples.len()];
     for _ in 0..6 {
