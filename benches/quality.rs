@@ -89,7 +89,7 @@ fn main() {
         let opencv: GrayImage = image::open(dir.join("opencv.png")).unwrap().to_luma8();
         let t = tallies.entry(case.level).or_default();
         for (k, mask) in [&known.mask, &unknown.mask, &opencv].into_iter().enumerate() {
-            let o = synth::overlap(mask, &case.truth);
+            let o = editseg::metrics::overlap(mask, &case.truth);
             t[k].add(&case.name, o);
             all[k].add(&case.name, o);
         }

@@ -7,7 +7,7 @@
 //! others natively) or as their CPU twins in Rust, with the same results:
 //!
 //! image -> [`diff`] (resample, drift, blur, align, score) -> [`cleanup`] (threshold,
-//! morphology, components) -> mask.
+//! morphology, components) -> mask -> [`metrics`].
 
 pub mod cleanup;
 pub mod diff;
@@ -15,6 +15,7 @@ mod engine;
 pub mod error;
 pub mod gpu;
 pub mod imageio;
+pub mod metrics;
 pub mod paint;
 pub mod pipeline;
 pub mod pixels;

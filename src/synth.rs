@@ -216,11 +216,3 @@ pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u3
         truth: truth(&cover, w, h),
     }
 }
-
-/// Intersection and union of two masks (nonzero = inside).
-pub fn overlap(a: &GrayImage, b: &GrayImage) -> (u64, u64) {
-    a.pixels().zip(b.pixels()).fold((0, 0), |(i, u), (p, q)| {
-        let (x, y) = (p.0[0] > 0, q.0[0] > 0);
-        (i + (x && y) as u64, u + (x || y) as u64)
-    })
-}

@@ -57,7 +57,7 @@ fn a_real_edit_gives_a_mask_heat_map_and_overlay_of_the_originals_size() {
     assert_eq!((m.width(), m.height(), m.color()), (451, 300, image::ColorType::L8));
     let m = m.to_luma8();
     assert!(m.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
-    let (i, u) = synth::overlap(&m, &truth);
+    let (i, u) = editseg::metrics::overlap(&m, &truth);
     assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
     assert_eq!(image::image_dimensions(&heat).unwrap(), (451, 300));
     assert_eq!(image::image_dimensions(&overlay).unwrap(), (451, 300));

@@ -19,7 +19,7 @@ fn clean_and_heavily_damaged_edits_of_every_photo_are_segmented_well() {
             let mut options = Options::default();
             options.set("color", &case.color).unwrap();
             let outcome = block_on(segmenter.mask_from_edit(&case.original, &case.edited, &options)).unwrap();
-            let (i, u) = synth::overlap(&outcome.mask, &case.truth);
+            let (i, u) = editseg::metrics::overlap(&outcome.mask, &case.truth);
             inter += i;
             union += u;
             let iou = i as f64 / u as f64;

@@ -74,7 +74,7 @@ async fn mask_from_edit_finds_the_painted_region_of_a_real_photo_on_webgpu() {
     assert_eq!((mask.width(), mask.height()), (451, 300));
     let bytes = Uint8Array::new(&get(&out, "maskBytes")).to_vec();
     let found = image::GrayImage::from_raw(451, 300, bytes).unwrap();
-    let (i, u) = synth::overlap(&found, &case.truth);
+    let (i, u) = editseg::metrics::overlap(&found, &case.truth);
     assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
     let stats = get(&out, "stats");
     assert_eq!(get(&stats, "stretched"), JsValue::TRUE, "the 1024x1024 answer was stretched back");
@@ -96,7 +96,7 @@ async fn two_instances_on_one_page_work_at_the_same_time_and_the_cpu_path_agrees
         .iter()
         .map(|o| image::GrayImage::from_raw(600, 400, Uint8Array::new(&get(o, "maskBytes")).to_vec()).unwrap())
         .collect();
-    let (i, u) = synth::overlap(&masks[0], &masks[1]);
+    let (i, u) = editseg::metrics::overlap(&masks[0], &masks[1]);
     assert!(i as f64 / u as f64 > 0.99, "{i} / {u}");
 }
 

@@ -209,9 +209,9 @@ pub async fn the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu() {
     let (gpu, cpu) = (&outcomes[0], &outcomes[1]);
     assert!(gpu.stats.backend.starts_with("gpu"));
     assert_eq!((gpu.stats.threshold, gpu.stats.shift), (cpu.stats.threshold, cpu.stats.shift));
-    let (i, u) = synth::overlap(&gpu.mask, &cpu.mask);
+    let (i, u) = editseg::metrics::overlap(&gpu.mask, &cpu.mask);
     assert!(i as f64 / u as f64 > 0.995, "GPU and CPU masks agree on {i} of {u} pixels");
-    let (i, u) = synth::overlap(&gpu.mask, &case.truth);
+    let (i, u) = editseg::metrics::overlap(&gpu.mask, &case.truth);
     assert!(i as f64 / u as f64 > 0.9, "IoU with the truth {}", i as f64 / u as f64);
 }
 
