@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod paint;
 pub mod pipeline;
 pub mod pixels;
+pub mod refcoco;
 pub mod render;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]
