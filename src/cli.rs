@@ -4,57 +4,75 @@
 //!                [--heat PATH] [--overlay PATH] [--stats PATH] [--backend auto|gpu|cpu]
 //!                [--threshold N] [--keep all|largest] [--seed X,Y] [--open R] [--close R]
 //!                [--min-area SHARE] [--max-hole SHARE] [--max-shift PX]
+//!   editseg eval --data DIR --pred DIR [--edits] [--color NAME] [--json OUT] [mask options]
 
+use editseg::eval::{self, Predictions};
+use editseg::refcoco::Dataset;
 use editseg::{imageio, BackendChoice, Error, Options, Segmenter};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: editseg mask --original PATH --edited PATH --out MASK.png [--color NAME|#rrggbb] \
 [--heat PATH] [--overlay PATH] [--stats PATH] [--backend auto|gpu|cpu] [--threshold N] [--keep all|largest] \
-[--seed X,Y] [--open R] [--close R] [--min-area SHARE] [--max-hole SHARE] [--max-shift PX]";
+[--seed X,Y] [--open R] [--close R] [--min-area SHARE] [--max-hole SHARE] [--max-shift PX]
+       editseg eval --data DIR --pred DIR [--edits] [--color NAME|#rrggbb] [--json OUT] [--backend auto|gpu|cpu] \
+[mask options]
+  eval scores one PNG per sentence in --pred, named {sent_id}.png: masks (255 = object), or with --edits
+  edited images from any editor, against RefCOCO-format data in --data (refs(unc).p, instances.json, images/).";
 
-#[derive(Default)]
+#[derive(Clone, Copy, PartialEq)]
+enum Command {
+    Mask,
+    Eval,
+}
+
 struct Args {
-    original: Option<PathBuf>,
-    edited: Option<PathBuf>,
-    out: Option<PathBuf>,
-    heat: Option<PathBuf>,
-    overlay: Option<PathBuf>,
-    stats: Option<PathBuf>,
+    command: Command,
+    /// Path-valued flags by name (original, edited, out, heat, overlay, stats, data, pred, json).
+    paths: std::collections::HashMap<String, PathBuf>,
+    edits: bool,
     backend: Option<BackendChoice>,
     options: Options,
 }
 
+const PATH_FLAGS: &[&str] = &["original", "edited", "out", "heat", "overlay", "stats", "data", "pred", "json"];
+
 fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, Error> {
     let usage = |why: String| Error::BadOption(format!("{why} (see editseg --help)"));
-    match argv.next().as_deref() {
-        Some("mask") => {}
+    let command = match argv.next().as_deref() {
+        Some("mask") => Command::Mask,
+        Some("eval") => Command::Eval,
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             std::process::exit(0);
         }
         Some(other) => return Err(usage(format!("unknown command {other:?}"))),
         None => return Err(usage("no command given".into())),
-    }
-    let mut args = Args::default();
+    };
+    let mut args = Args { command, paths: Default::default(), edits: false, backend: None, options: Options::default() };
     while let Some(flag) = argv.next() {
         let key = flag.strip_prefix("--").ok_or_else(|| usage(format!("unexpected argument {flag:?}")))?;
+        if key == "edits" && command == Command::Eval {
+            args.edits = true;
+            continue;
+        }
         let value = argv.next().ok_or_else(|| usage(format!("{flag} needs a value")))?;
-        let path = || Some(PathBuf::from(&value));
         match key {
-            "original" => args.original = path(),
-            "edited" => args.edited = path(),
-            "out" => args.out = path(),
-            "heat" => args.heat = path(),
-            "overlay" => args.overlay = path(),
-            "stats" => args.stats = path(),
+            k if PATH_FLAGS.contains(&k) => {
+                args.paths.insert(k.into(), PathBuf::from(&value));
+            }
             "backend" => args.backend = Some(value.parse()?),
             _ => args.options.set(key, &value)?,
         }
     }
-    for (given, flag) in [(&args.original, "--original"), (&args.edited, "--edited"), (&args.out, "--out")] {
-        if given.is_none() {
-            return Err(usage(format!("{flag} is required")));
+    let required: &[&str] = match command {
+        Command::Mask => &["original", "edited", "out"],
+        Command::Eval => &["data", "pred"],
+    };
+    for flag in required {
+        if !args.paths.contains_key(*flag) {
+            return Err(usage(format!("--{flag} is required")));
         }
     }
     Ok(args)
@@ -64,11 +82,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(path, bytes).map_err(|e| Error::Io { what: path.display().to_string(), reason: format!("cannot write: {e}") })
 }
 
-fn run() -> Result<(), Error> {
-    let args = parse(std::env::args().skip(1))?;
-    let original = imageio::read(args.original.as_deref().expect("checked"))?;
-    let edited = imageio::read(args.edited.as_deref().expect("checked"))?;
-    editseg::pipeline::check_sizes(&original, &edited)?;
+fn segmenter(args: &Args) -> Result<Segmenter, Error> {
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
         // Mesa's Vulkan drivers print a warning to stderr when this is unset.
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
@@ -77,15 +91,55 @@ fn run() -> Result<(), Error> {
     if let Some(why) = &segmenter.fallback {
         eprintln!("editseg: using the CPU path ({why})");
     }
+    Ok(segmenter)
+}
+
+fn run_eval(args: &Args) -> Result<(), Error> {
+    let data = Dataset::open(&args.paths["data"])?;
+    let segmenter = if args.edits { Some(segmenter(args)?) } else { None };
+    let predictions = match &segmenter {
+        Some(s) => Predictions::Edits(s, &args.options),
+        None => Predictions::Masks,
+    };
+    let show = std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize| {
+        if show {
+            let filled = 30 * done / total.max(1);
+            eprint!("\r[{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(30 - filled));
+        }
+    };
+    let report = eval::evaluate(&data, &args.paths["pred"], &predictions, &progress)?;
+    if show {
+        eprintln!();
+    }
+    print!("{}", report.table());
+    if !report.missing.is_empty() {
+        eprintln!("editseg: {} predictions missing (counted as empty): {:?}", report.missing.len(), report.missing);
+    }
+    if let Some(p) = args.paths.get("json") {
+        write(p, report.to_json().as_bytes())?;
+    }
+    Ok(())
+}
+
+fn run() -> Result<(), Error> {
+    let args = parse(std::env::args().skip(1))?;
+    if args.command == Command::Eval {
+        return run_eval(&args);
+    }
+    let original = imageio::read(&args.paths["original"])?;
+    let edited = imageio::read(&args.paths["edited"])?;
+    editseg::pipeline::check_sizes(&original, &edited)?;
+    let segmenter = segmenter(&args)?;
     let outcome = pollster::block_on(segmenter.mask_from_edit(&original, &edited, &args.options))?;
-    write(args.out.as_deref().expect("checked"), &imageio::encode_png_gray(&outcome.mask))?;
-    if let Some(p) = &args.heat {
+    write(&args.paths["out"], &imageio::encode_png_gray(&outcome.mask))?;
+    if let Some(p) = args.paths.get("heat") {
         write(p, &imageio::encode_png_rgba(&outcome.heat))?;
     }
-    if let Some(p) = &args.overlay {
+    if let Some(p) = args.paths.get("overlay") {
         write(p, &imageio::encode_png_rgba(&outcome.overlay))?;
     }
-    if let Some(p) = &args.stats {
+    if let Some(p) = args.paths.get("stats") {
         write(p, outcome.stats.to_json().as_bytes())?;
     }
     for note in &outcome.stats.notes {

@@ -13,6 +13,8 @@ pub mod cleanup;
 pub mod diff;
 mod engine;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod eval;
 pub mod gpu;
 pub mod imageio;
 pub mod metrics;
