@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn overlap_counts_pixels() {
         let a = GrayImage::from_fn(4, 1, |x, _| image::Luma([if x < 2 { 255 } else { 0 }]));
-        let b = GrayImage::from_fn(4, 1, |x, _| image::Luma([if x >= 1 && x < 3 { 255 } else { 0 }]));
+        let b = GrayImage::from_fn(4, 1, |x, _| image::Luma([if (1..3).contains(&x) { 255 } else { 0 }]));
         assert_eq!(overlap(&a, &b), (1, 3));
     }
 }
