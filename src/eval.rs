@@ -117,10 +117,10 @@ impl Report {
         format!("{{\"overall\":{},\"splits\":{{{}}},\"missing\":[{}]}}", self.overall.to_json(), splits.join(","), missing.join(","))
     }
 
-    /// A markdown table: one row per split, then overall.
+    /// A markdown table in percent: one row per split, then overall.
     pub fn table(&self) -> String {
-        let heads: Vec<String> = PRECISION_AT.iter().map(|t| format!("P@{t:.1}")).collect();
-        let mut out = format!("| split | count | cIoU | gIoU | mIoU | {} |\n|---|---|---|---|---|{}\n", heads.join(" | "), "---|".repeat(heads.len()));
+        let heads: Vec<String> = PRECISION_AT.iter().map(|t| format!("P@{t:.1} %")).collect();
+        let mut out = format!("| split | count | cIoU % | gIoU % | mIoU % | {} |\n|---|---|---|---|---|{}\n", heads.join(" | "), "---|".repeat(heads.len()));
         let row = |name: &str, s: &Summary| {
             let prec: Vec<String> = s.prec.iter().map(|p| format!("{:.2}", 100.0 * p)).collect();
             format!("| {name} | {} | {:.2} | {:.2} | {:.2} | {} |\n", s.count, 100.0 * s.ciou, 100.0 * s.giou, 100.0 * s.miou, prec.join(" | "))
