@@ -40,10 +40,6 @@ impl Tally {
         self.samples.push((intersection, union));
     }
 
-    pub fn extend(&mut self, other: &Tally) {
-        self.samples.extend_from_slice(&other.samples);
-    }
-
     pub fn summary(&self) -> Summary {
         let n = self.samples.len();
         let mean = |f: &dyn Fn(u64, u64) -> f64| if n == 0 { 0.0 } else { self.samples.iter().map(|&(i, u)| f(i, u)).sum::<f64>() / n as f64 };

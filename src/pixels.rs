@@ -7,11 +7,6 @@ pub fn to_words(img: &RgbaImage) -> Vec<u32> {
     img.as_raw().chunks_exact(4).map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]])).collect()
 }
 
-pub fn from_words(words: &[u32], w: u32, h: u32) -> RgbaImage {
-    let bytes = words.iter().flat_map(|p| p.to_le_bytes()).collect();
-    RgbaImage::from_raw(w, h, bytes).expect("one word per pixel")
-}
-
 /// `unpack4x8unorm`.
 pub fn unpack(p: u32) -> [f32; 4] {
     p.to_le_bytes().map(|c| c as f32 / 255.0)
