@@ -15,28 +15,24 @@ const PHOTOS: &[&str] = &["astronaut.png", "chelsea.png", "coffee.png", "rocket.
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=3;
 const LEVELS: u32 = 4;
 
+/// The metrics' tally, plus which case was worst.
 #[derive(Default)]
 struct Tally {
-    inter: u64,
-    union: u64,
+    all: editseg::metrics::Tally,
     worst: Option<(f64, String)>,
 }
 
 impl Tally {
     fn add(&mut self, name: &str, (i, u): (u64, u64)) {
-        self.inter += i;
-        self.union += u;
+        self.all.add(i, u);
         let iou = if u == 0 { 1.0 } else { i as f64 / u as f64 };
         if self.worst.as_ref().is_none_or(|(w, _)| iou < *w) {
             self.worst = Some((iou, name.into()));
         }
     }
-    fn ciou(&self) -> f64 {
-        self.inter as f64 / self.union.max(1) as f64
-    }
     fn cell(&self) -> String {
         let (w, name) = self.worst.clone().unwrap_or((1.0, "-".into()));
-        format!("{:.4} | {:.3} ({name})", self.ciou(), w)
+        format!("{:.4} | {:.3} ({name})", self.all.summary().ciou, w)
     }
 }
 
