@@ -70,8 +70,13 @@ fn coords(i: usize, grid: Grid) -> (f32, f32) {
     (x, y)
 }
 
+/// Mean gains outside this range are not an editor's tone drift: a half-opacity paint over most
+/// of the picture fits `edit = 0.5 * original + 0.5 * paint` exactly, and must stay a change.
+const PLAUSIBLE_GAIN: std::ops::RangeInclusive<f32> = 0.6..=1.0 / 0.6;
+
 /// Fit `edit = a(x, y) * original + b` per channel by least squares, trimming the pixels whose
 /// residual is far from the bulk (the paint, and anything else the editor changed) and refitting.
+/// A fit with an implausible gain is dropped for no drift at all.
 pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
     // (position, original pixel, edited pixel)
     type Sample = ((f32, f32), [f32; 4], [f32; 4]);
@@ -106,7 +111,11 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         }
         drift = next;
     }
-    drift
+    if drift.gain().iter().all(|g| PLAUSIBLE_GAIN.contains(g)) {
+        drift
+    } else {
+        Drift::NONE
+    }
 }
 
 fn median(v: &mut [f32]) -> f32 {
@@ -208,5 +217,20 @@ mod tests {
             assert!((found.offset()[c] - truth.offset()[c]).abs() < 0.02, "{found:?}");
         }
         assert!((found.lighting() - truth.lighting()).abs() < 0.03, "{} vs {}", found.lighting(), truth.lighting());
+    }
+
+    #[test]
+    fn a_half_opacity_paint_over_most_of_the_picture_is_not_taken_for_drift() {
+        let grid = Grid { w: 40, h: 30 };
+        let original: Vec<u32> = (0..grid.len()).map(|i| pack([(i % 40) as f32 / 40.0, (i / 40) as f32 / 30.0, 0.5, 1.0])).collect();
+        let edited: Vec<u32> = original
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let v = unpack(p);
+                if i % 40 < 30 { pack([0.5 * v[0] + 0.27, 0.5 * v[1] + 0.08, 0.5 * v[2] + 0.39, 1.0]) } else { p }
+            })
+            .collect();
+        assert_eq!(estimate(&original, &edited, grid), Drift::NONE);
     }
 }
