@@ -38,8 +38,15 @@ impl Tally {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| args.iter().position(|a| a == name).map(|i| args[i + 1].clone());
-    let backend: BackendChoice = flag("--backend").unwrap_or("cpu".into()).parse().expect("--backend cpu|gpu|auto");
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .map(|i| args[i + 1].clone())
+    };
+    let backend: BackendChoice = flag("--backend")
+        .unwrap_or("cpu".into())
+        .parse()
+        .expect("--backend cpu|gpu|auto");
     let out = PathBuf::from(flag("--out").unwrap_or("target/quality".into()));
     let photos = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos");
     std::fs::create_dir_all(&out).unwrap();
@@ -53,7 +60,8 @@ fn main() {
         for seed in SEEDS {
             for style in [Style::Recolour, Style::Overlay] {
                 for level in 0..LEVELS {
-                    let case = synth::case(stem, &original, seed * 100 + level as u64, style, level);
+                    let case =
+                        synth::case(stem, &original, seed * 100 + level as u64, style, level);
                     let dir = out.join(&case.name);
                     std::fs::create_dir_all(&dir).unwrap();
                     case.original.save(dir.join("original.png")).unwrap();
@@ -79,23 +87,48 @@ fn main() {
         let dir = out.join(&case.name);
         let mut with_color = Options::default();
         with_color.set("color", &case.color).unwrap();
-        let known = pollster::block_on(segmenter.mask_from_edit(&case.original, &case.edited, &with_color)).expect("segment");
-        let unknown = pollster::block_on(segmenter.mask_from_edit(&case.original, &case.edited, &Options::default())).expect("segment");
+        let known =
+            pollster::block_on(segmenter.mask_from_edit(&case.original, &case.edited, &with_color))
+                .expect("segment");
+        let unknown = pollster::block_on(segmenter.mask_from_edit(
+            &case.original,
+            &case.edited,
+            &Options::default(),
+        ))
+        .expect("segment");
         known.mask.save(dir.join("editseg.png")).unwrap();
         let opencv: GrayImage = image::open(dir.join("opencv.png")).unwrap().to_luma8();
         let t = tallies.entry(case.level).or_default();
-        for (k, mask) in [&known.mask, &unknown.mask, &opencv].into_iter().enumerate() {
+        for (k, mask) in [&known.mask, &unknown.mask, &opencv]
+            .into_iter()
+            .enumerate()
+        {
             let o = editseg::metrics::overlap(mask, &case.truth);
             t[k].add(&case.name, o);
             all[k].add(&case.name, o);
         }
     }
-    eprintln!("{} cases x 2 runs in {:.1} s", cases.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "{} cases x 2 runs in {:.1} s",
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
     println!("| damage level | cases | EditSeg, colour known: cIoU | worst | EditSeg, colour unknown: cIoU | worst | OpenCV recipe: cIoU | worst |");
     println!("|---|---|---|---|---|---|---|---|");
     let per_level = cases.len() / LEVELS as usize;
     for (level, t) in &tallies {
-        println!("| {level} | {per_level} | {} | {} | {} |", t[0].cell(), t[1].cell(), t[2].cell());
+        println!(
+            "| {level} | {per_level} | {} | {} | {} |",
+            t[0].cell(),
+            t[1].cell(),
+            t[2].cell()
+        );
     }
-    println!("| all | {} | {} | {} | {} |", cases.len(), all[0].cell(), all[1].cell(), all[2].cell());
+    println!(
+        "| all | {} | {} | {} | {} |",
+        cases.len(),
+        all[0].cell(),
+        all[1].cell(),
+        all[2].cell()
+    );
 }

@@ -14,7 +14,13 @@ use std::time::Instant;
 /// (label, width, height, repeats)
 const SIZES: &[(&str, u32, u32, usize)] = &[("1 MP", 1155, 866, 3), ("12 MP", 4000, 3000, 1)];
 
-fn seconds_per_run(segmenter: &Segmenter, o: &image::RgbaImage, e: &image::RgbaImage, options: &Options, repeats: usize) -> f64 {
+fn seconds_per_run(
+    segmenter: &Segmenter,
+    o: &image::RgbaImage,
+    e: &image::RgbaImage,
+    options: &Options,
+    repeats: usize,
+) -> f64 {
     // One warm-up run compiles the GPU pipelines and fills caches.
     pollster::block_on(segmenter.mask_from_edit(o, e, options)).expect("segment");
     let start = Instant::now();
@@ -26,8 +32,15 @@ fn seconds_per_run(segmenter: &Segmenter, o: &image::RgbaImage, e: &image::RgbaI
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let out = PathBuf::from(args.iter().position(|a| a == "--out").map(|i| args[i + 1].clone()).unwrap_or("target/speed".into()));
-    let photo = imageio::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos/coffee.png")).unwrap();
+    let out = PathBuf::from(
+        args.iter()
+            .position(|a| a == "--out")
+            .map(|i| args[i + 1].clone())
+            .unwrap_or("target/speed".into()),
+    );
+    let photo =
+        imageio::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos/coffee.png"))
+            .unwrap();
     let case = synth::case("coffee", &photo, 5, Style::Recolour, 2);
     let mut options = Options::default();
     options.set("color", &case.color).unwrap();
@@ -44,7 +57,9 @@ fn main() {
         e.save(dir.join("edited.png")).unwrap();
         let mp = (w * h) as f64 / 1e6;
         let cpu_s = seconds_per_run(&cpu, &o, &e, &options, repeats);
-        let gpu_s = gpu.as_ref().map(|g| seconds_per_run(g, &o, &e, &options, repeats));
+        let gpu_s = gpu
+            .as_ref()
+            .map(|g| seconds_per_run(g, &o, &e, &options, repeats));
         rows.push((label, dir, mp, cpu_s, gpu_s, repeats));
     }
 
@@ -54,13 +69,28 @@ fn main() {
         let opencv = std::process::Command::new("python3")
             .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/opencv_recipe.py"))
             .arg(dir.parent().unwrap())
-            .args(["--time", &(repeats * 5).to_string(), "--only", dir.file_name().unwrap().to_str().unwrap()])
+            .args([
+                "--time",
+                &(repeats * 5).to_string(),
+                "--only",
+                dir.file_name().unwrap().to_str().unwrap(),
+            ])
             .output()
             .expect("python3 with opencv-python-headless");
         let text = String::from_utf8_lossy(&opencv.stdout);
-        let opencv_s: f64 = text.split_whitespace().nth(2).and_then(|v| v.parse().ok()).expect("the recipe's timing");
-        let gpu_cell = gpu_s.map(|s| format!("{:.3}", s / mp)).unwrap_or("no adapter".into());
-        println!("| {label} ({mp:.1} MP) | {:.3} | {gpu_cell} | {opencv_s:.4} | {:.1}x |", cpu_s / mp, cpu_s / mp / opencv_s);
+        let opencv_s: f64 = text
+            .split_whitespace()
+            .nth(2)
+            .and_then(|v| v.parse().ok())
+            .expect("the recipe's timing");
+        let gpu_cell = gpu_s
+            .map(|s| format!("{:.3}", s / mp))
+            .unwrap_or("no adapter".into());
+        println!(
+            "| {label} ({mp:.1} MP) | {:.3} | {gpu_cell} | {opencv_s:.4} | {:.1}x |",
+            cpu_s / mp,
+            cpu_s / mp / opencv_s
+        );
     }
     match &gpu {
         Some(g) => eprintln!("GPU: {}", g.backend()),

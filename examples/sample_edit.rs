@@ -9,10 +9,16 @@ use std::path::PathBuf;
 fn main() {
     let out = PathBuf::from(std::env::args().nth(1).unwrap_or("www/sample".into()));
     std::fs::create_dir_all(&out).unwrap();
-    let photo = editseg::imageio::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos/coffee.png")).unwrap();
+    let photo = editseg::imageio::read(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos/coffee.png"),
+    )
+    .unwrap();
     let case = synth::case("coffee", &photo, 7, Style::Overlay, 2);
     case.original.save(out.join("original.png")).unwrap();
-    image::DynamicImage::ImageRgba8(case.edited).to_rgb8().save(out.join("edited.jpg")).unwrap();
+    image::DynamicImage::ImageRgba8(case.edited)
+        .to_rgb8()
+        .save(out.join("edited.jpg"))
+        .unwrap();
     std::fs::write(out.join("color.txt"), &case.color).unwrap();
     println!("wrote {} (paint: {})", out.display(), case.color);
 }

@@ -5,9 +5,11 @@
 //!                [--threshold N] [--keep all|largest] [--seed X,Y] [--open R] [--close R]
 //!                [--min-area SHARE] [--max-hole SHARE] [--max-shift PX]
 //!   editseg eval --data DIR --pred DIR [--edits] [--color NAME] [--json OUT] [mask options]
+//!   editseg data preview|export --split NAME --count N --out PATH [--seed S] [--size PX]
 
 use editseg::eval::{self, Predictions};
 use editseg::refcoco::Dataset;
+use editseg::scenes::{Sample, Split};
 use editseg::{imageio, BackendChoice, Error, Options, Segmenter};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -19,7 +21,12 @@ const USAGE: &str = "usage: editseg mask --original PATH --edited PATH --out MAS
        editseg eval --data DIR --pred DIR [--edits] [--color NAME|#rrggbb] [--json OUT] [--backend auto|gpu|cpu] \
 [mask options]
   eval scores one PNG per sentence in --pred, named {sent_id}.png: masks (255 = object), or with --edits
-  edited images from any editor, against RefCOCO-format data in --data (refs(unc).p, instances.json, images/).";
+  edited images from any editor, against RefCOCO-format data in --data (refs(unc).p, instances.json, images/).
+       editseg data preview --split train|val|testA|testB --count N --out SHEET.png [--seed S] [--size PX]
+       editseg data export --split train|val|testA|testB|all --count N --out DIR [--seed S] [--size PX]
+  data draws RefScenes samples: preview as a contact sheet (target outlined, expression below), export as a
+  RefCOCO-format dataset (refs(unc).p, instances.json with polygons, images/); `all` is val, testA and testB.
+  --size is the picture's side in pixels (default 128), --seed picks the samples (default 0).";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Command {
@@ -36,7 +43,9 @@ struct Args {
     options: Options,
 }
 
-const PATH_FLAGS: &[&str] = &["original", "edited", "out", "heat", "overlay", "stats", "data", "pred", "json"];
+const PATH_FLAGS: &[&str] = &[
+    "original", "edited", "out", "heat", "overlay", "stats", "data", "pred", "json",
+];
 
 fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, Error> {
     let usage = |why: String| Error::BadOption(format!("{why} (see editseg --help)"));
@@ -47,17 +56,31 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, Error> {
             println!("{USAGE}");
             std::process::exit(0);
         }
-        Some(other) => return Err(usage(format!("unknown command {other:?}"))),
+        Some(other) => {
+            return Err(usage(format!(
+                "unknown command {other:?}: use mask, eval or data"
+            )))
+        }
         None => return Err(usage("no command given".into())),
     };
-    let mut args = Args { command, paths: Default::default(), edits: false, backend: None, options: Options::default() };
+    let mut args = Args {
+        command,
+        paths: Default::default(),
+        edits: false,
+        backend: None,
+        options: Options::default(),
+    };
     while let Some(flag) = argv.next() {
-        let key = flag.strip_prefix("--").ok_or_else(|| usage(format!("unexpected argument {flag:?}")))?;
+        let key = flag
+            .strip_prefix("--")
+            .ok_or_else(|| usage(format!("unexpected argument {flag:?}")))?;
         if key == "edits" && command == Command::Eval {
             args.edits = true;
             continue;
         }
-        let value = argv.next().ok_or_else(|| usage(format!("{flag} needs a value")))?;
+        let value = argv
+            .next()
+            .ok_or_else(|| usage(format!("{flag} needs a value")))?;
         match key {
             k if PATH_FLAGS.contains(&k) => {
                 args.paths.insert(k.into(), PathBuf::from(&value));
@@ -79,7 +102,10 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, Error> {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bytes).map_err(|e| Error::Io { what: path.display().to_string(), reason: format!("cannot write: {e}") })
+    std::fs::write(path, bytes).map_err(|e| Error::Io {
+        what: path.display().to_string(),
+        reason: format!("cannot write: {e}"),
+    })
 }
 
 fn segmenter(args: &Args) -> Result<Segmenter, Error> {
@@ -87,7 +113,8 @@ fn segmenter(args: &Args) -> Result<Segmenter, Error> {
         // Mesa's Vulkan drivers print a warning to stderr when this is unset.
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
     }
-    let segmenter = pollster::block_on(Segmenter::new(args.backend.unwrap_or(BackendChoice::Auto)))?;
+    let segmenter =
+        pollster::block_on(Segmenter::new(args.backend.unwrap_or(BackendChoice::Auto)))?;
     if let Some(why) = &segmenter.fallback {
         eprintln!("editseg: using the CPU path ({why})");
     }
@@ -96,25 +123,23 @@ fn segmenter(args: &Args) -> Result<Segmenter, Error> {
 
 fn run_eval(args: &Args) -> Result<(), Error> {
     let data = Dataset::open(&args.paths["data"])?;
-    let segmenter = if args.edits { Some(segmenter(args)?) } else { None };
+    let segmenter = if args.edits {
+        Some(segmenter(args)?)
+    } else {
+        None
+    };
     let predictions = match &segmenter {
         Some(s) => Predictions::Edits(s, &args.options),
         None => Predictions::Masks,
     };
-    let show = std::io::stderr().is_terminal();
-    let progress = |done: usize, total: usize| {
-        if show {
-            let filled = 30 * done / total.max(1);
-            eprint!("\r[{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(30 - filled));
-        }
-    };
-    let report = eval::evaluate(&data, &args.paths["pred"], &predictions, &progress)?;
-    if show {
-        eprintln!();
-    }
+    let report = eval::evaluate(&data, &args.paths["pred"], &predictions, &progress_bar())?;
     print!("{}", report.table());
     if !report.missing.is_empty() {
-        eprintln!("editseg: {} predictions missing (counted as empty): {:?}", report.missing.len(), report.missing);
+        eprintln!(
+            "editseg: {} predictions missing (counted as empty): {:?}",
+            report.missing.len(),
+            report.missing
+        );
     }
     if let Some(p) = args.paths.get("json") {
         write(p, report.to_json().as_bytes())?;
@@ -122,8 +147,108 @@ fn run_eval(args: &Args) -> Result<(), Error> {
     Ok(())
 }
 
+/// A bar on stderr when it is a terminal, else nothing.
+fn progress_bar() -> impl Fn(usize, usize) + Sync {
+    let show = std::io::stderr().is_terminal();
+    move |done: usize, total: usize| {
+        if show {
+            let filled = 30 * done / total.max(1);
+            eprint!(
+                "\r[{}{}] {done}/{total}",
+                "#".repeat(filled),
+                " ".repeat(30 - filled)
+            );
+            if done == total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+fn run_data(mut argv: impl Iterator<Item = String>) -> Result<(), Error> {
+    let usage = |why: String| Error::BadOption(format!("{why} (see editseg --help)"));
+    let action = argv
+        .next()
+        .ok_or_else(|| usage("data needs preview or export".into()))?;
+    if action != "preview" && action != "export" {
+        return Err(usage(format!(
+            "unknown data command {action:?}: use preview or export"
+        )));
+    }
+    let mut flags = std::collections::HashMap::new();
+    while let Some(flag) = argv.next() {
+        let key = flag
+            .strip_prefix("--")
+            .filter(|k| ["split", "count", "out", "seed", "size"].contains(k));
+        let key =
+            key.ok_or_else(|| usage(format!("unexpected argument {flag:?} for data {action}")))?;
+        flags.insert(
+            key.to_string(),
+            argv.next()
+                .ok_or_else(|| usage(format!("{flag} needs a value")))?,
+        );
+    }
+    let need = |k: &str| {
+        flags
+            .get(k)
+            .ok_or_else(|| usage(format!("--{k} is required")))
+    };
+    let number = |k: &str, default: u64, max: u64| -> Result<u64, Error> {
+        flags.get(k).map_or(Ok(default), |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    usage(format!(
+                        "--{k} must be a whole number from 1 to {max}, not {v:?}"
+                    ))
+                })
+        })
+    };
+    let count = number("count", 0, 1_000_000)?;
+    if count == 0 {
+        return Err(usage("--count is required".into()));
+    }
+    let seed = flags.get("seed").map_or(Ok(0), |v| {
+        v.parse::<u64>()
+            .map_err(|_| usage(format!("--seed must be a whole number, not {v:?}")))
+    })?;
+    let size = number("size", 128, 2048)? as u32;
+    let split = need("split")?;
+    let splits = match (split.as_str(), action.as_str()) {
+        ("all", "export") => vec![Split::Val, Split::TestA, Split::TestB],
+        _ => vec![Split::parse(split)?],
+    };
+    let out = PathBuf::from(need("out")?);
+    let samples: Vec<Sample> = splits
+        .iter()
+        .flat_map(|&s| (0..count).map(move |i| Sample::generate(s, i, seed)))
+        .collect();
+    if action == "preview" {
+        let sheet = editseg::scenes::preview::contact_sheet(&samples, size);
+        write(&out, &imageio::encode_png_rgba(&sheet))?;
+        println!(
+            "{} samples of {split} drawn to {}",
+            samples.len(),
+            out.display()
+        );
+    } else {
+        editseg::refcoco::write::export(&samples, size, &out, &progress_bar())?;
+        println!(
+            "{} samples of {split} written to {} (refs(unc).p, instances.json, images/)",
+            samples.len(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 fn run() -> Result<(), Error> {
-    let args = parse(std::env::args().skip(1))?;
+    let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().map(String::as_str) == Some("data") {
+        return run_data(argv.skip(1));
+    }
+    let args = parse(argv)?;
     if args.command == Command::Eval {
         return run_eval(&args);
     }
@@ -166,7 +291,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("editseg: {e}");
-            ExitCode::from(if matches!(e, Error::BadOption(_)) { 2 } else { 1 })
+            ExitCode::from(if matches!(e, Error::BadOption(_)) {
+                2
+            } else {
+                1
+            })
         }
     }
 }

@@ -18,12 +18,29 @@ pub(crate) trait Engine {
     fn resample(&self, src: &Self::Buf, from: Grid, to: Grid) -> Self::Buf;
     fn blur(&self, src: &Self::Buf, grid: Grid, sigma: f32) -> Self::Buf;
     fn drift(&self, src: &Self::Buf, grid: Grid, drift: &drift::Drift) -> Self::Buf;
-    async fn align(&self, original: &Self::Buf, edited: &Self::Buf, grid: Grid, search: &align::Search) -> Result<Vec<u32>>;
-    fn score(&self, blurred: score::Pair<Self::Buf>, sharp: score::Pair<Self::Buf>, grid: Grid, scoring: &score::Scoring) -> Self::Buf;
+    async fn align(
+        &self,
+        original: &Self::Buf,
+        edited: &Self::Buf,
+        grid: Grid,
+        search: &align::Search,
+    ) -> Result<Vec<u32>>;
+    fn score(
+        &self,
+        blurred: score::Pair<Self::Buf>,
+        sharp: score::Pair<Self::Buf>,
+        grid: Grid,
+        scoring: &score::Scoring,
+    ) -> Self::Buf;
     async fn histogram(&self, score: &Self::Buf, n: usize) -> Result<threshold::Histogram>;
     fn binarize(&self, score: &Self::Buf, n: usize, t: u8) -> Self::Buf;
     fn open_close(&self, mask: &Self::Buf, grid: Grid, open: u32, close: u32) -> Self::Buf;
-    async fn components(&self, mask: &Self::Buf, grid: Grid, selection: &components::Selection) -> Result<Self::Buf>;
+    async fn components(
+        &self,
+        mask: &Self::Buf,
+        grid: Grid,
+        selection: &components::Selection,
+    ) -> Result<Self::Buf>;
 }
 
 /// The CPU twins.
@@ -52,10 +69,22 @@ impl Engine for Cpu {
     fn drift(&self, src: &Vec<u32>, grid: Grid, d: &drift::Drift) -> Vec<u32> {
         drift::cpu(src, grid, d)
     }
-    async fn align(&self, o: &Vec<u32>, e: &Vec<u32>, grid: Grid, search: &align::Search) -> Result<Vec<u32>> {
+    async fn align(
+        &self,
+        o: &Vec<u32>,
+        e: &Vec<u32>,
+        grid: Grid,
+        search: &align::Search,
+    ) -> Result<Vec<u32>> {
         Ok(align::cpu(o, e, grid, search))
     }
-    fn score(&self, blurred: score::Pair<Vec<u32>>, sharp: score::Pair<Vec<u32>>, grid: Grid, scoring: &score::Scoring) -> Vec<u32> {
+    fn score(
+        &self,
+        blurred: score::Pair<Vec<u32>>,
+        sharp: score::Pair<Vec<u32>>,
+        grid: Grid,
+        scoring: &score::Scoring,
+    ) -> Vec<u32> {
         score::cpu(blurred, sharp, grid, scoring)
     }
     async fn histogram(&self, s: &Vec<u32>, _n: usize) -> Result<threshold::Histogram> {
@@ -67,7 +96,12 @@ impl Engine for Cpu {
     fn open_close(&self, mask: &Vec<u32>, grid: Grid, open: u32, close: u32) -> Vec<u32> {
         morphology::open_close_cpu(mask, grid, open, close)
     }
-    async fn components(&self, mask: &Vec<u32>, grid: Grid, selection: &components::Selection) -> Result<Vec<u32>> {
+    async fn components(
+        &self,
+        mask: &Vec<u32>,
+        grid: Grid,
+        selection: &components::Selection,
+    ) -> Result<Vec<u32>> {
         Ok(components::cpu(mask, grid, selection))
     }
 }
@@ -95,10 +129,22 @@ impl Engine for Gpu {
     fn drift(&self, src: &wgpu::Buffer, grid: Grid, d: &drift::Drift) -> wgpu::Buffer {
         drift::gpu(self, src, grid, d)
     }
-    async fn align(&self, o: &wgpu::Buffer, e: &wgpu::Buffer, grid: Grid, search: &align::Search) -> Result<Vec<u32>> {
+    async fn align(
+        &self,
+        o: &wgpu::Buffer,
+        e: &wgpu::Buffer,
+        grid: Grid,
+        search: &align::Search,
+    ) -> Result<Vec<u32>> {
         align::gpu(self, o, e, grid, search).await
     }
-    fn score(&self, blurred: score::Pair<wgpu::Buffer>, sharp: score::Pair<wgpu::Buffer>, grid: Grid, scoring: &score::Scoring) -> wgpu::Buffer {
+    fn score(
+        &self,
+        blurred: score::Pair<wgpu::Buffer>,
+        sharp: score::Pair<wgpu::Buffer>,
+        grid: Grid,
+        scoring: &score::Scoring,
+    ) -> wgpu::Buffer {
         score::gpu(self, blurred, sharp, grid, scoring)
     }
     async fn histogram(&self, s: &wgpu::Buffer, n: usize) -> Result<threshold::Histogram> {
@@ -110,7 +156,12 @@ impl Engine for Gpu {
     fn open_close(&self, mask: &wgpu::Buffer, grid: Grid, open: u32, close: u32) -> wgpu::Buffer {
         morphology::open_close_gpu(self, mask, grid, open, close)
     }
-    async fn components(&self, mask: &wgpu::Buffer, grid: Grid, selection: &components::Selection) -> Result<wgpu::Buffer> {
+    async fn components(
+        &self,
+        mask: &wgpu::Buffer,
+        grid: Grid,
+        selection: &components::Selection,
+    ) -> Result<wgpu::Buffer> {
         components::gpu(self, mask, grid, selection).await
     }
 }

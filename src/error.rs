@@ -17,9 +17,14 @@ pub enum Error {
     /// A paint colour that is neither a known name nor `#rrggbb`.
     UnknownColor(String),
     /// The edited image's aspect ratio is too far from the original's to be the same picture.
-    AspectMismatch { original: (u32, u32), edited: (u32, u32) },
+    AspectMismatch {
+        original: (u32, u32),
+        edited: (u32, u32),
+    },
     /// Two buffers that must describe the same grid do not.
     SizeMismatch(String),
+    /// An instruction that is empty or names no object.
+    Prompt(String),
     /// An option that is unknown or has a value out of range.
     BadOption(String),
     /// No WebGPU / Vulkan adapter could be found.
@@ -54,6 +59,7 @@ impl fmt::Display for Error {
                 original.0, original.1, edited.0, edited.1
             ),
             Error::SizeMismatch(m) => write!(f, "size mismatch: {m}"),
+            Error::Prompt(m) => write!(f, "bad instruction: {m}"),
             Error::BadOption(m) => write!(f, "bad option: {m}"),
             Error::NoGpu(m) => write!(f, "no WebGPU adapter: {m}"),
             Error::DeviceLost(m) => write!(f, "GPU device lost: {m}"),

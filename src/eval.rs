@@ -30,7 +30,13 @@ type Scored = (String, u64, u64, Option<u64>);
 
 fn read_mask(path: &Path, truth: &GrayImage) -> Result<GrayImage> {
     let what = path.display().to_string();
-    let mask = imageio::decode(&std::fs::read(path).map_err(|e| Error::Io { what: what.clone(), reason: e.to_string() })?, &what)?;
+    let mask = imageio::decode(
+        &std::fs::read(path).map_err(|e| Error::Io {
+            what: what.clone(),
+            reason: e.to_string(),
+        })?,
+        &what,
+    )?;
     if mask.dimensions() != truth.dimensions() {
         return Err(Error::SizeMismatch(format!(
             "{what} is {}x{}, its image is {}x{}",
@@ -65,13 +71,23 @@ fn score_ref(
 }
 
 /// Score every sentence of every ref; `progress(done, total)` is called as samples finish.
-pub fn evaluate(data: &Dataset, pred: &Path, predictions: &Predictions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Report> {
+pub fn evaluate(
+    data: &Dataset,
+    pred: &Path,
+    predictions: &Predictions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Report> {
     if !pred.is_dir() {
         return Err(Error::FileMissing(pred.display().to_string()));
     }
     let total: usize = data.refs.iter().map(|r| r.sentences.len()).sum();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let tick = |n: usize| progress(done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n, total);
+    let tick = |n: usize| {
+        progress(
+            done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n,
+            total,
+        )
+    };
     // Masks are scored on all cores; edits run the pipeline, which uses all cores itself.
     let scored: Vec<Vec<Scored>> = match predictions {
         Predictions::Masks => data
@@ -92,7 +108,10 @@ pub fn evaluate(data: &Dataset, pred: &Path, predictions: &Predictions, progress
                 let original = imageio::read(&data.image_path(r)?)?;
                 let segment = |path: &Path| -> Result<GrayImage> {
                     let edited = imageio::read(path)?;
-                    Ok(pollster::block_on(segmenter.mask_from_edit(&original, &edited, options))?.mask)
+                    Ok(
+                        pollster::block_on(segmenter.mask_from_edit(&original, &edited, options))?
+                            .mask,
+                    )
                 };
                 let scored = score_ref(r, &truth, pred, &segment)?;
                 tick(scored.len());
@@ -100,30 +119,58 @@ pub fn evaluate(data: &Dataset, pred: &Path, predictions: &Predictions, progress
             })
             .collect::<Result<_>>()?,
     };
-    let (mut overall, mut splits, mut missing) = (Tally::default(), BTreeMap::<String, Tally>::new(), Vec::new());
+    let (mut overall, mut splits, mut missing) = (
+        Tally::default(),
+        BTreeMap::<String, Tally>::new(),
+        Vec::new(),
+    );
     for (split, i, u, miss) in scored.into_iter().flatten() {
         overall.add(i, u);
         splits.entry(split).or_default().add(i, u);
         missing.extend(miss);
     }
     missing.sort_unstable();
-    Ok(Report { overall: overall.summary(), splits: splits.into_iter().map(|(k, t)| (k, t.summary())).collect(), missing })
+    Ok(Report {
+        overall: overall.summary(),
+        splits: splits.into_iter().map(|(k, t)| (k, t.summary())).collect(),
+        missing,
+    })
 }
 
 impl Report {
     pub fn to_json(&self) -> String {
-        let splits: Vec<String> = self.splits.iter().map(|(k, s)| format!("{k:?}:{}", s.to_json())).collect();
+        let splits: Vec<String> = self
+            .splits
+            .iter()
+            .map(|(k, s)| format!("{k:?}:{}", s.to_json()))
+            .collect();
         let missing: Vec<String> = self.missing.iter().map(u64::to_string).collect();
-        format!("{{\"overall\":{},\"splits\":{{{}}},\"missing\":[{}]}}", self.overall.to_json(), splits.join(","), missing.join(","))
+        format!(
+            "{{\"overall\":{},\"splits\":{{{}}},\"missing\":[{}]}}",
+            self.overall.to_json(),
+            splits.join(","),
+            missing.join(",")
+        )
     }
 
     /// A markdown table in percent: one row per split, then overall.
     pub fn table(&self) -> String {
         let heads: Vec<String> = PRECISION_AT.iter().map(|t| format!("P@{t:.1} %")).collect();
-        let mut out = format!("| split | count | cIoU % | gIoU % | mIoU % | {} |\n|---|---|---|---|---|{}\n", heads.join(" | "), "---|".repeat(heads.len()));
+        let mut out = format!(
+            "| split | count | cIoU % | gIoU % | mIoU % | {} |\n|---|---|---|---|---|{}\n",
+            heads.join(" | "),
+            "---|".repeat(heads.len())
+        );
         let row = |name: &str, s: &Summary| {
             let prec: Vec<String> = s.prec.iter().map(|p| format!("{:.2}", 100.0 * p)).collect();
-            format!("| {name} | {} | {:.2} | {:.2} | {:.2} | {} |\n", s.count, 100.0 * s.ciou, 100.0 * s.giou, 100.0 * s.miou, prec.join(" | "))
+            format!(
+                "| {name} | {} | {:.2} | {:.2} | {:.2} | {} |\n",
+                s.count,
+                100.0 * s.ciou,
+                100.0 * s.giou,
+                100.0 * s.miou,
+                prec.join(" | ")
+            )
         };
         for (name, s) in &self.splits {
             out += &row(name, s);

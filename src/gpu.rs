@@ -85,12 +85,24 @@ impl Gpu {
                 failed.lock().unwrap().get_or_insert_with(|| e.to_string());
             }));
         }
-        let max_binding = device.limits().max_storage_buffer_binding_size.min(device.limits().max_buffer_size);
+        let max_binding = device
+            .limits()
+            .max_storage_buffer_binding_size
+            .min(device.limits().max_buffer_size);
         Ok(Gpu {
             device,
             queue,
             // Browsers hide the adapter's name.
-            adapter: format!("{} ({:?}, {:?})", if info.name.is_empty() { "WebGPU" } else { &info.name }, info.backend, info.device_type),
+            adapter: format!(
+                "{} ({:?}, {:?})",
+                if info.name.is_empty() {
+                    "WebGPU"
+                } else {
+                    &info.name
+                },
+                info.backend,
+                info.device_type
+            ),
             max_binding,
             lost,
             failed,
@@ -117,18 +129,23 @@ impl Gpu {
     pub fn upload(&self, words: &[u32]) -> wgpu::Buffer {
         // A zero-length binding is invalid; keep at least one word.
         let data: &[u32] = if words.is_empty() { &[0] } else { words };
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: None,
-            contents: bytemuck::cast_slice(data),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
-        })
+        self.device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: None,
+                contents: bytemuck::cast_slice(data),
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
+            })
     }
 
     pub fn zeroed(&self, words: usize) -> wgpu::Buffer {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
             size: 4 * words.max(1) as u64,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         })
     }
@@ -141,14 +158,25 @@ impl Gpu {
                 let entry = |binding: u32, ty| wgpu::BindGroupLayoutEntry {
                     binding,
                     visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: wgpu::BindingType::Buffer { ty, has_dynamic_offset: false, min_binding_size: None },
+                    ty: wgpu::BindingType::Buffer {
+                        ty,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
                     count: None,
                 };
                 let mut entries = vec![entry(0, wgpu::BufferBindingType::Uniform)];
                 for b in 1..=storage as u32 {
-                    entries.push(entry(b, wgpu::BufferBindingType::Storage { read_only: false }));
+                    entries.push(entry(
+                        b,
+                        wgpu::BufferBindingType::Storage { read_only: false },
+                    ));
                 }
-                self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: None, entries: &entries })
+                self.device
+                    .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                        label: None,
+                        entries: &entries,
+                    })
             })
             .clone()
     }
@@ -159,23 +187,29 @@ impl Gpu {
             return p.clone();
         }
         let source = format!("{PRELUDE}\n{}", kernel.source);
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(kernel.entry),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
-        let layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: None,
-            bind_group_layouts: &[Some(&self.layout(storage))],
-            immediate_size: 0,
-        });
-        let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(kernel.entry),
-            layout: Some(&layout),
-            module: &module,
-            entry_point: Some(kernel.entry),
-            compilation_options: Default::default(),
-            cache: None,
-        });
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(kernel.entry),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        let layout = self
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: None,
+                bind_group_layouts: &[Some(&self.layout(storage))],
+                immediate_size: 0,
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(kernel.entry),
+                layout: Some(&layout),
+                module: &module,
+                entry_point: Some(kernel.entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
         self.pipelines.borrow_mut().insert(key, pipeline.clone());
         pipeline
     }
@@ -184,15 +218,23 @@ impl Gpu {
     pub fn run(&self, kernel: Kernel, params: &[u32], buffers: &[&wgpu::Buffer], groups: [u32; 3]) {
         let mut words = params.to_vec();
         words.resize(params.len().div_ceil(4).max(1) * 4, 0);
-        let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: None,
-            contents: bytemuck::cast_slice(&words),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let uniform = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: None,
+                contents: bytemuck::cast_slice(&words),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
         let pipeline = self.pipeline(kernel, buffers.len());
-        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
+        let mut entries = vec![wgpu::BindGroupEntry {
+            binding: 0,
+            resource: uniform.as_entire_binding(),
+        }];
         for (i, b) in buffers.iter().enumerate() {
-            entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.as_entire_binding() });
+            entries.push(wgpu::BindGroupEntry {
+                binding: i as u32 + 1,
+                resource: b.as_entire_binding(),
+            });
         }
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: None,
@@ -219,7 +261,8 @@ impl Gpu {
     }
 
     pub fn write(&self, buffer: &wgpu::Buffer, words: &[u32]) {
-        self.queue.write_buffer(buffer, 0, bytemuck::cast_slice(words));
+        self.queue
+            .write_buffer(buffer, 0, bytemuck::cast_slice(words));
     }
 
     /// Copy `words` words back to the host. Awaits the GPU (never blocks on the web).
@@ -248,7 +291,10 @@ impl Gpu {
         self.check()?;
         match mapped {
             Ok(Ok(())) => {
-                let view = staging.slice(..).get_mapped_range().map_err(|e| Error::Gpu(format!("{e:?}")))?;
+                let view = staging
+                    .slice(..)
+                    .get_mapped_range()
+                    .map_err(|e| Error::Gpu(format!("{e:?}")))?;
                 let data = bytemuck::cast_slice::<u8, u32>(&view)[..words].to_vec();
                 drop(view);
                 staging.unmap();

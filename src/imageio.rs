@@ -9,7 +9,10 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<RgbaImage> {
         return Err(Error::ZeroSize(format!("{what} (empty file)")));
     }
     let format = image::guess_format(bytes).map_err(|_| Error::NotAnImage(what.into()))?;
-    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) {
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
+    ) {
         return Err(Error::NotAnImage(format!("{what} ({format:?})")));
     }
     if header_has_zero_size(bytes, format) {
@@ -32,14 +35,21 @@ pub fn read(path: &std::path::Path) -> Result<RgbaImage> {
     if !path.exists() {
         return Err(Error::FileMissing(what));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::Io { what: what.clone(), reason: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        what: what.clone(),
+        reason: e.to_string(),
+    })?;
     decode(&bytes, &what)
 }
 
 /// PNG and JPEG store the size in a fixed header; decoders reject a zero there with a generic
 /// "invalid" message, so read it first to give the clearer error.
 fn header_has_zero_size(bytes: &[u8], format: ImageFormat) -> bool {
-    let be = |i: usize, n: usize| bytes.get(i..i + n).map(|b| b.iter().fold(0u32, |a, &x| a << 8 | x as u32));
+    let be = |i: usize, n: usize| {
+        bytes
+            .get(i..i + n)
+            .map(|b| b.iter().fold(0u32, |a, &x| a << 8 | x as u32))
+    };
     match format {
         ImageFormat::Png if bytes.len() >= 24 => be(16, 4) == Some(0) || be(20, 4) == Some(0),
         ImageFormat::Jpeg => {
@@ -61,12 +71,14 @@ fn header_has_zero_size(bytes: &[u8], format: ImageFormat) -> bool {
 
 pub fn encode_png_gray(img: &GrayImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png).expect("encoding to memory cannot fail");
+    img.write_to(&mut out, ImageFormat::Png)
+        .expect("encoding to memory cannot fail");
     out.into_inner()
 }
 
 pub fn encode_png_rgba(img: &RgbaImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png).expect("encoding to memory cannot fail");
+    img.write_to(&mut out, ImageFormat::Png)
+        .expect("encoding to memory cannot fail");
     out.into_inner()
 }

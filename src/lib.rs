@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod pixels;
 pub mod refcoco;
 pub mod render;
+pub mod scenes;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]
 pub mod web_api;
@@ -47,7 +48,9 @@ impl std::str::FromStr for BackendChoice {
             "auto" => Ok(BackendChoice::Auto),
             "gpu" => Ok(BackendChoice::Gpu),
             "cpu" => Ok(BackendChoice::Cpu),
-            _ => Err(Error::BadOption(format!("backend {s:?}: expected auto, gpu or cpu"))),
+            _ => Err(Error::BadOption(format!(
+                "backend {s:?}: expected auto, gpu or cpu"
+            ))),
         }
     }
 }
@@ -62,11 +65,23 @@ pub struct Segmenter {
 impl Segmenter {
     pub async fn new(choice: BackendChoice) -> Result<Segmenter> {
         match choice {
-            BackendChoice::Cpu => Ok(Segmenter { gpu: None, fallback: None }),
-            BackendChoice::Gpu => Ok(Segmenter { gpu: Some(gpu::Gpu::new().await?), fallback: None }),
+            BackendChoice::Cpu => Ok(Segmenter {
+                gpu: None,
+                fallback: None,
+            }),
+            BackendChoice::Gpu => Ok(Segmenter {
+                gpu: Some(gpu::Gpu::new().await?),
+                fallback: None,
+            }),
             BackendChoice::Auto => match gpu::Gpu::new().await {
-                Ok(g) => Ok(Segmenter { gpu: Some(g), fallback: None }),
-                Err(e) => Ok(Segmenter { gpu: None, fallback: Some(e.to_string()) }),
+                Ok(g) => Ok(Segmenter {
+                    gpu: Some(g),
+                    fallback: None,
+                }),
+                Err(e) => Ok(Segmenter {
+                    gpu: None,
+                    fallback: Some(e.to_string()),
+                }),
             },
         }
     }
@@ -84,7 +99,12 @@ impl Segmenter {
     }
 
     /// The mask of what the editor painted, with the heat map, an overlay and stats.
-    pub async fn mask_from_edit(&self, original: &RgbaImage, edited: &RgbaImage, options: &Options) -> Result<Outcome> {
+    pub async fn mask_from_edit(
+        &self,
+        original: &RgbaImage,
+        edited: &RgbaImage,
+        options: &Options,
+    ) -> Result<Outcome> {
         match &self.gpu {
             Some(g) => pipeline::run(g, original, edited, options).await,
             None => pipeline::run(&engine::Cpu, original, edited, options).await,

@@ -28,10 +28,12 @@ pub struct Summary {
 
 /// Intersection and union of a prediction and a truth of the same size (nonzero = inside).
 pub fn overlap(pred: &GrayImage, truth: &GrayImage) -> (u64, u64) {
-    pred.pixels().zip(truth.pixels()).fold((0, 0), |(i, u), (p, t)| {
-        let (a, b) = (p.0[0] > 0, t.0[0] > 0);
-        (i + (a && b) as u64, u + (a || b) as u64)
-    })
+    pred.pixels()
+        .zip(truth.pixels())
+        .fold((0, 0), |(i, u), (p, t)| {
+            let (a, b) = (p.0[0] > 0, t.0[0] > 0);
+            (i + (a && b) as u64, u + (a || b) as u64)
+        })
 }
 
 impl Tally {
@@ -42,13 +44,27 @@ impl Tally {
 
     pub fn summary(&self) -> Summary {
         let n = self.samples.len();
-        let mean = |f: &dyn Fn(u64, u64) -> f64| if n == 0 { 0.0 } else { self.samples.iter().map(|&(i, u)| f(i, u)).sum::<f64>() / n as f64 };
-        let iou_empty_is = |empty: f64| move |i: u64, u: u64| if u == 0 { empty } else { i as f64 / u as f64 };
-        let (inter, union) = self.samples.iter().fold((0u64, 0u64), |(a, b), &(i, u)| (a + i, b + u));
+        let mean = |f: &dyn Fn(u64, u64) -> f64| {
+            if n == 0 {
+                0.0
+            } else {
+                self.samples.iter().map(|&(i, u)| f(i, u)).sum::<f64>() / n as f64
+            }
+        };
+        let iou_empty_is =
+            |empty: f64| move |i: u64, u: u64| if u == 0 { empty } else { i as f64 / u as f64 };
+        let (inter, union) = self
+            .samples
+            .iter()
+            .fold((0u64, 0u64), |(a, b), &(i, u)| (a + i, b + u));
         let giou = iou_empty_is(1.0);
         Summary {
             count: n,
-            ciou: if union == 0 { 0.0 } else { inter as f64 / union as f64 },
+            ciou: if union == 0 {
+                0.0
+            } else {
+                inter as f64 / union as f64
+            },
             giou: mean(&giou),
             miou: mean(&iou_empty_is(0.0)),
             prec: PRECISION_AT.map(|t| mean(&|i, u| (giou(i, u) >= t) as u8 as f64)),
@@ -59,7 +75,11 @@ impl Tally {
 impl Summary {
     /// `{"count": N, "ciou": f, "giou": f, "miou": f, "prec": {"0.5": f, ...}}`
     pub fn to_json(&self) -> String {
-        let prec: Vec<String> = PRECISION_AT.iter().zip(&self.prec).map(|(t, p)| format!("\"{t:.1}\":{p:.6}")).collect();
+        let prec: Vec<String> = PRECISION_AT
+            .iter()
+            .zip(&self.prec)
+            .map(|(t, p)| format!("\"{t:.1}\":{p:.6}"))
+            .collect();
         format!(
             "{{\"count\":{},\"ciou\":{:.6},\"giou\":{:.6},\"miou\":{:.6},\"prec\":{{{}}}}}",
             self.count,
@@ -93,19 +113,26 @@ mod tests {
         assert!(close(s.miou, (0.5 + 0.9 + 0.0 + 0.0) / 4.0));
         // IoUs 0.5, 0.9, 1 (empty pair), 0.
         assert_eq!(s.prec, [0.75, 0.5, 0.5, 0.5, 0.5]);
-        assert!(s.to_json().contains("\"prec\":{\"0.5\":0.750000,\"0.6\":0.500000"));
+        assert!(s
+            .to_json()
+            .contains("\"prec\":{\"0.5\":0.750000,\"0.6\":0.500000"));
     }
 
     #[test]
     fn no_samples_gives_zeros_not_nan() {
         let s = Tally::default().summary();
-        assert_eq!((s.count, s.ciou, s.giou, s.miou, s.prec), (0, 0.0, 0.0, 0.0, [0.0; 5]));
+        assert_eq!(
+            (s.count, s.ciou, s.giou, s.miou, s.prec),
+            (0, 0.0, 0.0, 0.0, [0.0; 5])
+        );
     }
 
     #[test]
     fn overlap_counts_pixels() {
         let a = GrayImage::from_fn(4, 1, |x, _| image::Luma([if x < 2 { 255 } else { 0 }]));
-        let b = GrayImage::from_fn(4, 1, |x, _| image::Luma([if (1..3).contains(&x) { 255 } else { 0 }]));
+        let b = GrayImage::from_fn(4, 1, |x, _| {
+            image::Luma([if (1..3).contains(&x) { 255 } else { 0 }])
+        });
         assert_eq!(overlap(&a, &b), (1, 3));
     }
 }

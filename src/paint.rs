@@ -73,6 +73,38 @@ pub fn lab_u8(rgb: [u8; 3]) -> [f32; 3] {
     lab(rgb.map(|c| c as f32 / 255.0))
 }
 
+/// How much a paint stands out from some pixels (given in CIELAB): the distance all but the
+/// nearest 5% of them keep from it.
+pub fn contrast(paint: [u8; 3], pixels: &[[f32; 3]]) -> f32 {
+    let p = lab_u8(paint);
+    let mut d: Vec<f32> = pixels
+        .iter()
+        .map(|q| (0..3).map(|k| (p[k] - q[k]).powi(2)).sum::<f32>().sqrt())
+        .collect();
+    d.sort_by(f32::total_cmp);
+    d.get(d.len() / 20).copied().unwrap_or(0.0)
+}
+
+/// Paints chosen for an instruction that names none, strongest first.
+const DEFAULT_PAINTS: &[&str] = &[
+    "magenta", "cyan", "yellow", "green", "red", "blue", "orange", "purple",
+];
+
+/// The paint that stands out most from an image: what "segment X" paints with.
+pub fn contrasting(image: &image::RgbaImage) -> [u8; 3] {
+    let step = (image.len() / 4 / 1024).max(1);
+    let pixels: Vec<[f32; 3]> = image
+        .pixels()
+        .step_by(step)
+        .map(|p| lab_u8([p.0[0], p.0[1], p.0[2]]))
+        .collect();
+    DEFAULT_PAINTS
+        .iter()
+        .map(|n| parse(n).expect("known paint"))
+        .max_by(|a, b| contrast(*a, &pixels).total_cmp(&contrast(*b, &pixels)))
+        .expect("paints")
+}
+
 /// `lab` for 8-bit pixels by table: the sRGB decoding is exact (256 inputs) and the cube root is
 /// interpolated (error under 1e-4 in L), several times faster than `powf` and `cbrt` per pixel.
 pub struct LabTable {
@@ -88,7 +120,9 @@ impl LabTable {
     pub fn new() -> LabTable {
         LabTable {
             linear: std::array::from_fn(|i| srgb_to_linear(i as f32 / 255.0)),
-            root: (0..=ROOT_STEPS + 1).map(|i| lab_f(i as f32 * ROOT_MAX / ROOT_STEPS as f32)).collect(),
+            root: (0..=ROOT_STEPS + 1)
+                .map(|i| lab_f(i as f32 * ROOT_MAX / ROOT_STEPS as f32))
+                .collect(),
         }
     }
 
@@ -137,7 +171,10 @@ mod tests {
         let mut worst = 0.0f32;
         for v in (0..1 << 24).step_by(997) {
             let rgb = [(v & 255) as u8, (v >> 8 & 255) as u8, (v >> 16) as u8];
-            let (a, b) = (lab_u8(rgb), table.lab(u32::from_le_bytes([rgb[0], rgb[1], rgb[2], 255])));
+            let (a, b) = (
+                lab_u8(rgb),
+                table.lab(u32::from_le_bytes([rgb[0], rgb[1], rgb[2], 255])),
+            );
             worst = (0..3).map(|k| (a[k] - b[k]).abs()).fold(worst, f32::max);
         }
         assert!(worst < 0.01, "{worst}");
@@ -146,7 +183,10 @@ mod tests {
     #[test]
     fn lab_of_white_and_black_is_the_reference() {
         let w = lab([1.0, 1.0, 1.0]);
-        assert!((w[0] - 100.0).abs() < 0.1 && w[1].abs() < 0.5 && w[2].abs() < 0.5, "{w:?}");
+        assert!(
+            (w[0] - 100.0).abs() < 0.1 && w[1].abs() < 0.5 && w[2].abs() < 0.5,
+            "{w:?}"
+        );
         assert!(lab([0.0; 3])[0].abs() < 1e-3);
     }
 }

@@ -63,14 +63,37 @@ impl Default for Options {
 
 impl Options {
     /// The option names `set` accepts, shared by the command line and the JS options object.
-    pub const KEYS: &'static [&'static str] =
-        &["color", "threshold", "keep", "seed", "open", "close", "min-area", "max-hole", "max-shift"];
+    pub const KEYS: &'static [&'static str] = &[
+        "color",
+        "threshold",
+        "keep",
+        "seed",
+        "open",
+        "close",
+        "min-area",
+        "max-hole",
+        "max-shift",
+    ];
 
     /// Set one option from its text form.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let bad = |why: &str| Error::BadOption(format!("{key} {value:?}: {why}"));
-        let int = |max: u32| value.trim().parse::<u32>().ok().filter(|v| *v <= max).ok_or_else(|| bad(&format!("expected a whole number 0-{max}")));
-        let share = || value.trim().parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v)).ok_or_else(|| bad("expected a share of the image between 0 and 1"));
+        let int = |max: u32| {
+            value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|v| *v <= max)
+                .ok_or_else(|| bad(&format!("expected a whole number 0-{max}")))
+        };
+        let share = || {
+            value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| (0.0..=1.0).contains(v))
+                .ok_or_else(|| bad("expected a share of the image between 0 and 1"))
+        };
         match key {
             "color" | "colour" => self.color = Some(paint::parse(value)?),
             "threshold" => self.threshold = Some(int(255)? as u8),
@@ -83,7 +106,11 @@ impl Options {
             }
             "seed" => {
                 let (x, y) = value.split_once(',').ok_or_else(|| bad("expected x,y"))?;
-                let p = |s: &str| s.trim().parse::<u32>().map_err(|_| bad("expected x,y in pixels"));
+                let p = |s: &str| {
+                    s.trim()
+                        .parse::<u32>()
+                        .map_err(|_| bad("expected x,y in pixels"))
+                };
                 self.keep = KeepOption::Seed(p(x)?, p(y)?);
             }
             "open" => self.open_radius = Some(int(32)?),
@@ -91,7 +118,12 @@ impl Options {
             "min-area" => self.min_area = share()?,
             "max-hole" => self.max_hole = share()?,
             "max-shift" => self.max_shift = int(16)?,
-            _ => return Err(Error::BadOption(format!("unknown option {key:?} (known: {})", Self::KEYS.join(", ")))),
+            _ => {
+                return Err(Error::BadOption(format!(
+                    "unknown option {key:?} (known: {})",
+                    Self::KEYS.join(", ")
+                )))
+            }
         }
         Ok(())
     }
@@ -124,8 +156,18 @@ pub struct Stats {
 
 impl Stats {
     pub fn to_json(&self) -> String {
-        let list = |v: &[f32]| v.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(",");
-        let notes = self.notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(",");
+        let list = |v: &[f32]| {
+            v.iter()
+                .map(|x| format!("{x:.4}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let notes = self
+            .notes
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(",");
         format!(
             concat!(
                 "{{\"backend\":{:?},\"width\":{},\"height\":{},\"editedWidth\":{},\"editedHeight\":{},",
@@ -160,7 +202,10 @@ pub fn check_sizes(original: &RgbaImage, edited: &RgbaImage) -> Result<bool> {
     let aspect = |i: &RgbaImage| i.width() as f64 / i.height() as f64;
     let ratio = aspect(original) / aspect(edited);
     if ratio.max(1.0 / ratio) > MAX_ASPECT_RATIO {
-        return Err(Error::AspectMismatch { original: original.dimensions(), edited: edited.dimensions() });
+        return Err(Error::AspectMismatch {
+            original: original.dimensions(),
+            edited: edited.dimensions(),
+        });
     }
     Ok((ratio - 1.0).abs() > 0.01)
 }
@@ -172,18 +217,35 @@ fn working_grid(w: u32, h: u32, limit: usize) -> Grid {
         return Grid { w, h };
     }
     let s = (limit as f64 / n).sqrt();
-    Grid { w: ((w as f64 * s).floor() as u32).max(1), h: ((h as f64 * s).floor() as u32).max(1) }
+    Grid {
+        w: ((w as f64 * s).floor() as u32).max(1),
+        h: ((h as f64 * s).floor() as u32).max(1),
+    }
 }
 
 fn thumbnail_grid(g: Grid) -> Grid {
     let s = (THUMBNAIL as f64 / g.w.max(g.h) as f64).min(1.0);
-    Grid { w: ((g.w as f64 * s).round() as u32).max(1), h: ((g.h as f64 * s).round() as u32).max(1) }
+    Grid {
+        w: ((g.w as f64 * s).round() as u32).max(1),
+        h: ((g.h as f64 * s).round() as u32).max(1),
+    }
 }
 
-pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &RgbaImage, opts: &Options) -> Result<Outcome> {
+pub(crate) async fn run<E: Engine>(
+    engine: &E,
+    original: &RgbaImage,
+    edited: &RgbaImage,
+    opts: &Options,
+) -> Result<Outcome> {
     let stretched = check_sizes(original, edited)?;
-    let full = Grid { w: original.width(), h: original.height() };
-    let edit_grid = Grid { w: edited.width(), h: edited.height() };
+    let full = Grid {
+        w: original.width(),
+        h: original.height(),
+    };
+    let edit_grid = Grid {
+        w: edited.width(),
+        h: edited.height(),
+    };
     let limit = MAX_PIXELS.min(engine.max_pixels());
     let grid = working_grid(full.w, full.h, limit);
     let mut notes = Vec::new();
@@ -193,10 +255,16 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
             edit_grid.w, edit_grid.h, full.w, full.h
         ));
     } else if edit_grid != full {
-        notes.push(format!("the edit is {}x{}: resampled to {}x{}", edit_grid.w, edit_grid.h, full.w, full.h));
+        notes.push(format!(
+            "the edit is {}x{}: resampled to {}x{}",
+            edit_grid.w, edit_grid.h, full.w, full.h
+        ));
     }
     if grid != full {
-        notes.push(format!("{}x{} is over the size limit: processed at {}x{} and the mask scaled back", full.w, full.h, grid.w, grid.h));
+        notes.push(format!(
+            "{}x{} is over the size limit: processed at {}x{} and the mask scaled back",
+            full.w, full.h, grid.w, grid.h
+        ));
     }
 
     // Stage 1: both images onto the working grid. An input too large for one buffer is brought
@@ -204,33 +272,58 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
     let onto = |img: &RgbaImage, from: Grid, notes: &mut Vec<String>| {
         let words = to_words(img);
         if from.len() > limit {
-            notes.push(format!("the {}x{} input is over the size limit: resampled on the host", from.w, from.h));
+            notes.push(format!(
+                "the {}x{} input is over the size limit: resampled on the host",
+                from.w, from.h
+            ));
             return engine.upload(resample::cpu(&words, from, grid));
         }
         let buf = engine.upload(words);
-        if from == grid { buf } else { engine.resample(&buf, from, grid) }
+        if from == grid {
+            buf
+        } else {
+            engine.resample(&buf, from, grid)
+        }
     };
     let o = onto(original, full, &mut notes);
     let e = onto(edited, edit_grid, &mut notes);
 
     // Stage 2: drift from thumbnails, blur, drift applied to the original, shift search.
     let thumb = thumbnail_grid(grid);
-    let o_thumb = engine.download(&engine.resample(&o, grid, thumb), thumb.len()).await?;
-    let e_thumb = engine.download(&engine.resample(&e, grid, thumb), thumb.len()).await?;
+    let o_thumb = engine
+        .download(&engine.resample(&o, grid, thumb), thumb.len())
+        .await?;
+    let e_thumb = engine
+        .download(&engine.resample(&e, grid, thumb), thumb.len())
+        .await?;
     let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
     let sigma = (grid.w.min(grid.h) as f32 / 512.0).clamp(1.0, 2.0);
     let o_blurred = engine.drift(&engine.blur(&o, grid, sigma), grid, &drift);
     let e_blurred = engine.blur(&e, grid, sigma);
     let o_sharp = engine.drift(&o, grid, &drift);
-    let upscale = (grid.w as f64 / edit_grid.w as f64).max(grid.h as f64 / edit_grid.h as f64).max(1.0);
-    let search = align::Search::new(grid, ((opts.max_shift as f64 * upscale).ceil() as u32).min(16));
+    let upscale = (grid.w as f64 / edit_grid.w as f64)
+        .max(grid.h as f64 / edit_grid.h as f64)
+        .max(1.0);
+    let search = align::Search::new(
+        grid,
+        ((opts.max_shift as f64 * upscale).ceil() as u32).min(16),
+    );
     let shift = search.best(&engine.align(&o_blurred, &e_blurred, grid, &search).await?);
 
     // Stage 3: score.
-    let scoring = score::Scoring { shift, paint: opts.color };
+    let scoring = score::Scoring {
+        shift,
+        paint: opts.color,
+    };
     let s = engine.score(
-        score::Pair { original: &o_blurred, edited: &e_blurred },
-        score::Pair { original: &o_sharp, edited: &e },
+        score::Pair {
+            original: &o_blurred,
+            edited: &e_blurred,
+        },
+        score::Pair {
+            original: &o_sharp,
+            edited: &e,
+        },
         grid,
         &scoring,
     );
@@ -254,9 +347,16 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
         KeepOption::Largest => Keep::Largest,
         KeepOption::Seed(x, y) => {
             if x >= full.w || y >= full.h {
-                return Err(Error::BadOption(format!("seed {x},{y} is outside the {}x{} original", full.w, full.h)));
+                return Err(Error::BadOption(format!(
+                    "seed {x},{y} is outside the {}x{} original",
+                    full.w, full.h
+                )));
             }
-            Keep::Seed { x: to_working(x, full.w, grid.w), y: to_working(y, full.h, grid.h), radius: open as i32 + 1 }
+            Keep::Seed {
+                x: to_working(x, full.w, grid.w),
+                y: to_working(y, full.h, grid.h),
+                radius: open as i32 + 1,
+            }
         }
     };
     let selection = Selection {
@@ -272,7 +372,10 @@ pub(crate) async fn run<E: Engine>(engine: &E, original: &RgbaImage, edited: &Rg
     let mask = render::mask_image(&mask, grid, full);
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
     if area == 0 {
-        notes.push("no painted region found: the edit does not differ from the original beyond noise".into());
+        notes.push(
+            "no painted region found: the edit does not differ from the original beyond noise"
+                .into(),
+        );
     }
     Ok(Outcome {
         heat: render::heat_image(&heat, grid, full),
@@ -310,10 +413,25 @@ mod tests {
         o.set("color", "#102030").unwrap();
         o.set("seed", "3, 4").unwrap();
         o.set("threshold", "40").unwrap();
-        assert_eq!((o.color, o.keep, o.threshold), (Some([16, 32, 48]), KeepOption::Seed(3, 4), Some(40)));
-        assert!(o.set("threshold", "300").unwrap_err().to_string().contains("threshold"));
-        assert!(o.set("colour", "plaid").unwrap_err().to_string().contains("plaid"));
-        assert!(o.set("speed", "1").unwrap_err().to_string().contains("unknown option \"speed\""));
+        assert_eq!(
+            (o.color, o.keep, o.threshold),
+            (Some([16, 32, 48]), KeepOption::Seed(3, 4), Some(40))
+        );
+        assert!(o
+            .set("threshold", "300")
+            .unwrap_err()
+            .to_string()
+            .contains("threshold"));
+        assert!(o
+            .set("colour", "plaid")
+            .unwrap_err()
+            .to_string()
+            .contains("plaid"));
+        assert!(o
+            .set("speed", "1")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown option \"speed\""));
     }
 
     #[test]

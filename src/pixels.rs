@@ -4,7 +4,10 @@
 use image::RgbaImage;
 
 pub fn to_words(img: &RgbaImage) -> Vec<u32> {
-    img.as_raw().chunks_exact(4).map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]])).collect()
+    img.as_raw()
+        .chunks_exact(4)
+        .map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]]))
+        .collect()
 }
 
 /// `unpack4x8unorm`.
@@ -40,8 +43,12 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, fill: impl Fn(usize, &mut 
     #[cfg(not(target_arch = "wasm32"))]
     {
         use rayon::prelude::*;
-        out.par_chunks_mut(width).enumerate().for_each(|(y, row)| fill(y, row));
+        out.par_chunks_mut(width)
+            .enumerate()
+            .for_each(|(y, row)| fill(y, row));
     }
     #[cfg(target_arch = "wasm32")]
-    out.chunks_mut(width).enumerate().for_each(|(y, row)| fill(y, row));
+    out.chunks_mut(width)
+        .enumerate()
+        .for_each(|(y, row)| fill(y, row));
 }

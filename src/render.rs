@@ -11,12 +11,23 @@ fn lookup(values: &[u32], grid: Grid, full: Grid, x: u32, y: u32) -> u32 {
 }
 
 pub fn mask_image(mask: &[u32], grid: Grid, full: Grid) -> GrayImage {
-    GrayImage::from_fn(full.w, full.h, |x, y| Luma([if lookup(mask, grid, full, x, y) > 0 { 255 } else { 0 }]))
+    GrayImage::from_fn(full.w, full.h, |x, y| {
+        Luma([if lookup(mask, grid, full, x, y) > 0 {
+            255
+        } else {
+            0
+        }])
+    })
 }
 
 /// A black -> purple -> orange -> yellow ramp, so faint changes are visible next to strong ones.
 fn ramp(v: u32) -> Rgba<u8> {
-    const STOPS: [[f32; 3]; 4] = [[0.0, 0.0, 4.0], [120.0, 28.0, 109.0], [237.0, 105.0, 37.0], [252.0, 255.0, 164.0]];
+    const STOPS: [[f32; 3]; 4] = [
+        [0.0, 0.0, 4.0],
+        [120.0, 28.0, 109.0],
+        [237.0, 105.0, 37.0],
+        [252.0, 255.0, 164.0],
+    ];
     let t = v.min(255) as f32 / 255.0 * 3.0;
     let i = (t as usize).min(2);
     let f = t - i as f32;
@@ -34,7 +45,13 @@ pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
     RgbaImage::from_fn(original.width(), original.height(), |x, y| {
         let p = original.get_pixel(x, y).0;
         let inside = mask.get_pixel(x, y).0[0] > 0;
-        let c: [u8; 3] = std::array::from_fn(|k| if inside { (p[k] as f32 * 0.45 + TINT[k] * 0.55) as u8 } else { (p[k] as f32 * 0.6) as u8 });
+        let c: [u8; 3] = std::array::from_fn(|k| {
+            if inside {
+                (p[k] as f32 * 0.45 + TINT[k] * 0.55) as u8
+            } else {
+                (p[k] as f32 * 0.6) as u8
+            }
+        });
         Rgba([c[0], c[1], c[2], 255])
     })
 }

@@ -41,8 +41,22 @@ pub fn blob(w: u32, h: u32, rng: &mut Rng) -> Vec<f32> {
     let r = side * rng.range(0.12, 0.26);
     let cx = rng.range(r * 1.1, w as f32 - r * 1.1);
     let cy = rng.range(r * 1.1, h as f32 - r * 1.1);
-    let waves: Vec<(f32, f32, f32)> = (2..5).map(|k| (k as f32, rng.range(0.0, 0.16), rng.range(0.0, std::f32::consts::TAU))).collect();
-    let radius = |theta: f32| r * (1.0 + waves.iter().map(|(k, a, phi)| a * (k * theta + phi).sin()).sum::<f32>());
+    let waves: Vec<(f32, f32, f32)> = (2..5)
+        .map(|k| {
+            (
+                k as f32,
+                rng.range(0.0, 0.16),
+                rng.range(0.0, std::f32::consts::TAU),
+            )
+        })
+        .collect();
+    let radius = |theta: f32| {
+        r * (1.0
+            + waves
+                .iter()
+                .map(|(k, a, phi)| a * (k * theta + phi).sin())
+                .sum::<f32>())
+    };
     let mut cover = vec![0.0f32; (w * h) as usize];
     const SUB: u32 = 4;
     for y in 0..h {
@@ -65,7 +79,13 @@ pub fn blob(w: u32, h: u32, rng: &mut Rng) -> Vec<f32> {
 
 /// The ground truth for a coverage map: pixels at least half covered.
 pub fn truth(cover: &[f32], w: u32, h: u32) -> GrayImage {
-    GrayImage::from_fn(w, h, |x, y| Luma([if cover[(y * w + x) as usize] >= 0.5 { 255 } else { 0 }]))
+    GrayImage::from_fn(w, h, |x, y| {
+        Luma([if cover[(y * w + x) as usize] >= 0.5 {
+            255
+        } else {
+            0
+        }])
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +102,12 @@ fn luminance(p: [u8; 4]) -> f32 {
 
 /// Paint the covered region.
 pub fn paint(original: &RgbaImage, cover: &[f32], color: [u8; 3], style: Style) -> RgbaImage {
-    let (sum, weight) = original.pixels().zip(cover).fold((0.0, 0.0), |(s, n), (p, &c)| (s + c * luminance(p.0), n + c));
+    let (sum, weight) = original
+        .pixels()
+        .zip(cover)
+        .fold((0.0, 0.0), |(s, n), (p, &c)| {
+            (s + c * luminance(p.0), n + c)
+        });
     let mean = (sum / weight.max(1e-6)).max(0.05);
     let mut out = original.clone();
     for (i, p) in out.pixels_mut().enumerate() {
@@ -127,7 +152,9 @@ impl Damage {
         let (tex_amp, grain) = (10.0 * s, 7.0 * s);
         let mut out = img.clone();
         for (x, y, p) in out.enumerate_pixels_mut() {
-            let light = 1.0 + lx * (x as f32 / w as f32 * 2.0 - 1.0) + ly * (y as f32 / h as f32 * 2.0 - 1.0);
+            let light = 1.0
+                + lx * (x as f32 / w as f32 * 2.0 - 1.0)
+                + ly * (y as f32 / h as f32 * 2.0 - 1.0);
             let t = texture[(y * w + x) as usize] * tex_amp;
             for k in 0..3 {
                 let v = p.0[k] as f32 * gain[k] * light + offset[k] + t + rng.normal() * grain;
@@ -136,9 +163,19 @@ impl Damage {
         }
         // A shift of a pixel or two.
         let shift = self.level.min(2) as i32;
-        let (dx, dy) = (if rng.range(0.0, 1.0) < 0.5 { shift } else { -shift }, if rng.range(0.0, 1.0) < 0.5 { shift } else { 0 });
+        let (dx, dy) = (
+            if rng.range(0.0, 1.0) < 0.5 {
+                shift
+            } else {
+                -shift
+            },
+            if rng.range(0.0, 1.0) < 0.5 { shift } else { 0 },
+        );
         let shifted = RgbaImage::from_fn(w, h, |x, y| {
-            *out.get_pixel((x as i32 - dx).clamp(0, w as i32 - 1) as u32, (y as i32 - dy).clamp(0, h as i32 - 1) as u32)
+            *out.get_pixel(
+                (x as i32 - dx).clamp(0, w as i32 - 1) as u32,
+                (y as i32 - dy).clamp(0, h as i32 - 1) as u32,
+            )
         });
         // The editor's own output size: 1.5x, then a fixed square, then a smaller fixed square.
         let (ow, oh) = match self.level {
@@ -146,7 +183,8 @@ impl Damage {
             2 => (1024, 1024),
             _ => (768, 768),
         };
-        let resized = image::imageops::resize(&shifted, ow, oh, image::imageops::FilterType::CatmullRom);
+        let resized =
+            image::imageops::resize(&shifted, ow, oh, image::imageops::FilterType::CatmullRom);
         // JPEG at falling quality.
         let quality = [95, 85, 70, 50][self.level.min(3) as usize];
         jpeg_round_trip(&resized, quality)
@@ -154,9 +192,14 @@ impl Damage {
 }
 
 fn smooth_noise(w: u32, h: u32, sigma: f32, rng: &mut Rng) -> Vec<f32> {
-    let raw = GrayImage::from_fn(w, h, |_, _| Luma([(128.0 + 40.0 * rng.normal()).clamp(0.0, 255.0) as u8]));
+    let raw = GrayImage::from_fn(w, h, |_, _| {
+        Luma([(128.0 + 40.0 * rng.normal()).clamp(0.0, 255.0) as u8])
+    });
     let blurred = image::imageops::blur(&raw, sigma);
-    blurred.pixels().map(|p| (p.0[0] as f32 - 128.0) / 40.0 * sigma).collect()
+    blurred
+        .pixels()
+        .map(|p| (p.0[0] as f32 - 128.0) / 40.0 * sigma)
+        .collect()
 }
 
 pub fn jpeg_round_trip(img: &RgbaImage, quality: u8) -> RgbaImage {
@@ -165,7 +208,9 @@ pub fn jpeg_round_trip(img: &RgbaImage, quality: u8) -> RgbaImage {
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
         .encode_image(&rgb)
         .expect("encoding to memory cannot fail");
-    image::load_from_memory(&bytes).expect("our own JPEG decodes").to_rgba8()
+    image::load_from_memory(&bytes)
+        .expect("our own JPEG decodes")
+        .to_rgba8()
 }
 
 /// A whole benchmark case: the original, the editor's answer, the paint and the true mask.
@@ -180,7 +225,9 @@ pub struct Case {
 }
 
 /// The paint colours cases use, in turn; one too close to part of the region is skipped.
-pub const COLORS: &[&str] = &["purple", "red", "green", "blue", "yellow", "magenta", "cyan", "orange"];
+pub const COLORS: &[&str] = &[
+    "purple", "red", "green", "blue", "yellow", "magenta", "cyan", "orange",
+];
 
 pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u32) -> Case {
     let mut rng = Rng::new(seed);
@@ -194,18 +241,20 @@ pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u3
         .filter(|(_, &c)| c >= 0.5)
         .map(|(p, _)| paint::lab_u8([p.0[0], p.0[1], p.0[2]]))
         .collect();
-    let contrast = |name: &str| {
-        let p = paint::lab_u8(paint::parse(name).expect("known colour"));
-        let mut d: Vec<f32> = region.iter().map(|q| (0..3).map(|k| (p[k] - q[k]).powi(2)).sum::<f32>().sqrt()).collect();
-        d.sort_by(f32::total_cmp);
-        d.get(d.len() / 20).copied().unwrap_or(0.0)
-    };
+    let contrast = |name: &str| paint::contrast(paint::parse(name).expect("known colour"), &region);
     let start = rng.next_u64() as usize;
     let rotation = || (0..COLORS.len()).map(|i| COLORS[(start + i) % COLORS.len()]);
-    let color = rotation()
-        .find(|c| contrast(c) > 25.0)
-        .unwrap_or_else(|| rotation().max_by(|a, b| contrast(a).total_cmp(&contrast(b))).expect("colours"));
-    let painted = paint(original, &cover, paint::parse(color).expect("known colour"), style);
+    let color = rotation().find(|c| contrast(c) > 25.0).unwrap_or_else(|| {
+        rotation()
+            .max_by(|a, b| contrast(a).total_cmp(&contrast(b)))
+            .expect("colours")
+    });
+    let painted = paint(
+        original,
+        &cover,
+        paint::parse(color).expect("known colour"),
+        style,
+    );
     Case {
         name: format!("{name}-{seed}-{style:?}-L{level}").to_lowercase(),
         edited: Damage { level }.apply(&painted, &mut rng),

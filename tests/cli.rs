@@ -3,7 +3,10 @@
 //! The command line: a good run writes a mask of the original's size; every bad input gives a
 //! non-zero status and one line on stderr that names the problem.
 
+mod process;
+
 use editseg::synth::{self, Style};
+use process::{editseg, scratch};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,75 +14,112 @@ fn photos() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/photos")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli").join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `editseg mask` on the CPU path; returns (status code, stdout, stderr).
-fn editseg(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_editseg")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
-
 /// A real case on disk: original, edited (as JPEG, the way editors answer) and the truth.
 fn case_on_disk(dir: &Path) -> (PathBuf, PathBuf, image::GrayImage, String) {
-    let original = image::open(photos().join("chelsea.png")).unwrap().to_rgba8();
+    let original = image::open(photos().join("chelsea.png"))
+        .unwrap()
+        .to_rgba8();
     let case = synth::case("chelsea", &original, 5, Style::Overlay, 1);
     let (o, e) = (dir.join("original.png"), dir.join("edited.jpg"));
     case.original.save(&o).unwrap();
-    image::DynamicImage::ImageRgba8(case.edited).to_rgb8().save(&e).unwrap();
+    image::DynamicImage::ImageRgba8(case.edited)
+        .to_rgb8()
+        .save(&e)
+        .unwrap();
     (o, e, case.truth, case.color)
 }
 
 fn assert_fails(args: &[&str], needle: &str) {
     let (code, _, err) = editseg(args);
     assert_ne!(code, 0, "{args:?} should fail");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line on stderr, got {err:?}");
-    assert!(err.contains(needle), "stderr {err:?} should mention {needle:?}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line on stderr, got {err:?}"
+    );
+    assert!(
+        err.contains(needle),
+        "stderr {err:?} should mention {needle:?}"
+    );
 }
 
 #[test]
 fn a_real_edit_gives_a_mask_heat_map_and_overlay_of_the_originals_size() {
-    let dir = scratch("good");
+    let dir = scratch("cli", "good");
     let (o, e, truth, color) = case_on_disk(&dir);
-    let (mask, heat, overlay, stats) = (dir.join("mask.png"), dir.join("heat.png"), dir.join("overlay.png"), dir.join("stats.json"));
+    let (mask, heat, overlay, stats) = (
+        dir.join("mask.png"),
+        dir.join("heat.png"),
+        dir.join("overlay.png"),
+        dir.join("stats.json"),
+    );
     let (code, out, err) = editseg(&[
-        "mask", "--original", o.to_str().unwrap(), "--edited", e.to_str().unwrap(), "--out", mask.to_str().unwrap(),
-        "--color", &color, "--heat", heat.to_str().unwrap(), "--overlay", overlay.to_str().unwrap(),
-        "--stats", stats.to_str().unwrap(), "--backend", "cpu",
+        "mask",
+        "--original",
+        o.to_str().unwrap(),
+        "--edited",
+        e.to_str().unwrap(),
+        "--out",
+        mask.to_str().unwrap(),
+        "--color",
+        &color,
+        "--heat",
+        heat.to_str().unwrap(),
+        "--overlay",
+        overlay.to_str().unwrap(),
+        "--stats",
+        stats.to_str().unwrap(),
+        "--backend",
+        "cpu",
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("mask 451x300"), "{out}");
     assert!(err.contains("resampled"), "the resize is reported: {err}");
     let m = image::open(&mask).unwrap();
-    assert_eq!((m.width(), m.height(), m.color()), (451, 300, image::ColorType::L8));
+    assert_eq!(
+        (m.width(), m.height(), m.color()),
+        (451, 300, image::ColorType::L8)
+    );
     let m = m.to_luma8();
     assert!(m.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
     let (i, u) = editseg::metrics::overlap(&m, &truth);
     assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
     assert_eq!(image::image_dimensions(&heat).unwrap(), (451, 300));
     assert_eq!(image::image_dimensions(&overlay).unwrap(), (451, 300));
-    assert!(std::fs::read_to_string(&stats).unwrap().contains("\"thresholdAuto\":true"));
+    assert!(std::fs::read_to_string(&stats)
+        .unwrap()
+        .contains("\"thresholdAuto\":true"));
 }
 
 #[test]
 fn webp_inputs_are_read() {
-    let dir = scratch("webp");
+    let dir = scratch("cli", "webp");
     let (o, e, _, _) = case_on_disk(&dir);
     let webp = dir.join("original.webp");
     image::open(&o).unwrap().save(&webp).unwrap();
     let mask = dir.join("mask.png");
-    let (code, _, err) = editseg(&["mask", "--original", webp.to_str().unwrap(), "--edited", e.to_str().unwrap(), "--out", mask.to_str().unwrap(), "--backend", "cpu"]);
+    let (code, _, err) = editseg(&[
+        "mask",
+        "--original",
+        webp.to_str().unwrap(),
+        "--edited",
+        e.to_str().unwrap(),
+        "--out",
+        mask.to_str().unwrap(),
+        "--backend",
+        "cpu",
+    ]);
     assert_eq!(code, 0, "{err}");
 }
 
 #[test]
 fn bad_inputs_fail_with_one_line_naming_the_problem() {
-    let dir = scratch("bad");
+    let dir = scratch("cli", "bad");
     let (o, e, _, _) = case_on_disk(&dir);
-    let (o, e) = (o.to_str().unwrap().to_string(), e.to_str().unwrap().to_string());
+    let (o, e) = (
+        o.to_str().unwrap().to_string(),
+        e.to_str().unwrap().to_string(),
+    );
     let out = dir.join("mask.png");
     let out = out.to_str().unwrap();
     let write = |name: &str, bytes: &[u8]| {
@@ -100,11 +140,26 @@ fn bad_inputs_fail_with_one_line_naming_the_problem() {
     let tall = tall.to_str().unwrap().to_string();
 
     let run = |original: &str, edited: &str, extra: &[&str], needle: &str| {
-        let mut args = vec!["mask", "--original", original, "--edited", edited, "--out", out, "--backend", "cpu"];
+        let mut args = vec![
+            "mask",
+            "--original",
+            original,
+            "--edited",
+            edited,
+            "--out",
+            out,
+            "--backend",
+            "cpu",
+        ];
         args.extend_from_slice(extra);
         assert_fails(&args, needle);
     };
-    run("/no/such/file.png", &e, &[], "/no/such/file.png: file not found");
+    run(
+        "/no/such/file.png",
+        &e,
+        &[],
+        "/no/such/file.png: file not found",
+    );
     run(&o, &text, &[], "not an image");
     run(&o, &truncated, &[], "truncated or corrupt");
     run(&empty, &e, &[], "zero-size image");
@@ -112,32 +167,84 @@ fn bad_inputs_fail_with_one_line_naming_the_problem() {
     run(&o, &e, &["--color", "plaid"], "unknown colour \"plaid\"");
     run(&o, &e, &["--color", "#12345g"], "unknown colour");
     run(&o, &tall, &[], "aspect ratios more than 2:1 apart");
-    run(&o, &e, &["--seed", "900,10"], "outside the 451x300 original");
+    run(
+        &o,
+        &e,
+        &["--seed", "900,10"],
+        "outside the 451x300 original",
+    );
     run(&o, &e, &["--threshold", "999"], "threshold");
-    assert_fails(&["mask", "--original", &o, "--edited", &e], "--out is required");
+    assert_fails(
+        &["mask", "--original", &o, "--edited", &e],
+        "--out is required",
+    );
     assert_fails(&["segment"], "unknown command");
-    assert_fails(&["mask", "--original", &o, "--edited", &e, "--out", out, "--backend", "tpu"], "expected auto, gpu or cpu");
-    assert_fails(&["mask", "--original", &o, "--edited", &e, "--out", "/no/such/dir/m.png", "--backend", "cpu"], "cannot write");
+    assert_fails(
+        &[
+            "mask",
+            "--original",
+            &o,
+            "--edited",
+            &e,
+            "--out",
+            out,
+            "--backend",
+            "tpu",
+        ],
+        "expected auto, gpu or cpu",
+    );
+    assert_fails(
+        &[
+            "mask",
+            "--original",
+            &o,
+            "--edited",
+            &e,
+            "--out",
+            "/no/such/dir/m.png",
+            "--backend",
+            "cpu",
+        ],
+        "cannot write",
+    );
 }
 
 #[test]
 fn the_gpu_backend_is_the_default_where_an_adapter_exists() {
-    let dir = scratch("gpu");
+    let dir = scratch("cli", "gpu");
     let (o, e, _, color) = case_on_disk(&dir);
     let mask = dir.join("mask.png");
-    let (code, out, err) = editseg(&["mask", "--original", o.to_str().unwrap(), "--edited", e.to_str().unwrap(), "--out", mask.to_str().unwrap(), "--color", &color]);
+    let (code, out, err) = editseg(&[
+        "mask",
+        "--original",
+        o.to_str().unwrap(),
+        "--edited",
+        e.to_str().unwrap(),
+        "--out",
+        mask.to_str().unwrap(),
+        "--color",
+        &color,
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("backend gpu"), "{out} {err}");
 }
 
 #[test]
 fn without_an_adapter_the_cpu_path_is_used_and_said() {
-    let dir = scratch("nogpu");
+    let dir = scratch("cli", "nogpu");
     let (o, e, _, _) = case_on_disk(&dir);
     let mask = dir.join("mask.png");
     // Point the Vulkan loader at no drivers, so no adapter exists.
     let out = Command::new(env!("CARGO_BIN_EXE_editseg"))
-        .args(["mask", "--original", o.to_str().unwrap(), "--edited", e.to_str().unwrap(), "--out", mask.to_str().unwrap()])
+        .args([
+            "mask",
+            "--original",
+            o.to_str().unwrap(),
+            "--edited",
+            e.to_str().unwrap(),
+            "--out",
+            mask.to_str().unwrap(),
+        ])
         .env("VK_ICD_FILENAMES", "/nonexistent.json")
         .env("VK_DRIVER_FILES", "/nonexistent.json")
         .env("WGPU_BACKEND", "vulkan")

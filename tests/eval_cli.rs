@@ -3,54 +3,63 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod process;
+
 use editseg::refcoco::Dataset;
 use editseg::synth::{self, Style};
+use process::{editseg, scratch};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/refcoco")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("eval").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn editseg(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_editseg")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
-
 fn json_number(json: &str, path: &[&str]) -> f64 {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    path.iter().fold(&v, |v, k| &v[k]).as_f64().unwrap_or_else(|| panic!("{path:?} in {json}"))
+    path.iter()
+        .fold(&v, |v, k| &v[k])
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path:?} in {json}"))
 }
 
 #[test]
 fn mask_predictions_are_scored_per_split_with_missing_ones_listed() {
     let data = Dataset::open(&fixtures()).unwrap();
-    let pred = scratch("masks");
+    let pred = scratch("eval", "masks");
     // Every sentence predicted perfectly, except: 1000 missing, 1001 an empty mask.
     for r in &data.refs {
         let truth = data.mask(r);
         for s in &r.sentences {
             match s.sent_id {
                 1000 => {}
-                1001 => image::GrayImage::new(truth.width(), truth.height()).save(pred.join("1001.png")).unwrap(),
+                1001 => image::GrayImage::new(truth.width(), truth.height())
+                    .save(pred.join("1001.png"))
+                    .unwrap(),
                 id => truth.save(pred.join(format!("{id}.png"))).unwrap(),
             }
         }
     }
     let json = pred.join("report.json");
-    let (code, out, err) = editseg(&["eval", "--data", fixtures().to_str().unwrap(), "--pred", pred.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let (code, out, err) = editseg(&[
+        "eval",
+        "--data",
+        fixtures().to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("| overall | 50 |"), "{out}");
-    assert!(err.contains("1 predictions missing") && err.contains("[1000]"), "{err}");
+    assert!(
+        err.contains("1 predictions missing") && err.contains("[1000]"),
+        "{err}"
+    );
     let report = std::fs::read_to_string(&json).unwrap();
-    assert!((json_number(&report, &["overall", "giou"]) - 48.0 / 50.0).abs() < 1e-6, "{report}");
+    assert!(
+        (json_number(&report, &["overall", "giou"]) - 48.0 / 50.0).abs() < 1e-6,
+        "{report}"
+    );
     assert_eq!(json_number(&report, &["overall", "count"]), 50.0);
     assert_eq!(json_number(&report, &["splits", "testB", "ciou"]), 1.0);
     assert!(json_number(&report, &["splits", "val", "prec", "0.9"]) < 1.0);
@@ -61,21 +70,43 @@ fn mask_predictions_are_scored_per_split_with_missing_ones_listed() {
 #[test]
 fn edited_images_from_any_editor_go_through_the_diff_first() {
     let data = Dataset::open(&fixtures()).unwrap();
-    let pred = scratch("edits");
+    let pred = scratch("eval", "edits");
     // An editor painted the referred object purple (as an overlay) for the first three refs of
     // the largest image, some of whose objects cover most of it.
     let mut painted = 0;
     for r in data.refs.iter().filter(|r| r.image_id == 3).take(3) {
         let original = image::open(data.image_path(r).unwrap()).unwrap().to_rgba8();
-        let cover: Vec<f32> = data.mask(r).pixels().map(|p| if p.0[0] > 0 { 1.0 } else { 0.0 }).collect();
+        let cover: Vec<f32> = data
+            .mask(r)
+            .pixels()
+            .map(|p| if p.0[0] > 0 { 1.0 } else { 0.0 })
+            .collect();
         let edited = synth::paint(&original, &cover, [140, 40, 200], Style::Overlay);
-        edited.save(pred.join(format!("{}.png", r.sentences[0].sent_id))).unwrap();
+        edited
+            .save(pred.join(format!("{}.png", r.sentences[0].sent_id)))
+            .unwrap();
         painted += 1;
     }
     let json = pred.join("report.json");
     let (code, _, err) = editseg(&[
-        "eval", "--data", fixtures().to_str().unwrap(), "--pred", pred.to_str().unwrap(), "--edits", "--color", "purple",
-        "--backend", "cpu", "--json", json.to_str().unwrap(), "--min-area", "0", "--open", "0", "--close", "0",
+        "eval",
+        "--data",
+        fixtures().to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+        "--edits",
+        "--color",
+        "purple",
+        "--backend",
+        "cpu",
+        "--json",
+        json.to_str().unwrap(),
+        "--min-area",
+        "0",
+        "--open",
+        "0",
+        "--close",
+        "0",
     ]);
     assert_eq!(code, 0, "{err}");
     let report = std::fs::read_to_string(&json).unwrap();
@@ -83,19 +114,30 @@ fn edited_images_from_any_editor_go_through_the_diff_first() {
     assert_eq!(v["missing"].as_array().unwrap().len(), 50 - painted);
     // Every painted sample is found (IoU >= 0.5; these objects are a few hundred pixels of random
     // noise); the gIoU over all 50 counts the missing ones as misses.
-    assert_eq!(json_number(&report, &["overall", "prec", "0.5"]), painted as f64 / 50.0, "{report}");
+    assert_eq!(
+        json_number(&report, &["overall", "prec", "0.5"]),
+        painted as f64 / 50.0,
+        "{report}"
+    );
     let giou = json_number(&report, &["overall", "giou"]);
-    assert!(giou > 0.75 * painted as f64 / 50.0 && giou <= painted as f64 / 50.0 + 1e-9, "{report}");
+    assert!(
+        giou > 0.75 * painted as f64 / 50.0 && giou <= painted as f64 / 50.0 + 1e-9,
+        "{report}"
+    );
 }
 
 fn broken_data(name: &str, change: impl Fn(&Path)) -> PathBuf {
-    let dir = scratch(name);
+    let dir = scratch("eval", name);
     for f in ["refs(unc).p", "instances.json"] {
         std::fs::copy(fixtures().join(f), dir.join(f)).unwrap();
     }
     std::fs::create_dir_all(dir.join("images")).unwrap();
     for f in ["scene1.png", "scene2.png", "scene3.png"] {
-        std::fs::copy(fixtures().join("images").join(f), dir.join("images").join(f)).unwrap();
+        std::fs::copy(
+            fixtures().join("images").join(f),
+            dir.join("images").join(f),
+        )
+        .unwrap();
     }
     change(&dir);
     dir
@@ -103,19 +145,49 @@ fn broken_data(name: &str, change: impl Fn(&Path)) -> PathBuf {
 
 #[test]
 fn broken_data_and_predictions_fail_with_a_line_naming_the_file() {
-    let pred = scratch("bad-pred");
+    let pred = scratch("eval", "bad-pred");
     let fail = |data: &Path, extra: &[&str], needle: &str| {
-        let mut args = vec!["eval", "--data", data.to_str().unwrap(), "--pred", pred.to_str().unwrap()];
+        let mut args = vec![
+            "eval",
+            "--data",
+            data.to_str().unwrap(),
+            "--pred",
+            pred.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         let (code, _, err) = editseg(&args);
         assert_ne!(code, 0);
         assert!(err.contains(needle), "{err} should mention {needle}");
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     };
-    fail(&broken_data("no-refs", |d| std::fs::remove_file(d.join("refs(unc).p")).unwrap()), &[], "refs(unc).p: file not found");
-    fail(&broken_data("bad-json", |d| std::fs::write(d.join("instances.json"), "{oops").unwrap()), &[], "instances.json: truncated or corrupt");
-    image::RgbaImage::new(5, 5).save(pred.join("1000.png")).unwrap();
-    let no_image = broken_data("no-image", |d| std::fs::remove_file(d.join("images/scene1.png")).unwrap());
-    fail(&no_image, &["--edits", "--backend", "cpu"], "scene1.png: file not found");
-    fail(&broken_data("size", |_| {}), &[], "1000.png is 5x5, its image is 40x30");
+    fail(
+        &broken_data("no-refs", |d| {
+            std::fs::remove_file(d.join("refs(unc).p")).unwrap()
+        }),
+        &[],
+        "refs(unc).p: file not found",
+    );
+    fail(
+        &broken_data("bad-json", |d| {
+            std::fs::write(d.join("instances.json"), "{oops").unwrap()
+        }),
+        &[],
+        "instances.json: truncated or corrupt",
+    );
+    image::RgbaImage::new(5, 5)
+        .save(pred.join("1000.png"))
+        .unwrap();
+    let no_image = broken_data("no-image", |d| {
+        std::fs::remove_file(d.join("images/scene1.png")).unwrap()
+    });
+    fail(
+        &no_image,
+        &["--edits", "--backend", "cpu"],
+        "scene1.png: file not found",
+    );
+    fail(
+        &broken_data("size", |_| {}),
+        &[],
+        "1000.png is 5x5, its image is 40x30",
+    );
 }

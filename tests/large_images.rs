@@ -9,7 +9,9 @@ use image::{Rgba, RgbaImage};
 #[test]
 fn an_original_over_16_megapixels_is_processed_smaller_and_the_mask_is_full_size() {
     let (w, h) = (4400, 4000);
-    let original = RgbaImage::from_fn(w, h, |x, y| Rgba([(x / 20) as u8, (y / 20) as u8, 120, 255]));
+    let original = RgbaImage::from_fn(w, h, |x, y| {
+        Rgba([(x / 20) as u8, (y / 20) as u8, 120, 255])
+    });
     // The editor answered at 1100x1000 with a square painted purple.
     let edited = RgbaImage::from_fn(1100, 1000, |x, y| {
         if (300..600).contains(&x) && (200..500).contains(&y) {
@@ -24,7 +26,14 @@ fn an_original_over_16_megapixels_is_processed_smaller_and_the_mask_is_full_size
     let out = pollster::block_on(segmenter.mask_from_edit(&original, &edited, &options)).unwrap();
     assert_eq!(out.mask.dimensions(), (w, h));
     assert!((out.stats.working_width as u64 * out.stats.working_height as u64) <= 16 << 20);
-    assert!(out.stats.notes.iter().any(|n| n.contains("over the size limit")), "{:?}", out.stats.notes);
+    assert!(
+        out.stats
+            .notes
+            .iter()
+            .any(|n| n.contains("over the size limit")),
+        "{:?}",
+        out.stats.notes
+    );
     // The square is 1200x1200 in the original's pixels.
     let inside = out.mask.get_pixel(1800, 1400).0[0];
     let outside = out.mask.get_pixel(500, 3000).0[0];

@@ -23,9 +23,20 @@ async fn auto_falls_back_to_the_cpu_and_gpu_is_refused_by_name() {
 
     let photo = editseg::imageio::decode(include_bytes!("photos/chelsea.png"), "chelsea").unwrap();
     let case = synth::case("chelsea", &photo, 4, Style::Recolour, 1);
-    let bytes = |img: &image::RgbaImage| -> JsValue { Uint8Array::from(editseg::imageio::encode_png_rgba(img).as_slice()).into() };
-    let out = JsFuture::from(seg.mask_from_edit(bytes(&case.original), bytes(&case.edited), JsValue::UNDEFINED)).await.unwrap();
+    let bytes = |img: &image::RgbaImage| -> JsValue {
+        Uint8Array::from(editseg::imageio::encode_png_rgba(img).as_slice()).into()
+    };
+    let out = JsFuture::from(seg.mask_from_edit(
+        bytes(&case.original),
+        bytes(&case.edited),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     let mask = Uint8Array::new(&Reflect::get(&out, &"maskBytes".into()).unwrap()).to_vec();
-    let (i, u) = editseg::metrics::overlap(&image::GrayImage::from_raw(451, 300, mask).unwrap(), &case.truth);
+    let (i, u) = editseg::metrics::overlap(
+        &image::GrayImage::from_raw(451, 300, mask).unwrap(),
+        &case.truth,
+    );
     assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
 }

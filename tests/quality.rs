@@ -13,12 +13,23 @@ fn clean_and_heavily_damaged_edits_of_every_photo_are_segmented_well() {
     let segmenter = block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
     let (mut inter, mut union, mut worst) = (0u64, 0u64, (1.0f64, String::new()));
     for photo in ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"] {
-        let original = imageio::read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/photos").join(photo)).unwrap();
-        for (seed, style, level) in [(11, Style::Recolour, 0), (12, Style::Overlay, 0), (13, Style::Recolour, 3), (14, Style::Overlay, 3)] {
+        let original = imageio::read(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/photos")
+                .join(photo),
+        )
+        .unwrap();
+        for (seed, style, level) in [
+            (11, Style::Recolour, 0),
+            (12, Style::Overlay, 0),
+            (13, Style::Recolour, 3),
+            (14, Style::Overlay, 3),
+        ] {
             let case = synth::case(photo, &original, seed, style, level);
             let mut options = Options::default();
             options.set("color", &case.color).unwrap();
-            let outcome = block_on(segmenter.mask_from_edit(&case.original, &case.edited, &options)).unwrap();
+            let outcome =
+                block_on(segmenter.mask_from_edit(&case.original, &case.edited, &options)).unwrap();
             let (i, u) = editseg::metrics::overlap(&outcome.mask, &case.truth);
             inter += i;
             union += u;

@@ -18,10 +18,20 @@ fn polygons_and_compressed_and_plain_rle_decode_exactly_as_pycocotools_does() {
     assert_eq!(data.refs.len(), 25);
     let mut kinds = (0, 0);
     for r in &data.refs {
-        let expected = image::open(fixtures().join(format!("expected/ann_{}.png", r.ann_id))).unwrap().to_luma8();
+        let expected = image::open(fixtures().join(format!("expected/ann_{}.png", r.ann_id)))
+            .unwrap()
+            .to_luma8();
         let got = data.mask(r);
-        let differing = got.pixels().zip(expected.pixels()).filter(|(a, b)| (a.0[0] > 0) != (b.0[0] > 0)).count();
-        assert_eq!(differing, 0, "annotation {}: {differing} pixels differ from pycocotools", r.ann_id);
+        let differing = got
+            .pixels()
+            .zip(expected.pixels())
+            .filter(|(a, b)| (a.0[0] > 0) != (b.0[0] > 0))
+            .count();
+        assert_eq!(
+            differing, 0,
+            "annotation {}: {differing} pixels differ from pycocotools",
+            r.ann_id
+        );
         match data.annotations[&r.ann_id].segmentation {
             Segmentation::Polygons(_) => kinds.0 += 1,
             Segmentation::Rle(_) => kinds.1 += 1,
@@ -34,7 +44,10 @@ fn polygons_and_compressed_and_plain_rle_decode_exactly_as_pycocotools_does() {
 fn refs_keep_their_sentences_splits_and_images() {
     let data = Dataset::open(&fixtures()).unwrap();
     let r = &data.refs[4];
-    assert_eq!((r.ref_id, r.split.as_str(), r.sentences.len()), (4, "testA", 2));
+    assert_eq!(
+        (r.ref_id, r.split.as_str(), r.sentences.len()),
+        (4, "testA", 2)
+    );
     assert_eq!(r.sentences[0].sent, "the object 4");
     assert_eq!(r.sentences[1].sent_id, 1009);
     assert!(data.image_path(r).unwrap().exists());
@@ -42,7 +55,9 @@ fn refs_keep_their_sentences_splits_and_images() {
 }
 
 fn broken_copy(name: &str, change: impl Fn(&Path)) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refcoco").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("refcoco")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["refs(unc).p", "instances.json"] {
@@ -54,15 +69,30 @@ fn broken_copy(name: &str, change: impl Fn(&Path)) -> PathBuf {
 
 #[test]
 fn broken_files_are_named_in_the_error() {
-    let no_pickle = broken_copy("no-pickle", |d| std::fs::remove_file(d.join("refs(unc).p")).unwrap());
+    let no_pickle = broken_copy("no-pickle", |d| {
+        std::fs::remove_file(d.join("refs(unc).p")).unwrap()
+    });
     let err = Dataset::open(&no_pickle).err().unwrap();
-    assert!(matches!(err, Error::FileMissing(_)) && err.to_string().contains("refs(unc).p"), "{err}");
+    assert!(
+        matches!(err, Error::FileMissing(_)) && err.to_string().contains("refs(unc).p"),
+        "{err}"
+    );
 
-    let bad_json = broken_copy("bad-json", |d| std::fs::write(d.join("instances.json"), "{\"images\": [").unwrap());
+    let bad_json = broken_copy("bad-json", |d| {
+        std::fs::write(d.join("instances.json"), "{\"images\": [").unwrap()
+    });
     let err = Dataset::open(&bad_json).err().unwrap().to_string();
-    assert!(err.contains("instances.json") && err.contains("not valid JSON"), "{err}");
+    assert!(
+        err.contains("instances.json") && err.contains("not valid JSON"),
+        "{err}"
+    );
 
-    let bad_pickle = broken_copy("bad-pickle", |d| std::fs::write(d.join("refs(unc).p"), b"\x80\x02garbage").unwrap());
+    let bad_pickle = broken_copy("bad-pickle", |d| {
+        std::fs::write(d.join("refs(unc).p"), b"\x80\x02garbage").unwrap()
+    });
     let err = Dataset::open(&bad_pickle).err().unwrap().to_string();
-    assert!(err.contains("refs(unc).p") && err.contains("pickle"), "{err}");
+    assert!(
+        err.contains("refs(unc).p") && err.contains("pickle"),
+        "{err}"
+    );
 }

@@ -9,7 +9,8 @@ use editseg::gpu::Gpu;
 use pollster::block_on;
 
 fn gpu() -> Gpu {
-    block_on(Gpu::new()).expect("no GPU adapter: install mesa-vulkan-drivers (lavapipe) to run the GPU tests")
+    block_on(Gpu::new())
+        .expect("no GPU adapter: install mesa-vulkan-drivers (lavapipe) to run the GPU tests")
 }
 
 macro_rules! native {

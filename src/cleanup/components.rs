@@ -8,7 +8,10 @@ use crate::pixels::Grid;
 
 const SOURCE: &str = include_str!("../../shaders/components.wgsl");
 const fn kernel(entry: &'static str) -> Kernel {
-    Kernel { source: SOURCE, entry }
+    Kernel {
+        source: SOURCE,
+        entry,
+    }
 }
 
 /// Propagation rounds between two checks for convergence.
@@ -42,7 +45,17 @@ impl Selection {
             Keep::Largest => (1, (0, 0, 0)),
             Keep::Seed { x, y, radius } => (2, (x, y, radius)),
         };
-        [grid.w, grid.h, class, mode, self.min_area, self.max_hole, sx as u32, sy as u32, sr as u32]
+        [
+            grid.w,
+            grid.h,
+            class,
+            mode,
+            self.min_area,
+            self.max_hole,
+            sx as u32,
+            sy as u32,
+            sr as u32,
+        ]
     }
 }
 
@@ -61,14 +74,25 @@ pub fn labels_cpu(mask: &[u32], grid: Grid, class: u32) -> Vec<u32> {
         if mask[i] != class {
             continue;
         }
-        for j in [(i % w > 0).then(|| i - 1), (i >= w).then(|| i - w)].into_iter().flatten() {
+        for j in [(i % w > 0).then(|| i - 1), (i >= w).then(|| i - w)]
+            .into_iter()
+            .flatten()
+        {
             if mask[j] == class {
                 let (a, b) = (find(&mut parent, i as u32), find(&mut parent, j as u32));
                 parent[a.max(b) as usize] = a.min(b);
             }
         }
     }
-    (0..grid.len()).map(|i| if mask[i] == class { find(&mut parent, i as u32) + 1 } else { 0 }).collect()
+    (0..grid.len())
+        .map(|i| {
+            if mask[i] == class {
+                find(&mut parent, i as u32) + 1
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 struct Measures {
@@ -77,7 +101,10 @@ struct Measures {
 }
 
 fn measure_cpu(labels: &[u32], grid: Grid, keep: Keep) -> Measures {
-    let mut m = Measures { area: vec![0; grid.len()], flags: vec![0; grid.len()] };
+    let mut m = Measures {
+        area: vec![0; grid.len()],
+        flags: vec![0; grid.len()],
+    };
     let (w, h) = (grid.w as i32, grid.h as i32);
     for (i, &l) in labels.iter().enumerate() {
         if l == 0 {
@@ -89,7 +116,12 @@ fn measure_cpu(labels: &[u32], grid: Grid, keep: Keep) -> Measures {
         if x == 0 || y == 0 || x == w - 1 || y == h - 1 {
             m.flags[root] |= TOUCHES_BORDER;
         }
-        if let Keep::Seed { x: sx, y: sy, radius } = keep {
+        if let Keep::Seed {
+            x: sx,
+            y: sy,
+            radius,
+        } = keep
+        {
             if (x - sx).pow(2) + (y - sy).pow(2) <= radius * radius {
                 m.flags[root] |= TOUCHES_SEED;
             }
@@ -102,7 +134,9 @@ fn measure_cpu(labels: &[u32], grid: Grid, keep: Keep) -> Measures {
 pub fn cpu(mask: &[u32], grid: Grid, selection: &Selection) -> Vec<u32> {
     let labels = labels_cpu(mask, grid, 1);
     let m = measure_cpu(&labels, grid, selection.keep);
-    let largest = (0..grid.len()).filter(|&i| labels[i] == i as u32 + 1).max_by_key(|&i| (m.area[i], std::cmp::Reverse(i)));
+    let largest = (0..grid.len())
+        .filter(|&i| labels[i] == i as u32 + 1)
+        .max_by_key(|&i| (m.area[i], std::cmp::Reverse(i)));
     let kept: Vec<u32> = labels
         .iter()
         .map(|&l| {
@@ -122,7 +156,9 @@ pub fn cpu(mask: &[u32], grid: Grid, selection: &Selection) -> Vec<u32> {
     kept.iter()
         .zip(&holes)
         .map(|(&k, &l)| {
-            let hole = l > 0 && hm.flags[l as usize - 1] & TOUCHES_BORDER == 0 && hm.area[l as usize - 1] <= selection.max_hole;
+            let hole = l > 0
+                && hm.flags[l as usize - 1] & TOUCHES_BORDER == 0
+                && hm.area[l as usize - 1] <= selection.max_hole;
             (k == 1 || hole) as u32
         })
         .collect()
@@ -137,8 +173,19 @@ struct Labelling {
 }
 
 impl Labelling {
-    async fn run(g: &Gpu, mask: &wgpu::Buffer, out: &wgpu::Buffer, params: &[u32], n: usize) -> Result<Labelling> {
-        let l = Labelling { label: g.zeroed(n), area: g.zeroed(n), flags: g.zeroed(n), scalars: g.upload(&[0, 0, u32::MAX]) };
+    async fn run(
+        g: &Gpu,
+        mask: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        params: &[u32],
+        n: usize,
+    ) -> Result<Labelling> {
+        let l = Labelling {
+            label: g.zeroed(n),
+            area: g.zeroed(n),
+            flags: g.zeroed(n),
+            scalars: g.upload(&[0, 0, u32::MAX]),
+        };
         l.pass(g, "init", mask, out, params, n);
         loop {
             g.write(&l.scalars, &[0]);
@@ -153,8 +200,28 @@ impl Labelling {
         Ok(l)
     }
 
-    fn pass(&self, g: &Gpu, entry: &'static str, mask: &wgpu::Buffer, out: &wgpu::Buffer, params: &[u32], n: usize) {
-        g.run_items(kernel(entry), params, &[mask, &self.label, &self.area, &self.flags, &self.scalars, out], n);
+    fn pass(
+        &self,
+        g: &Gpu,
+        entry: &'static str,
+        mask: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        params: &[u32],
+        n: usize,
+    ) {
+        g.run_items(
+            kernel(entry),
+            params,
+            &[
+                mask,
+                &self.label,
+                &self.area,
+                &self.flags,
+                &self.scalars,
+                out,
+            ],
+            n,
+        );
     }
 }
 
@@ -162,12 +229,22 @@ impl Labelling {
 pub async fn labels_gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, class: u32) -> Result<Vec<u32>> {
     let n = grid.len();
     let scratch = g.zeroed(n);
-    let params = Selection { keep: Keep::All, min_area: 0, max_hole: 0 }.params(grid, class);
+    let params = Selection {
+        keep: Keep::All,
+        min_area: 0,
+        max_hole: 0,
+    }
+    .params(grid, class);
     let l = Labelling::run(g, mask, &scratch, &params, n).await?;
     g.read(&l.label, n).await
 }
 
-pub async fn gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, selection: &Selection) -> Result<wgpu::Buffer> {
+pub async fn gpu(
+    g: &Gpu,
+    mask: &wgpu::Buffer,
+    grid: Grid,
+    selection: &Selection,
+) -> Result<wgpu::Buffer> {
     let n = grid.len();
     let kept = g.zeroed(n);
     let params = selection.params(grid, 1);

@@ -5,7 +5,10 @@
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
-const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/morphology.wgsl"), entry: "main" };
+const KERNEL: Kernel = Kernel {
+    source: include_str!("../../shaders/morphology.wgsl"),
+    entry: "main",
+};
 
 fn half_width(radius: u32, dy: i32) -> i32 {
     let room = (radius * radius) as i32 - dy * dy;
@@ -73,11 +76,22 @@ pub fn open_close_cpu(mask: &[u32], grid: Grid, open: u32, close: u32) -> Vec<u3
 
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, radius: u32, dilate: bool) -> wgpu::Buffer {
     let dst = g.zeroed(grid.len());
-    g.run_items(KERNEL, &[grid.w, grid.h, radius, dilate as u32], &[src, &dst], grid.len());
+    g.run_items(
+        KERNEL,
+        &[grid.w, grid.h, radius, dilate as u32],
+        &[src, &dst],
+        grid.len(),
+    );
     dst
 }
 
-pub fn open_close_gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, open: u32, close: u32) -> wgpu::Buffer {
+pub fn open_close_gpu(
+    g: &Gpu,
+    mask: &wgpu::Buffer,
+    grid: Grid,
+    open: u32,
+    close: u32,
+) -> wgpu::Buffer {
     let mut m = mask.clone();
     for (radius, dilate) in [(open, false), (open, true), (close, true), (close, false)] {
         if radius > 0 {

@@ -10,8 +10,14 @@ use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
 
 const SOURCE: &str = include_str!("../../shaders/threshold.wgsl");
-const HISTOGRAM: Kernel = Kernel { source: SOURCE, entry: "histogram" };
-const BINARIZE: Kernel = Kernel { source: SOURCE, entry: "binarize" };
+const HISTOGRAM: Kernel = Kernel {
+    source: SOURCE,
+    entry: "histogram",
+};
+const BINARIZE: Kernel = Kernel {
+    source: SOURCE,
+    entry: "binarize",
+};
 
 /// The lowest automatic threshold: a CIELAB change of 3, which blur-smoothed noise and JPEG
 /// artefacts stay under.
@@ -55,7 +61,11 @@ fn noise_bound(hist: &Histogram) -> u8 {
 /// Otsu's threshold: the bin that best splits the histogram into two classes.
 fn otsu(hist: &Histogram) -> u8 {
     let total: f64 = hist.iter().map(|&c| c as f64).sum();
-    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
     let (mut weight_low, mut sum_low) = (0.0, 0.0);
     let (mut best, mut best_var) = (0usize, -1.0f64);
     for (t, &count) in hist.iter().enumerate() {
@@ -85,7 +95,10 @@ pub fn histogram_cpu(score: &[u32]) -> Histogram {
 }
 
 pub fn binarize_cpu(score: &[u32], threshold: u8) -> Vec<u32> {
-    score.iter().map(|&s| (s > threshold as u32) as u32).collect()
+    score
+        .iter()
+        .map(|&s| (s > threshold as u32) as u32)
+        .collect()
 }
 
 pub async fn histogram_gpu(g: &Gpu, score: &wgpu::Buffer, n: usize) -> Result<Histogram> {
@@ -109,7 +122,15 @@ mod tests {
     fn a_weakly_changed_part_of_the_object_stays_above_the_threshold() {
         // Noise around 4, half the object changed by 60, the other half by 200.
         let mut hist = [0u32; 256];
-        for (bin, count) in [(2, 3000), (4, 5000), (6, 3000), (60, 800), (64, 800), (200, 900), (210, 700)] {
+        for (bin, count) in [
+            (2, 3000),
+            (4, 5000),
+            (6, 3000),
+            (60, 800),
+            (64, 800),
+            (200, 900),
+            (210, 700),
+        ] {
             hist[bin] = count;
         }
         let t = auto(&hist);

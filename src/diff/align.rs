@@ -6,7 +6,10 @@ use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::Grid;
 
-const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/align.wgsl"), entry: "main" };
+const KERNEL: Kernel = Kernel {
+    source: include_str!("../../shaders/align.wgsl"),
+    entry: "main",
+};
 
 /// Largest difference one pixel may add (sum over R, G and B).
 const CAP: u32 = 48;
@@ -24,11 +27,20 @@ pub struct Search {
 impl Search {
     /// Shifts up to `radius` pixels each way; none when the image is too small to shift.
     pub fn new(grid: Grid, radius: u32) -> Search {
-        let radius = if grid.w > 4 * radius + 4 && grid.h > 4 * radius + 4 { radius } else { 0 };
+        let radius = if grid.w > 4 * radius + 4 && grid.h > 4 * radius + 4 {
+            radius
+        } else {
+            0
+        };
         let stride = ((grid.len() / SAMPLES) as f64).sqrt().ceil().max(1.0) as u32;
         let rows = (grid.h - 2 * radius).div_ceil(stride);
         let cols = (grid.w - 2 * radius).div_ceil(stride);
-        Search { radius, stride, rows, cols }
+        Search {
+            radius,
+            stride,
+            rows,
+            cols,
+        }
     }
 
     fn side(&self) -> u32 {
@@ -36,7 +48,15 @@ impl Search {
     }
 
     fn params(&self, grid: Grid) -> [u32; 7] {
-        [grid.w, grid.h, self.radius, self.stride, self.rows, self.cols, CAP]
+        [
+            grid.w,
+            grid.h,
+            self.radius,
+            self.stride,
+            self.rows,
+            self.cols,
+            CAP,
+        ]
     }
 
     /// The cheapest shift `(dx, dy)` (edited pixel = original pixel + shift). Ties go to the
@@ -46,7 +66,10 @@ impl Search {
         let side = self.side() as usize;
         (0..side * side)
             .map(|s| {
-                let total: u64 = row_costs[s * self.rows as usize..][..self.rows as usize].iter().map(|&c| c as u64).sum();
+                let total: u64 = row_costs[s * self.rows as usize..][..self.rows as usize]
+                    .iter()
+                    .map(|&c| c as u64)
+                    .sum();
                 let (dx, dy) = ((s % side) as i32 - r, (s / side) as i32 - r);
                 (total, dx.abs() + dy.abs(), dx, dy)
             })
@@ -57,7 +80,9 @@ impl Search {
 }
 
 fn channel_diff(a: u32, b: u32) -> u32 {
-    (0..3).map(|c| ((a >> (8 * c)) & 255).abs_diff((b >> (8 * c)) & 255)).sum()
+    (0..3)
+        .map(|c| ((a >> (8 * c)) & 255).abs_diff((b >> (8 * c)) & 255))
+        .sum()
 }
 
 /// Cost per (shift, sampled row), shift-major, as the GPU writes them.
@@ -74,7 +99,11 @@ pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, search: &Search) -> Vec
                 .map(|col| {
                     let x = search.radius + col * search.stride;
                     let ex = (x as i32 + dx) as u32;
-                    channel_diff(original[(y * grid.w + x) as usize], edited[(ey * grid.w + ex) as usize]).min(CAP)
+                    channel_diff(
+                        original[(y * grid.w + x) as usize],
+                        edited[(ey * grid.w + ex) as usize],
+                    )
+                    .min(CAP)
                 })
                 .sum();
             cost.push(sum);
@@ -83,7 +112,13 @@ pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, search: &Search) -> Vec
     cost
 }
 
-pub async fn gpu(g: &Gpu, original: &wgpu::Buffer, edited: &wgpu::Buffer, grid: Grid, search: &Search) -> Result<Vec<u32>> {
+pub async fn gpu(
+    g: &Gpu,
+    original: &wgpu::Buffer,
+    edited: &wgpu::Buffer,
+    grid: Grid,
+    search: &Search,
+) -> Result<Vec<u32>> {
     let n = (search.side() * search.side() * search.rows) as usize;
     let cost = g.zeroed(n);
     g.run_items(KERNEL, &search.params(grid), &[original, edited, &cost], n);

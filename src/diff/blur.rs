@@ -3,7 +3,10 @@
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
-const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/blur.wgsl"), entry: "main" };
+const KERNEL: Kernel = Kernel {
+    source: include_str!("../../shaders/blur.wgsl"),
+    entry: "main",
+};
 
 /// Taps on each side of the centre: three standard deviations.
 fn radius(sigma: f32) -> u32 {
@@ -15,9 +18,14 @@ fn radius(sigma: f32) -> u32 {
 /// results match the shader's float sums within one level.
 fn fixed_weights(sigma: f32) -> Vec<u32> {
     let r = radius(sigma) as i32;
-    let weights: Vec<f32> = (-r..=r).map(|k| (-((k * k) as f32) / (2.0 * sigma * sigma)).exp()).collect();
+    let weights: Vec<f32> = (-r..=r)
+        .map(|k| (-((k * k) as f32) / (2.0 * sigma * sigma)).exp())
+        .collect();
     let total: f32 = weights.iter().sum();
-    weights.iter().map(|w| (w / total * 65536.0).round() as u32).collect()
+    weights
+        .iter()
+        .map(|w| (w / total * 65536.0).round() as u32)
+        .collect()
 }
 
 /// out[i] = sum over taps k of weight[k] * tap(k)[i], rounded, for every byte of a row.
@@ -42,7 +50,9 @@ pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
     let mut horizontal = vec![0u32; grid.len()];
     for_rows(&mut horizontal, w, |y, out| {
         let row = &src[y * w..(y + 1) * w];
-        let padded: Vec<u32> = (0..w + 2 * r).map(|x| row[x.saturating_sub(r).min(w - 1)]).collect();
+        let padded: Vec<u32> = (0..w + 2 * r)
+            .map(|x| row[x.saturating_sub(r).min(w - 1)])
+            .collect();
         let bytes: &[u8] = bytemuck::cast_slice(&padded);
         weighted_sum(out, &weights, |k| &bytes[4 * k..]);
     });

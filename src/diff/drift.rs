@@ -5,7 +5,10 @@
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, pack, unpack, Grid};
 
-const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/drift.wgsl"), entry: "main" };
+const KERNEL: Kernel = Kernel {
+    source: include_str!("../../shaders/drift.wgsl"),
+    entry: "main",
+};
 
 /// Per channel: gain field coefficients over (1, x, y, x², xy, y²) on [-1, 1]², then the offset.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -20,10 +23,16 @@ fn basis(x: f32, y: f32, v: f32) -> [f32; TERMS] {
 }
 
 impl Drift {
-    pub const NONE: Drift = Drift { coef: [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]; 3] };
+    pub const NONE: Drift = Drift {
+        coef: [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]; 3],
+    };
 
     fn predict(&self, c: usize, x: f32, y: f32, v: f32) -> f32 {
-        basis(x, y, v).iter().zip(&self.coef[c]).map(|(b, k)| b * k).sum()
+        basis(x, y, v)
+            .iter()
+            .zip(&self.coef[c])
+            .map(|(b, k)| b * k)
+            .sum()
     }
 
     /// The gain field's value at (x, y).
@@ -80,7 +89,9 @@ const PLAUSIBLE_GAIN: std::ops::RangeInclusive<f32> = 0.6..=1.0 / 0.6;
 pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
     // (position, original pixel, edited pixel)
     type Sample = ((f32, f32), [f32; 4], [f32; 4]);
-    let samples: Vec<Sample> = (0..grid.len()).map(|i| (coords(i, grid), unpack(original[i]), unpack(edited[i]))).collect();
+    let samples: Vec<Sample> = (0..grid.len())
+        .map(|i| (coords(i, grid), unpack(original[i]), unpack(edited[i])))
+        .collect();
     let mut drift = Drift::NONE;
     let mut inliers = vec![true; samples.len()];
     for _ in 0..6 {
@@ -95,7 +106,8 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
             let mut dev: Vec<f32> = r.iter().map(|v| (v - med).abs()).collect();
             (1.4826 * median(&mut dev)).max(2.0 / 255.0)
         });
-        let centre: [f32; 3] = std::array::from_fn(|c| median(&mut residual.iter().map(|r| r[c]).collect::<Vec<_>>()));
+        let centre: [f32; 3] =
+            std::array::from_fn(|c| median(&mut residual.iter().map(|r| r[c]).collect::<Vec<_>>()));
         for (keep, r) in inliers.iter_mut().zip(&residual) {
             *keep = (0..3).all(|c| (r[c] - centre[c]).abs() <= 3.0 * spread[c]);
         }
@@ -104,7 +116,11 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         }
         let mut next = drift;
         for c in 0..3 {
-            let rows = samples.iter().zip(&inliers).filter(|(_, &k)| k).map(|(&((x, y), o, e), _)| (basis(x, y, o[c]), e[c]));
+            let rows = samples
+                .iter()
+                .zip(&inliers)
+                .filter(|(_, &k)| k)
+                .map(|(&((x, y), o, e), _)| (basis(x, y, o[c]), e[c]));
             if let Some(coef) = least_squares(rows) {
                 next.coef[c] = coef;
             }
@@ -203,7 +219,16 @@ mod tests {
                 [1.0, -0.06, 0.0, 0.0, 0.02, 0.0, -0.03],
             ],
         };
-        let original: Vec<u32> = (0..grid.len()).map(|_| pack([0.15 + 0.6 * noise(), 0.1 + 0.7 * noise(), 0.2 + 0.6 * noise(), 1.0])).collect();
+        let original: Vec<u32> = (0..grid.len())
+            .map(|_| {
+                pack([
+                    0.15 + 0.6 * noise(),
+                    0.1 + 0.7 * noise(),
+                    0.2 + 0.6 * noise(),
+                    1.0,
+                ])
+            })
+            .collect();
         let mut edited = cpu(&original, grid, &truth);
         for (i, p) in edited.iter_mut().enumerate() {
             let (x, y) = (i % 64, i / 64);
@@ -213,22 +238,39 @@ mod tests {
         }
         let found = estimate(&original, &edited, grid);
         for c in 0..3 {
-            assert!((found.gain()[c] - truth.gain()[c]).abs() < 0.02, "{found:?}");
-            assert!((found.offset()[c] - truth.offset()[c]).abs() < 0.02, "{found:?}");
+            assert!(
+                (found.gain()[c] - truth.gain()[c]).abs() < 0.02,
+                "{found:?}"
+            );
+            assert!(
+                (found.offset()[c] - truth.offset()[c]).abs() < 0.02,
+                "{found:?}"
+            );
         }
-        assert!((found.lighting() - truth.lighting()).abs() < 0.03, "{} vs {}", found.lighting(), truth.lighting());
+        assert!(
+            (found.lighting() - truth.lighting()).abs() < 0.03,
+            "{} vs {}",
+            found.lighting(),
+            truth.lighting()
+        );
     }
 
     #[test]
     fn a_half_opacity_paint_over_most_of_the_picture_is_not_taken_for_drift() {
         let grid = Grid { w: 40, h: 30 };
-        let original: Vec<u32> = (0..grid.len()).map(|i| pack([(i % 40) as f32 / 40.0, (i / 40) as f32 / 30.0, 0.5, 1.0])).collect();
+        let original: Vec<u32> = (0..grid.len())
+            .map(|i| pack([(i % 40) as f32 / 40.0, (i / 40) as f32 / 30.0, 0.5, 1.0]))
+            .collect();
         let edited: Vec<u32> = original
             .iter()
             .enumerate()
             .map(|(i, &p)| {
                 let v = unpack(p);
-                if i % 40 < 30 { pack([0.5 * v[0] + 0.27, 0.5 * v[1] + 0.08, 0.5 * v[2] + 0.39, 1.0]) } else { p }
+                if i % 40 < 30 {
+                    pack([0.5 * v[0] + 0.27, 0.5 * v[1] + 0.08, 0.5 * v[2] + 0.39, 1.0])
+                } else {
+                    p
+                }
             })
             .collect();
         assert_eq!(estimate(&original, &edited, grid), Drift::NONE);

@@ -4,7 +4,10 @@
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, pack, unpack, Grid};
 
-const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/resample.wgsl"), entry: "main" };
+const KERNEL: Kernel = Kernel {
+    source: include_str!("../../shaders/resample.wgsl"),
+    entry: "main",
+};
 
 /// Samples per output pixel along one axis: one when enlarging, enough to cover the footprint
 /// when shrinking.
@@ -13,7 +16,14 @@ fn taps(src: u32, dst: u32) -> u32 {
 }
 
 fn params(src: Grid, dst: Grid) -> [u32; 6] {
-    [src.w, src.h, dst.w, dst.h, taps(src.w, dst.w), taps(src.h, dst.h)]
+    [
+        src.w,
+        src.h,
+        dst.w,
+        dst.h,
+        taps(src.w, dst.w),
+        taps(src.h, dst.h),
+    ]
 }
 
 pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
@@ -23,7 +33,9 @@ pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
         let cy = y.clamp(0, from.h as i32 - 1) as usize;
         unpack(src[cy * from.w as usize + cx])
     };
-    let mix = |a: [f32; 4], b: [f32; 4], t: f32| std::array::from_fn::<f32, 4, _>(|c| a[c] * (1.0 - t) + b[c] * t);
+    let mix = |a: [f32; 4], b: [f32; 4], t: f32| {
+        std::array::from_fn::<f32, 4, _>(|c| a[c] * (1.0 - t) + b[c] * t)
+    };
     let bilinear = |fx: f32, fy: f32| {
         let (px, py) = (fx - 0.5, fy - 0.5);
         let (x0, y0) = (px.floor(), py.floor());

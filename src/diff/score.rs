@@ -5,7 +5,10 @@ use crate::gpu::{Gpu, Kernel};
 use crate::paint::{lab_u8, LabTable};
 use crate::pixels::{for_rows, Grid};
 
-const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/score.wgsl"), entry: "main" };
+const KERNEL: Kernel = Kernel {
+    source: include_str!("../../shaders/score.wgsl"),
+    entry: "main",
+};
 
 /// Score units per unit of CIELAB distance: a difference of 64 saturates at 255.
 pub const SCALE: f32 = 4.0;
@@ -59,7 +62,12 @@ fn change(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
     change * weight
 }
 
-pub fn cpu(blurred: Pair<Vec<u32>>, sharp: Pair<Vec<u32>>, grid: Grid, scoring: &Scoring) -> Vec<u32> {
+pub fn cpu(
+    blurred: Pair<Vec<u32>>,
+    sharp: Pair<Vec<u32>>,
+    grid: Grid,
+    scoring: &Scoring,
+) -> Vec<u32> {
     let paint = scoring.paint.map(lab_u8);
     let table = LabTable::new();
     let (w, h) = (grid.w as i32, grid.h as i32);
@@ -70,8 +78,12 @@ pub fn cpu(blurred: Pair<Vec<u32>>, sharp: Pair<Vec<u32>>, grid: Grid, scoring: 
         for (x, s) in row.iter_mut().enumerate() {
             let i = (y * w) as usize + x;
             let j = (ey * w + (x as i32 + scoring.shift.0).clamp(0, w - 1)) as usize;
-            let c = change(&table, blurred.original[i], blurred.edited[j], paint)
-                .min(change(&table, sharp.original[i], sharp.edited[j], paint));
+            let c = change(&table, blurred.original[i], blurred.edited[j], paint).min(change(
+                &table,
+                sharp.original[i],
+                sharp.edited[j],
+                paint,
+            ));
             *s = ((c * SCALE).min(255.0) + 0.5) as u32;
         }
     });
@@ -82,9 +94,21 @@ fn norm(v: [f32; 3]) -> f32 {
     (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
 }
 
-pub fn gpu(g: &Gpu, blurred: Pair<wgpu::Buffer>, sharp: Pair<wgpu::Buffer>, grid: Grid, scoring: &Scoring) -> wgpu::Buffer {
+pub fn gpu(
+    g: &Gpu,
+    blurred: Pair<wgpu::Buffer>,
+    sharp: Pair<wgpu::Buffer>,
+    grid: Grid,
+    scoring: &Scoring,
+) -> wgpu::Buffer {
     let score = g.zeroed(grid.len());
-    let buffers = [blurred.original, blurred.edited, sharp.original, sharp.edited, &score];
+    let buffers = [
+        blurred.original,
+        blurred.edited,
+        sharp.original,
+        sharp.edited,
+        &score,
+    ];
     g.run_items(KERNEL, &scoring.params(grid), &buffers, grid.len());
     score
 }

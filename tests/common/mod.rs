@@ -14,13 +14,17 @@ use image::RgbaImage;
 
 fn random_image(grid: Grid, seed: u64) -> Vec<u32> {
     let mut rng = Rng::new(seed);
-    (0..grid.len()).map(|_| rng.next_u64() as u32 | 0xFF00_0000).collect()
+    (0..grid.len())
+        .map(|_| rng.next_u64() as u32 | 0xFF00_0000)
+        .collect()
 }
 
 /// Random blobs rather than white noise, so masks have components, holes and borders.
 fn random_mask(grid: Grid, seed: u64, density: f32) -> Vec<u32> {
     let mut rng = Rng::new(seed);
-    let noise: Vec<u32> = (0..grid.len()).map(|_| pack([rng.range(0.0, 1.0); 4])).collect();
+    let noise: Vec<u32> = (0..grid.len())
+        .map(|_| pack([rng.range(0.0, 1.0); 4]))
+        .collect();
     let smooth = blur::cpu(&noise, grid, 1.5);
     let cut = (255.0 * (0.5 + 0.12 * (0.5 - density))) as u32;
     smooth.iter().map(|&p| ((p & 255) > cut) as u32).collect()
@@ -39,19 +43,32 @@ pub fn photo_image(name: &str) -> RgbaImage {
 
 fn photo(name: &str) -> (Vec<u32>, Grid) {
     let img = photo_image(name);
-    let grid = Grid { w: img.width(), h: img.height() };
+    let grid = Grid {
+        w: img.width(),
+        h: img.height(),
+    };
     (to_words(&img), grid)
 }
 
 /// Largest per-channel difference between two RGBA word buffers.
 fn max_channel_diff(a: &[u32], b: &[u32]) -> u32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).flat_map(|(x, y)| (0..4).map(move |c| ((x >> (8 * c)) & 255).abs_diff((y >> (8 * c)) & 255))).max().unwrap_or(0)
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| {
+            (0..4).map(move |c| ((x >> (8 * c)) & 255).abs_diff((y >> (8 * c)) & 255))
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 fn max_diff(a: &[u32], b: &[u32]) -> u32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.abs_diff(*y))
+        .max()
+        .unwrap_or(0)
 }
 
 async fn read(g: &Gpu, buf: &wgpu::Buffer, n: usize) -> Vec<u32> {
@@ -70,13 +87,23 @@ pub async fn resample_matches_cpu_within_one_level_when_enlarging_shrinking_and_
     for (src, from, to) in cases {
         let cpu = resample::cpu(&src, from, to);
         let out = resample::gpu(g, &g.upload(&src), from, to);
-        assert!(max_channel_diff(&cpu, &read(g, &out, to.len()).await) <= 1, "{from:?} -> {to:?}");
+        assert!(
+            max_channel_diff(&cpu, &read(g, &out, to.len()).await) <= 1,
+            "{from:?} -> {to:?}"
+        );
     }
 }
 
 pub async fn blur_matches_cpu_within_one_level(g: &Gpu) {
     let (real, real_grid) = photo("coffee.png");
-    for (src, grid, sigma) in [(random_image(Grid { w: 61, h: 17 }, 3), Grid { w: 61, h: 17 }, 1.0), (real, real_grid, 2.5)] {
+    for (src, grid, sigma) in [
+        (
+            random_image(Grid { w: 61, h: 17 }, 3),
+            Grid { w: 61, h: 17 },
+            1.0,
+        ),
+        (real, real_grid, 2.5),
+    ] {
         let cpu = blur::cpu(&src, grid, sigma);
         let out = blur::gpu(g, &g.upload(&src), grid, sigma);
         assert!(max_channel_diff(&cpu, &read(g, &out, grid.len()).await) <= 1);
@@ -85,10 +112,20 @@ pub async fn blur_matches_cpu_within_one_level(g: &Gpu) {
 
 pub async fn drift_correction_matches_cpu_within_one_level(g: &Gpu) {
     let d = drift::Drift {
-        coef: [[1.1, 0.05, -0.03, 0.02, 0.01, -0.02, 0.03], [0.9, 0.0, 0.0, 0.0, 0.0, 0.0, -0.02], [1.0, 0.1, 0.1, 0.0, 0.0, 0.0, 0.0]],
+        coef: [
+            [1.1, 0.05, -0.03, 0.02, 0.01, -0.02, 0.03],
+            [0.9, 0.0, 0.0, 0.0, 0.0, 0.0, -0.02],
+            [1.0, 0.1, 0.1, 0.0, 0.0, 0.0, 0.0],
+        ],
     };
     let (real, real_grid) = photo("astronaut.png");
-    for (src, grid) in [(random_image(Grid { w: 33, h: 40 }, 4), Grid { w: 33, h: 40 }), (real, real_grid)] {
+    for (src, grid) in [
+        (
+            random_image(Grid { w: 33, h: 40 }, 4),
+            Grid { w: 33, h: 40 },
+        ),
+        (real, real_grid),
+    ] {
         let cpu = drift::cpu(&src, grid, &d);
         let out = drift::gpu(g, &g.upload(&src), grid, &d);
         assert!(max_channel_diff(&cpu, &read(g, &out, grid.len()).await) <= 1);
@@ -101,46 +138,98 @@ pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift(g: 
     let edited: Vec<u32> = (0..grid.len())
         .map(|i| {
             let (x, y) = ((i % grid.w as usize) as i32, (i / grid.w as usize) as i32);
-            let (sx, sy) = ((x - 2).clamp(0, grid.w as i32 - 1), (y + 1).clamp(0, grid.h as i32 - 1));
+            let (sx, sy) = (
+                (x - 2).clamp(0, grid.w as i32 - 1),
+                (y + 1).clamp(0, grid.h as i32 - 1),
+            );
             real[(sy * grid.w as i32 + sx) as usize]
         })
         .collect();
     let search = align::Search::new(grid, 3);
     let cpu = align::cpu(&real, &edited, grid, &search);
-    let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &search).await.unwrap();
+    let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &search)
+        .await
+        .unwrap();
     assert_eq!(cpu, gpu_costs);
     assert_eq!(search.best(&cpu), (2, -1));
     let small = Grid { w: 40, h: 30 };
     let (a, b) = (random_image(small, 5), random_image(small, 6));
     let search = align::Search::new(small, 2);
-    assert_eq!(align::cpu(&a, &b, small, &search), align::gpu(g, &g.upload(&a), &g.upload(&b), small, &search).await.unwrap());
+    assert_eq!(
+        align::cpu(&a, &b, small, &search),
+        align::gpu(g, &g.upload(&a), &g.upload(&b), small, &search)
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn change_score_matches_cpu_within_one_level(g: &Gpu) {
     let (real, grid) = photo("chelsea.png");
     let painted = random_image(grid, 7);
-    let edited: Vec<u32> = real.iter().zip(&painted).enumerate().map(|(i, (&o, &p))| if (i / 40) % 3 == 0 { p } else { o }).collect();
+    let edited: Vec<u32> = real
+        .iter()
+        .zip(&painted)
+        .enumerate()
+        .map(|(i, (&o, &p))| if (i / 40) % 3 == 0 { p } else { o })
+        .collect();
     let blurred_o = blur::cpu(&real, grid, 1.0);
     let blurred_e = blur::cpu(&edited, grid, 1.0);
     for paint in [None, Some([140, 40, 200])] {
-        let scoring = score::Scoring { shift: (1, -1), paint };
-        let cpu = score::cpu(score::Pair { original: &blurred_o, edited: &blurred_e }, score::Pair { original: &real, edited: &edited }, grid, &scoring);
+        let scoring = score::Scoring {
+            shift: (1, -1),
+            paint,
+        };
+        let cpu = score::cpu(
+            score::Pair {
+                original: &blurred_o,
+                edited: &blurred_e,
+            },
+            score::Pair {
+                original: &real,
+                edited: &edited,
+            },
+            grid,
+            &scoring,
+        );
         let bufs = [&blurred_o, &blurred_e, &real, &edited].map(|b| g.upload(b));
-        let out = score::gpu(g, score::Pair { original: &bufs[0], edited: &bufs[1] }, score::Pair { original: &bufs[2], edited: &bufs[3] }, grid, &scoring);
+        let out = score::gpu(
+            g,
+            score::Pair {
+                original: &bufs[0],
+                edited: &bufs[1],
+            },
+            score::Pair {
+                original: &bufs[2],
+                edited: &bufs[3],
+            },
+            grid,
+            &scoring,
+        );
         let gpu_score = read(g, &out, grid.len()).await;
         assert!(max_diff(&cpu, &gpu_score) <= 1, "paint {paint:?}");
-        assert!(cpu.iter().any(|&s| s > 100), "the painted stripes score high");
+        assert!(
+            cpu.iter().any(|&s| s > 100),
+            "the painted stripes score high"
+        );
     }
 }
 
 pub async fn histogram_and_binarisation_match_cpu_exactly(g: &Gpu) {
     let mut rng = Rng::new(8);
     let n = 100_003;
-    let score: Vec<u32> = (0..n).map(|_| (rng.range(0.0, 1.0).powi(3) * 256.0) as u32).collect();
+    let score: Vec<u32> = (0..n)
+        .map(|_| (rng.range(0.0, 1.0).powi(3) * 256.0) as u32)
+        .collect();
     let buf = g.upload(&score);
-    assert_eq!(threshold::histogram_cpu(&score), threshold::histogram_gpu(g, &buf, n).await.unwrap());
+    assert_eq!(
+        threshold::histogram_cpu(&score),
+        threshold::histogram_gpu(g, &buf, n).await.unwrap()
+    );
     for t in [0, 12, 200, 255] {
-        assert_eq!(threshold::binarize_cpu(&score, t), read(g, &threshold::binarize_gpu(g, &buf, n, t), n).await);
+        assert_eq!(
+            threshold::binarize_cpu(&score, t),
+            read(g, &threshold::binarize_gpu(g, &buf, n, t), n).await
+        );
     }
 }
 
@@ -152,7 +241,11 @@ pub async fn erosion_and_dilation_match_cpu_exactly(g: &Gpu) {
         for radius in [1, 2, 5] {
             for dilate in [false, true] {
                 let out = morphology::gpu(g, &g.upload(&mask), grid, radius, dilate);
-                assert_eq!(morphology::cpu(&mask, grid, radius, dilate), read(g, &out, grid.len()).await, "r={radius} dilate={dilate}");
+                assert_eq!(
+                    morphology::cpu(&mask, grid, radius, dilate),
+                    read(g, &out, grid.len()).await,
+                    "r={radius} dilate={dilate}"
+                );
             }
         }
     }
@@ -175,11 +268,24 @@ pub async fn component_labels_match_cpu_exactly_including_a_spiral(g: &Gpu) {
         hi -= 4;
     }
     let (real, real_grid) = photo("rocket.jpg");
-    let real_mask: Vec<u32> = real.iter().map(|&p| ((p >> 8 & 255) > 100) as u32).collect();
-    for (mask, grid) in [(spiral, grid), (random_mask(Grid { w: 150, h: 90 }, 10, 0.5), Grid { w: 150, h: 90 }), (real_mask, real_grid)] {
+    let real_mask: Vec<u32> = real
+        .iter()
+        .map(|&p| ((p >> 8 & 255) > 100) as u32)
+        .collect();
+    for (mask, grid) in [
+        (spiral, grid),
+        (
+            random_mask(Grid { w: 150, h: 90 }, 10, 0.5),
+            Grid { w: 150, h: 90 },
+        ),
+        (real_mask, real_grid),
+    ] {
         let buf = g.upload(&mask);
         for class in [0, 1] {
-            assert_eq!(components::labels_cpu(&mask, grid, class), components::labels_gpu(g, &buf, grid, class).await.unwrap());
+            assert_eq!(
+                components::labels_cpu(&mask, grid, class),
+                components::labels_gpu(g, &buf, grid, class).await.unwrap()
+            );
         }
     }
 }
@@ -188,11 +294,32 @@ pub async fn component_selection_and_hole_filling_match_cpu_exactly_for_every_ke
     let grid = Grid { w: 120, h: 80 };
     let mask = random_mask(grid, 11, 0.45);
     let buf = g.upload(&mask);
-    for keep in [Keep::All, Keep::Largest, Keep::Seed { x: 60, y: 40, radius: 6 }] {
+    for keep in [
+        Keep::All,
+        Keep::Largest,
+        Keep::Seed {
+            x: 60,
+            y: 40,
+            radius: 6,
+        },
+    ] {
         for (min_area, max_hole) in [(0, 0), (30, 50), (500, 10_000)] {
-            let sel = Selection { keep, min_area, max_hole };
+            let sel = Selection {
+                keep,
+                min_area,
+                max_hole,
+            };
             let cpu = components::cpu(&mask, grid, &sel);
-            assert_eq!(cpu, read(g, &components::gpu(g, &buf, grid, &sel).await.unwrap(), grid.len()).await, "{sel:?}");
+            assert_eq!(
+                cpu,
+                read(
+                    g,
+                    &components::gpu(g, &buf, grid, &sel).await.unwrap(),
+                    grid.len()
+                )
+                .await,
+                "{sel:?}"
+            );
         }
     }
 }
@@ -204,15 +331,30 @@ pub async fn the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu() {
     let mut outcomes = Vec::new();
     for backend in [BackendChoice::Gpu, BackendChoice::Cpu] {
         let segmenter = Segmenter::new(backend).await.unwrap();
-        outcomes.push(segmenter.mask_from_edit(&case.original, &case.edited, &options).await.unwrap());
+        outcomes.push(
+            segmenter
+                .mask_from_edit(&case.original, &case.edited, &options)
+                .await
+                .unwrap(),
+        );
     }
     let (gpu, cpu) = (&outcomes[0], &outcomes[1]);
     assert!(gpu.stats.backend.starts_with("gpu"));
-    assert_eq!((gpu.stats.threshold, gpu.stats.shift), (cpu.stats.threshold, cpu.stats.shift));
+    assert_eq!(
+        (gpu.stats.threshold, gpu.stats.shift),
+        (cpu.stats.threshold, cpu.stats.shift)
+    );
     let (i, u) = editseg::metrics::overlap(&gpu.mask, &cpu.mask);
-    assert!(i as f64 / u as f64 > 0.995, "GPU and CPU masks agree on {i} of {u} pixels");
+    assert!(
+        i as f64 / u as f64 > 0.995,
+        "GPU and CPU masks agree on {i} of {u} pixels"
+    );
     let (i, u) = editseg::metrics::overlap(&gpu.mask, &case.truth);
-    assert!(i as f64 / u as f64 > 0.9, "IoU with the truth {}", i as f64 / u as f64);
+    assert!(
+        i as f64 / u as f64 > 0.9,
+        "IoU with the truth {}",
+        i as f64 / u as f64
+    );
 }
 
 pub async fn a_destroyed_device_reports_device_lost(g: &Gpu) {

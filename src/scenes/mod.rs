@@ -1,0 +1,338 @@
+//! RefScenes: procedural pictures of a few objects with referring expressions that each pick out
+//! exactly one of them, and the edit targets a painter learns from. Everything is deterministic
+//! from (split, index, seed).
+//!
+//! scene (objects on a background) -> [`draw`] (image, per-object visible coverage) ->
+//! [`refer`] (an expression that names one object, verified unique) -> [`language`]
+//! (phrasing, instructions, parsing) -> [`Sample`] (image, mask, painted / overlay / mask targets).
+
+pub mod draw;
+pub mod language;
+pub mod preview;
+pub mod refer;
+pub mod shapes;
+
+use crate::synth::Rng;
+pub use refer::Meaning;
+pub use shapes::Category;
+
+/// Object colours: a name people use and the base sRGB the object is drawn in (shading varies it).
+pub const COLOURS: &[(&str, [u8; 3])] = &[
+    ("red", [215, 35, 35]),
+    ("orange", [245, 135, 25]),
+    ("yellow", [240, 210, 35]),
+    ("green", [45, 165, 60]),
+    ("cyan", [35, 200, 215]),
+    ("blue", [35, 75, 215]),
+    ("purple", [135, 55, 195]),
+    ("pink", [240, 130, 185]),
+    ("brown", [125, 75, 35]),
+    ("white", [240, 240, 236]),
+    ("black", [28, 28, 32]),
+];
+
+/// Other words for a colour name in [`COLOURS`].
+pub const COLOUR_SYNONYMS: &[(&str, &str)] = &[("violet", "purple")];
+
+/// Object radius, as a share of the picture's shorter side, for each size class.
+pub const RADII: [f32; 3] = [0.075, 0.105, 0.145];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Texture {
+    Plain,
+    Stripes,
+    Dots,
+    Shaded,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    pub category: Category,
+    /// Index into [`COLOURS`].
+    pub colour: usize,
+    /// 0 small, 1 medium, 2 large.
+    pub size: usize,
+    /// Centre in [0, 1] x [0, 1] of the picture.
+    pub centre: [f32; 2],
+    /// Tilt in radians.
+    pub angle: f32,
+    pub texture: Texture,
+}
+
+impl Object {
+    pub fn radius(&self) -> f32 {
+        RADII[self.size]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Background {
+    Flat([f32; 3]),
+    /// From one colour to another along a direction.
+    Gradient {
+        from: [f32; 3],
+        to: [f32; 3],
+        dir: [f32; 2],
+    },
+    /// Smooth value noise on a coarse grid between two colours.
+    Noise {
+        from: [f32; 3],
+        to: [f32; 3],
+        grid: Vec<f32>,
+        cells: usize,
+    },
+    /// One of the bundled greyscale photo textures, tinted, scaled and shifted.
+    Photo {
+        texture: usize,
+        tint: [f32; 3],
+        scale: f32,
+        offset: [f32; 2],
+    },
+}
+
+/// Objects in drawing order: later ones cover earlier ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scene {
+    pub background: Background,
+    pub objects: Vec<Object>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Split {
+    /// An endless stream for training.
+    Train,
+    Val,
+    /// The target shares its category with other objects: colour, size or position decides.
+    TestA,
+    /// A relation to another object decides.
+    TestB,
+}
+
+impl Split {
+    pub const ALL: [Split; 4] = [Split::Train, Split::Val, Split::TestA, Split::TestB];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Val => "val",
+            Split::TestA => "testA",
+            Split::TestB => "testB",
+        }
+    }
+
+    pub fn parse(text: &str) -> crate::Result<Split> {
+        Split::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                crate::Error::BadOption(format!(
+                    "unknown split {text:?}: use train, val, testA or testB"
+                ))
+            })
+    }
+}
+
+/// One referring-segmentation example. Pixels are drawn on demand at any size.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    pub split: Split,
+    pub index: u64,
+    pub scene: Scene,
+    /// Which object the expression names.
+    pub target: usize,
+    pub meaning: Meaning,
+    pub expression: String,
+    /// The full instruction, e.g. "paint the star in the top right purple".
+    pub instruction: String,
+    /// The paint colour the instruction names; `None` leaves it to [`crate::paint::contrasting`].
+    pub paint: Option<[u8; 3]>,
+}
+
+fn muted(rng: &mut Rng) -> [f32; 3] {
+    let hue = rng.range(0.0, 6.0);
+    let (sat, val) = (rng.range(0.05, 0.35), rng.range(0.4, 0.82));
+    let f = |n: f32| {
+        let k = (n + hue) % 6.0;
+        val * (1.0 - sat * (k.min(4.0 - k).clamp(0.0, 1.0)))
+    };
+    [f(5.0), f(3.0), f(1.0)].map(|v| v * 255.0)
+}
+
+fn background(rng: &mut Rng) -> Background {
+    match rng.next_u64() % 4 {
+        0 => Background::Flat(muted(rng)),
+        1 => {
+            let a = rng.range(0.0, std::f32::consts::TAU);
+            Background::Gradient {
+                from: muted(rng),
+                to: muted(rng),
+                dir: [a.cos(), a.sin()],
+            }
+        }
+        2 => {
+            let cells = 3 + (rng.next_u64() % 5) as usize;
+            let grid = (0..(cells + 1) * (cells + 1))
+                .map(|_| rng.range(0.0, 1.0))
+                .collect();
+            Background::Noise {
+                from: muted(rng),
+                to: muted(rng),
+                grid,
+                cells,
+            }
+        }
+        _ => Background::Photo {
+            texture: (rng.next_u64() % draw::TEXTURE_COUNT as u64) as usize,
+            tint: muted(rng),
+            scale: rng.range(0.4, 1.2),
+            offset: [rng.range(0.0, 1.0), rng.range(0.0, 1.0)],
+        },
+    }
+}
+
+/// How many objects share each category: most scenes repeat a category, testA always repeats
+/// the target's.
+fn categories(n: usize, rng: &mut Rng) -> Vec<Category> {
+    let kinds = 1 + (rng.next_u64() % n.min(4) as u64) as usize;
+    let mut pool = Category::ALL.to_vec();
+    let chosen: Vec<Category> = (0..kinds)
+        .map(|_| pool.swap_remove((rng.next_u64() % pool.len() as u64) as usize))
+        .collect();
+    (0..n)
+        .map(|i| {
+            if i < kinds {
+                chosen[i]
+            } else {
+                chosen[(rng.next_u64() % kinds as u64) as usize]
+            }
+        })
+        .collect()
+}
+
+/// Objects that overlap at most partly, so every one stays recognisable.
+fn layout(rng: &mut Rng) -> Vec<Object> {
+    let n = 2 + (rng.next_u64() % 6) as usize;
+    let mut objects: Vec<Object> = Vec::with_capacity(n);
+    for category in categories(n, rng) {
+        for _attempt in 0..30 {
+            let size = (rng.next_u64() % 3) as usize;
+            let r = RADII[size];
+            let centre = [
+                rng.range(r + 0.02, 1.0 - r - 0.02),
+                rng.range(r + 0.02, 1.0 - r - 0.02),
+            ];
+            let clear = objects.iter().all(|o| {
+                let d =
+                    ((o.centre[0] - centre[0]).powi(2) + (o.centre[1] - centre[1]).powi(2)).sqrt();
+                d >= 0.7 * (o.radius() + r)
+            });
+            if !clear {
+                continue;
+            }
+            let tilt = if category.upright() {
+                0.25
+            } else {
+                std::f32::consts::PI
+            };
+            let texture = [
+                Texture::Plain,
+                Texture::Stripes,
+                Texture::Dots,
+                Texture::Shaded,
+            ][(rng.next_u64() % 4) as usize];
+            objects.push(Object {
+                category,
+                colour: (rng.next_u64() % COLOURS.len() as u64) as usize,
+                size,
+                centre,
+                angle: rng.range(-tilt, tilt),
+                texture,
+            });
+            break;
+        }
+    }
+    objects
+}
+
+fn stream_seed(split: Split, index: u64, seed: u64) -> u64 {
+    let mut rng = Rng::new(seed ^ (split as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
+    rng.next_u64() ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB)
+}
+
+impl Sample {
+    /// The `index`-th sample of `split` under `seed`: the same arguments give the same sample.
+    pub fn generate(split: Split, index: u64, seed: u64) -> Sample {
+        let mut rng = Rng::new(stream_seed(split, index, seed));
+        loop {
+            let scene = Scene {
+                background: background(&mut rng),
+                objects: layout(&mut rng),
+            };
+            if scene.objects.len() < 2 {
+                continue;
+            }
+            if let Some((target, meaning)) = refer::choose(&scene, split, &mut rng) {
+                let expression = language::phrase(&meaning, &mut rng);
+                let (instruction, paint) =
+                    language::instruct(&scene, target, &expression, &mut rng);
+                return Sample {
+                    split,
+                    index,
+                    scene,
+                    target,
+                    meaning,
+                    expression,
+                    instruction,
+                    paint,
+                };
+            }
+        }
+    }
+
+    /// The picture at `w` x `h`.
+    pub fn image(&self, w: u32, h: u32) -> image::RgbaImage {
+        draw::render(&self.scene, w, h)
+    }
+
+    /// How much of each pixel the target covers where nothing in front hides it.
+    pub fn cover(&self, w: u32, h: u32) -> Vec<f32> {
+        draw::visible_cover(&self.scene, self.target, w, h)
+    }
+
+    /// Everything a training or evaluation step needs at one size.
+    pub fn targets(&self, w: u32, h: u32) -> Targets {
+        let image = self.image(w, h);
+        let cover = self.cover(w, h);
+        let mask = crate::synth::truth(&cover, w, h);
+        let paint = self
+            .paint
+            .unwrap_or_else(|| crate::paint::contrasting(&image));
+        let painted = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Recolour);
+        let overlay = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Overlay);
+        Targets {
+            image,
+            mask,
+            painted,
+            overlay,
+            paint,
+        }
+    }
+}
+
+/// A sample's pixels: the input, its exact mask (255 where the target shows), and the three
+/// edit targets the painter can be trained to produce (the mask itself is the third).
+pub struct Targets {
+    pub image: image::RgbaImage,
+    pub mask: image::GrayImage,
+    /// The target recoloured in the paint colour, its shading kept.
+    pub painted: image::RgbaImage,
+    /// The paint laid over the target at half opacity.
+    pub overlay: image::RgbaImage,
+    /// The paint colour used.
+    pub paint: [u8; 3],
+}
+
+/// The endless training stream: samples 0, 1, 2, ... of the train split.
+pub fn train_stream(seed: u64) -> impl Iterator<Item = Sample> {
+    (0..).map(move |i| Sample::generate(Split::Train, i, seed))
+}
