@@ -19,6 +19,8 @@ pub mod gpu;
 pub mod imageio;
 pub mod metrics;
 pub mod paint;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod painter;
 pub mod pipeline;
 pub mod pixels;
 pub mod refcoco;

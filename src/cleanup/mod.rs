@@ -3,3 +3,4 @@
 pub mod components;
 pub mod morphology;
 pub mod threshold;
+pub mod upsample;

@@ -424,7 +424,10 @@ fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
 fn with_mask(text: &str) -> Option<(&str, &str)> {
     let lower = text.to_ascii_lowercase();
     let body = lower.strip_suffix(" mask")?;
-    let at = body.rfind(" with ").map(|at| at + 1).or_else(|| body.starts_with("with ").then_some(0))?;
+    let at = body
+        .rfind(" with ")
+        .map(|at| at + 1)
+        .or_else(|| body.starts_with("with ").then_some(0))?;
     Some((text[..at].trim_end(), &text[at + 5..body.len()]))
 }
 

@@ -6,11 +6,17 @@
 //!                [--min-area SHARE] [--max-hole SHARE] [--max-shift PX]
 //!   editseg eval --data DIR --pred DIR [--edits] [--color NAME] [--json OUT] [mask options]
 //!   editseg data preview|export --split NAME --count N --out PATH [--seed S] [--size PX]
+//!   editseg segment --image PATH --instruction TEXT --out MASK.png [--edit-out PATH] [--color C] [--weights W]
+//!   editseg train --target paint|overlay|mask --steps N --out DIR [--batch B] [--lr X] [--seed S] [--resume]
+//!   editseg eval-painter --split NAME [--count N] [--weights W] [--target T] [--json OUT]
+
+mod data;
+mod painter;
 
 use editseg::eval::{self, Predictions};
 use editseg::refcoco::Dataset;
-use editseg::scenes::{Sample, Split};
 use editseg::{imageio, BackendChoice, Error, Options, Segmenter};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,7 +32,16 @@ const USAGE: &str = "usage: editseg mask --original PATH --edited PATH --out MAS
        editseg data export --split train|val|testA|testB|all --count N --out DIR [--seed S] [--size PX]
   data draws RefScenes samples: preview as a contact sheet (target outlined, expression below), export as a
   RefCOCO-format dataset (refs(unc).p, instances.json with polygons, images/); `all` is val, testA and testB.
-  --size is the picture's side in pixels (default 128), --seed picks the samples (default 0).";
+  --size is the picture's side in pixels (default 128), --seed picks the samples (default 0).
+       editseg segment --image PATH --instruction TEXT --out MASK.png [--edit-out PATH] [--color NAME|#rrggbb] [--weights W]
+  segment runs the painter (default: the shipped weights, www/model/painter.bpk) on one instruction, e.g.
+  \"paint the star in the top right purple\", and writes the mask at the image's size (255 inside).
+       editseg train --target paint|overlay|mask --steps N --out DIR [--batch 16] [--lr 0.002] [--seed S] [--resume]
+                     [--eval-every 500] [--eval-count 200]
+  train trains the painter on RefScenes on the CPU, with checkpoints in DIR/checkpoint (--resume continues),
+  DIR/log.csv, and DIR/painter.bpk (f16) + DIR/vocab.txt at the end.
+       editseg eval-painter --split val|testA|testB [--count 1000] [--weights W] [--target paint|overlay|mask] [--json OUT]
+  eval-painter scores a painter's masks (cIoU, gIoU, mIoU, Prec@X) and its edit's PSNR outside the target.";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Command {
@@ -101,20 +116,19 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, Error> {
     Ok(args)
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(path, bytes).map_err(|e| Error::Io {
         what: path.display().to_string(),
         reason: format!("cannot write: {e}"),
     })
 }
 
-fn segmenter(args: &Args) -> Result<Segmenter, Error> {
+pub(crate) fn segmenter(backend: Option<BackendChoice>) -> Result<Segmenter, Error> {
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
         // Mesa's Vulkan drivers print a warning to stderr when this is unset.
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
     }
-    let segmenter =
-        pollster::block_on(Segmenter::new(args.backend.unwrap_or(BackendChoice::Auto)))?;
+    let segmenter = pollster::block_on(Segmenter::new(backend.unwrap_or(BackendChoice::Auto)))?;
     if let Some(why) = &segmenter.fallback {
         eprintln!("editseg: using the CPU path ({why})");
     }
@@ -124,7 +138,7 @@ fn segmenter(args: &Args) -> Result<Segmenter, Error> {
 fn run_eval(args: &Args) -> Result<(), Error> {
     let data = Dataset::open(&args.paths["data"])?;
     let segmenter = if args.edits {
-        Some(segmenter(args)?)
+        Some(segmenter(args.backend)?)
     } else {
         None
     };
@@ -147,8 +161,81 @@ fn run_eval(args: &Args) -> Result<(), Error> {
     Ok(())
 }
 
+/// `--key value` flags and `--switch`es of one command, checked against the ones it takes.
+pub(crate) struct Flags {
+    command: String,
+    values: HashMap<String, String>,
+    switches: Vec<String>,
+}
+
+pub(crate) fn usage(why: String) -> Error {
+    Error::BadOption(format!("{why} (see editseg --help)"))
+}
+
+impl Flags {
+    pub(crate) fn parse(
+        command: &str,
+        mut argv: impl Iterator<Item = String>,
+        values: &[&str],
+        switches: &[&str],
+    ) -> Result<Flags, Error> {
+        let mut flags = Flags {
+            command: command.into(),
+            values: HashMap::new(),
+            switches: Vec::new(),
+        };
+        while let Some(flag) = argv.next() {
+            match flag.strip_prefix("--") {
+                Some(k) if switches.contains(&k) => flags.switches.push(k.into()),
+                Some(k) if values.contains(&k) => {
+                    let value = argv
+                        .next()
+                        .ok_or_else(|| usage(format!("{flag} needs a value")))?;
+                    flags.values.insert(k.into(), value);
+                }
+                _ => return Err(usage(format!("unexpected argument {flag:?} for {command}"))),
+            }
+        }
+        Ok(flags)
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    pub(crate) fn need(&self, key: &str) -> Result<&str, Error> {
+        self.get(key)
+            .ok_or_else(|| usage(format!("{} needs --{key}", self.command)))
+    }
+
+    pub(crate) fn has(&self, switch: &str) -> bool {
+        self.switches.iter().any(|s| s == switch)
+    }
+
+    /// A whole number in `range`, or `default` when the flag is absent.
+    pub(crate) fn number(
+        &self,
+        key: &str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, Error> {
+        self.get(key).map_or(Ok(default), |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    usage(format!(
+                        "--{key} must be a whole number from {} to {}, not {v:?}",
+                        range.start(),
+                        range.end()
+                    ))
+                })
+        })
+    }
+}
+
 /// A bar on stderr when it is a terminal, else nothing.
-fn progress_bar() -> impl Fn(usize, usize) + Sync {
+pub(crate) fn progress_bar() -> impl Fn(usize, usize) + Sync {
     let show = std::io::stderr().is_terminal();
     move |done: usize, total: usize| {
         if show {
@@ -165,88 +252,14 @@ fn progress_bar() -> impl Fn(usize, usize) + Sync {
     }
 }
 
-fn run_data(mut argv: impl Iterator<Item = String>) -> Result<(), Error> {
-    let usage = |why: String| Error::BadOption(format!("{why} (see editseg --help)"));
-    let action = argv
-        .next()
-        .ok_or_else(|| usage("data needs preview or export".into()))?;
-    if action != "preview" && action != "export" {
-        return Err(usage(format!(
-            "unknown data command {action:?}: use preview or export"
-        )));
-    }
-    let mut flags = std::collections::HashMap::new();
-    while let Some(flag) = argv.next() {
-        let key = flag
-            .strip_prefix("--")
-            .filter(|k| ["split", "count", "out", "seed", "size"].contains(k));
-        let key =
-            key.ok_or_else(|| usage(format!("unexpected argument {flag:?} for data {action}")))?;
-        flags.insert(
-            key.to_string(),
-            argv.next()
-                .ok_or_else(|| usage(format!("{flag} needs a value")))?,
-        );
-    }
-    let need = |k: &str| {
-        flags
-            .get(k)
-            .ok_or_else(|| usage(format!("--{k} is required")))
-    };
-    let number = |k: &str, default: u64, max: u64| -> Result<u64, Error> {
-        flags.get(k).map_or(Ok(default), |v| {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| {
-                    usage(format!(
-                        "--{k} must be a whole number from 1 to {max}, not {v:?}"
-                    ))
-                })
-        })
-    };
-    let count = number("count", 0, 1_000_000)?;
-    if count == 0 {
-        return Err(usage("--count is required".into()));
-    }
-    let seed = flags.get("seed").map_or(Ok(0), |v| {
-        v.parse::<u64>()
-            .map_err(|_| usage(format!("--seed must be a whole number, not {v:?}")))
-    })?;
-    let size = number("size", 128, 2048)? as u32;
-    let split = need("split")?;
-    let splits = match (split.as_str(), action.as_str()) {
-        ("all", "export") => vec![Split::Val, Split::TestA, Split::TestB],
-        _ => vec![Split::parse(split)?],
-    };
-    let out = PathBuf::from(need("out")?);
-    let samples: Vec<Sample> = splits
-        .iter()
-        .flat_map(|&s| (0..count).map(move |i| Sample::generate(s, i, seed)))
-        .collect();
-    if action == "preview" {
-        let sheet = editseg::scenes::preview::contact_sheet(&samples, size);
-        write(&out, &imageio::encode_png_rgba(&sheet))?;
-        println!(
-            "{} samples of {split} drawn to {}",
-            samples.len(),
-            out.display()
-        );
-    } else {
-        editseg::refcoco::write::export(&samples, size, &out, &progress_bar())?;
-        println!(
-            "{} samples of {split} written to {} (refs(unc).p, instances.json, images/)",
-            samples.len(),
-            out.display()
-        );
-    }
-    Ok(())
-}
-
 fn run() -> Result<(), Error> {
     let mut argv = std::env::args().skip(1).peekable();
-    if argv.peek().map(String::as_str) == Some("data") {
-        return run_data(argv.skip(1));
+    match argv.peek().map(String::as_str) {
+        Some("data") => return data::run(argv.skip(1)),
+        Some("train") => return painter::train(argv.skip(1)),
+        Some("segment") => return painter::segment(argv.skip(1)),
+        Some("eval-painter") => return painter::eval(argv.skip(1)),
+        _ => {}
     }
     let args = parse(argv)?;
     if args.command == Command::Eval {
@@ -255,7 +268,7 @@ fn run() -> Result<(), Error> {
     let original = imageio::read(&args.paths["original"])?;
     let edited = imageio::read(&args.paths["edited"])?;
     editseg::pipeline::check_sizes(&original, &edited)?;
-    let segmenter = segmenter(&args)?;
+    let segmenter = segmenter(args.backend)?;
     let outcome = pollster::block_on(segmenter.mask_from_edit(&original, &edited, &args.options))?;
     write(&args.paths["out"], &imageio::encode_png_gray(&outcome.mask))?;
     if let Some(p) = args.paths.get("heat") {

@@ -1,0 +1,219 @@
+//! `editseg train`, `editseg segment` and `editseg eval-painter`.
+
+use super::{progress_bar, segmenter, usage, write, Flags};
+use editseg::painter::evaluate::evaluate;
+use editseg::painter::segment::segment as run_segment;
+use editseg::painter::train::{self, Config, Event};
+use editseg::painter::{Painter, Target, Vocabulary};
+use editseg::scenes::Split;
+use editseg::{imageio, Error};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The shipped weights: the demo page fetches the same files.
+fn default_weights() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model/painter.bpk")
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    if !path.exists() {
+        return Err(Error::FileMissing(path.display().to_string()));
+    }
+    std::fs::read(path).map_err(|e| Error::Io {
+        what: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Weights and the `vocab.txt` beside them, on the CPU.
+fn load(weights: &Path) -> Result<Painter, Error> {
+    let vocab_path = weights.with_file_name("vocab.txt");
+    let text = String::from_utf8(read(&vocab_path)?).map_err(|_| Error::Corrupt {
+        what: vocab_path.display().to_string(),
+        reason: "not text".into(),
+    })?;
+    let vocabulary = Vocabulary::parse(&text)?;
+    Painter::load(&read(weights)?, vocabulary, burn::prelude::Device::flex()).map_err(|e| match e {
+        Error::Corrupt { reason, .. } => Error::Corrupt {
+            what: weights.display().to_string(),
+            reason,
+        },
+        other => other,
+    })
+}
+
+pub fn train(argv: impl Iterator<Item = String>) -> Result<(), Error> {
+    let flags = Flags::parse(
+        "train",
+        argv,
+        &[
+            "target",
+            "steps",
+            "batch",
+            "out",
+            "seed",
+            "lr",
+            "eval-every",
+            "eval-count",
+        ],
+        &["resume"],
+    )?;
+    let learning_rate = flags.get("lr").map_or(Ok(2e-3), |v| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| *x > 0.0 && *x < 1.0)
+            .ok_or_else(|| usage(format!("--lr must be a number between 0 and 1, not {v:?}")))
+    })?;
+    let config = Config {
+        target: Target::parse(flags.need("target")?)?,
+        steps: flags.number("steps", 0, 1..=10_000_000)?,
+        batch: flags.number("batch", 16, 1..=1024)? as usize,
+        learning_rate,
+        seed: flags.number("seed", 0, 0..=u64::MAX)?,
+        out: PathBuf::from(flags.need("out")?),
+        resume: flags.has("resume"),
+        eval_every: flags.number("eval-every", 500, 1..=10_000_000)?,
+        eval_count: flags.number("eval-count", 200, 1..=100_000)?,
+    };
+    if config.steps == 0 {
+        return Err(usage("train needs --steps".into()));
+    }
+    let started = Instant::now();
+    let mut first = None;
+    let total = config.steps;
+    let mut report = |event: Event| match event {
+        Event::Step {
+            step,
+            loss,
+            images_per_second,
+        } => {
+            let (from, at) = *first.get_or_insert((step.saturating_sub(10), Instant::now()));
+            let per_step = at.elapsed().as_secs_f64() / (step - from).max(1) as f64;
+            let eta = per_step * (total - step) as f64;
+            eprintln!("step {step}/{total}  loss {loss:.4}  {images_per_second:.1} images/s  eta {:.0} min", eta / 60.0);
+        }
+        Event::Eval { step, report } => eprintln!(
+            "step {step}: val cIoU {:.3}  gIoU {:.3}  PSNR outside {:.1} dB  ({:.0} s)",
+            report.summary.ciou,
+            report.summary.giou,
+            report.psnr_outside,
+            started.elapsed().as_secs_f64()
+        ),
+        Event::Resumed { step } => eprintln!("resuming at step {step}"),
+    };
+    let device = burn::prelude::Device::flex().autodiff();
+    train::run(&config, &device, &mut report)?;
+    println!(
+        "weights written to {}",
+        config.out.join("painter.bpk").display()
+    );
+    Ok(())
+}
+
+fn colour(flags: &Flags) -> Result<Option<[u8; 3]>, Error> {
+    flags.get("color").map(editseg::paint::parse).transpose()
+}
+
+pub fn segment(argv: impl Iterator<Item = String>) -> Result<(), Error> {
+    let flags = Flags::parse(
+        "segment",
+        argv,
+        &[
+            "image",
+            "instruction",
+            "out",
+            "edit-out",
+            "color",
+            "weights",
+            "backend",
+        ],
+        &[],
+    )?;
+    let picture = imageio::read(Path::new(flags.need("image")?))?;
+    let instruction = flags.need("instruction")?;
+    let out = PathBuf::from(flags.need("out")?);
+    let paint = colour(&flags)?;
+    let painter = load(
+        &flags
+            .get("weights")
+            .map_or_else(default_weights, PathBuf::from),
+    )?;
+    let segmenter = segmenter(flags.get("backend").map(str::parse).transpose()?)?;
+    let clock = Instant::now();
+    let result = pollster::block_on(run_segment(
+        &painter,
+        &segmenter,
+        &picture,
+        instruction,
+        paint,
+    ))?;
+    write(&out, &imageio::encode_png_gray(&result.mask))?;
+    if let Some(path) = flags.get("edit-out") {
+        let edit = image::imageops::resize(
+            &result.edit,
+            picture.width(),
+            picture.height(),
+            image::imageops::FilterType::Triangle,
+        );
+        write(Path::new(path), &imageio::encode_png_rgba(&edit))?;
+    }
+    let area = result.mask.pixels().filter(|p| p.0[0] > 0).count();
+    println!(
+        "{:?} painted #{:02x}{:02x}{:02x}: mask {}x{}, {area} pixels ({:.1}%), {:.0} ms",
+        result.instruction.expression,
+        result.paint[0],
+        result.paint[1],
+        result.paint[2],
+        picture.width(),
+        picture.height(),
+        100.0 * area as f64 / (picture.width() * picture.height()) as f64,
+        clock.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+pub fn eval(argv: impl Iterator<Item = String>) -> Result<(), Error> {
+    let flags = Flags::parse(
+        "eval-painter",
+        argv,
+        &["weights", "split", "count", "json", "target", "seed"],
+        &[],
+    )?;
+    let painter = load(
+        &flags
+            .get("weights")
+            .map_or_else(default_weights, PathBuf::from),
+    )?;
+    let split = Split::parse(flags.need("split")?)?;
+    let target = Target::parse(flags.get("target").unwrap_or("paint"))?;
+    let count = flags.number("count", 1000, 1..=1_000_000)?;
+    let report = evaluate(
+        &painter,
+        target,
+        split,
+        count,
+        flags.number("seed", 0, 0..=u64::MAX)?,
+        &progress_bar(),
+    )?;
+    let s = &report.summary;
+    println!("| split | count | cIoU | gIoU | mIoU | Prec@0.5 | Prec@0.6 | Prec@0.7 | Prec@0.8 | Prec@0.9 | PSNR outside (dB) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.1} |",
+        split.name(),
+        s.count,
+        100.0 * s.ciou,
+        100.0 * s.giou,
+        100.0 * s.miou,
+        s.prec
+            .iter()
+            .map(|p| format!("{:.1}", 100.0 * p))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        report.psnr_outside
+    );
+    if let Some(path) = flags.get("json") {
+        write(Path::new(path), report.to_json().as_bytes())?;
+    }
+    Ok(())
+}

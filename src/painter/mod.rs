@@ -1,0 +1,299 @@
+//! The painter: given a picture, a referring expression and a paint colour, it paints the object
+//! the expression names. Its edit then goes through the same diff and cleanup stages as any
+//! editor's, which turn it into a mask.
+//!
+//! image + expression + colour -> [`model::PainterNet`] (burn) -> edited image -> diff ->
+//! cleanup -> mask. Trained on RefScenes by [`train`]; weights are stored in f16.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod evaluate;
+pub mod model;
+pub mod segment;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
+
+use crate::error::{Error, Result};
+use crate::scenes::language;
+use burn::prelude::*;
+use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
+use burn::tensor::Bytes;
+use image::RgbaImage;
+use model::{PainterNet, MAX_TOKENS};
+
+/// The side of the square the painter works at.
+pub const RES: u32 = 64;
+
+/// What the painter is trained to produce for the named object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The object recoloured, its shading kept.
+    Paint,
+    /// The paint at half opacity over the object.
+    Overlay,
+    /// A white object on black: the target the article reports failing.
+    Mask,
+}
+
+impl Target {
+    pub fn parse(text: &str) -> Result<Target> {
+        match text {
+            "paint" => Ok(Target::Paint),
+            "overlay" => Ok(Target::Overlay),
+            "mask" => Ok(Target::Mask),
+            _ => Err(Error::BadOption(format!(
+                "unknown target {text:?}: use paint, overlay or mask"
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Paint => "paint",
+            Target::Overlay => "overlay",
+            Target::Mask => "mask",
+        }
+    }
+}
+
+const PAD: &str = "<pad>";
+const UNKNOWN: &str = "<unk>";
+
+/// Word ids: 0 pads, 1 stands for any word outside the vocabulary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vocabulary {
+    words: Vec<String>,
+}
+
+/// An expression as the network reads it.
+pub struct Encoded {
+    pub ids: Vec<i64>,
+    pub keep: Vec<f32>,
+    /// Words outside the vocabulary, and words past the length the network reads.
+    pub unknown: Vec<String>,
+    pub dropped: Vec<String>,
+}
+
+impl Vocabulary {
+    /// The RefScenes grammar's words.
+    pub fn builtin() -> Vocabulary {
+        Vocabulary {
+            words: [PAD.to_string(), UNKNOWN.to_string()]
+                .into_iter()
+                .chain(language::vocabulary())
+                .collect(),
+        }
+    }
+
+    /// One word a line, as [`Vocabulary::to_text`] writes it.
+    pub fn parse(text: &str) -> Result<Vocabulary> {
+        let words: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        if words.len() < 3 || words[0] != PAD || words[1] != UNKNOWN {
+            return Err(Error::Corrupt {
+                what: "vocabulary".into(),
+                reason: format!("expected {PAD} and {UNKNOWN} first, then words"),
+            });
+        }
+        Ok(Vocabulary { words })
+    }
+
+    pub fn to_text(&self) -> String {
+        self.words.join("\n") + "\n"
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub fn encode(&self, expression: &str) -> Encoded {
+        let tokens = language::tokens(expression);
+        let (mut ids, mut keep, mut unknown) =
+            (vec![0i64; MAX_TOKENS], vec![0f32; MAX_TOKENS], Vec::new());
+        for (i, word) in tokens.iter().take(MAX_TOKENS).enumerate() {
+            ids[i] = match self.words.iter().position(|w| w == word) {
+                Some(id) => id as i64,
+                None => {
+                    unknown.push(word.clone());
+                    1
+                }
+            };
+            keep[i] = 1.0;
+        }
+        Encoded {
+            ids,
+            keep,
+            unknown,
+            dropped: tokens.into_iter().skip(MAX_TOKENS).collect(),
+        }
+    }
+}
+
+/// Network inputs for a batch: pictures at `RES`, word ids, padding weights and paint colours.
+pub struct Inputs {
+    pub image: Tensor<4>,
+    pub tokens: Tensor<2, Int>,
+    pub keep: Tensor<2>,
+    pub paint: Tensor<2>,
+}
+
+/// Pictures (all `RES` x `RES`) as one [B, 3, RES, RES] tensor in [0, 1].
+pub fn pictures(images: &[&RgbaImage], device: &Device) -> Tensor<4> {
+    let n = (RES * RES) as usize;
+    let mut data = vec![0f32; images.len() * 3 * n];
+    for (b, img) in images.iter().enumerate() {
+        for (i, p) in img.pixels().enumerate() {
+            for c in 0..3 {
+                data[(b * 3 + c) * n + i] = p.0[c] as f32 / 255.0;
+            }
+        }
+    }
+    Tensor::from_data(
+        TensorData::new(data, [images.len(), 3, RES as usize, RES as usize]),
+        device,
+    )
+}
+
+impl Inputs {
+    pub fn new(
+        images: &[&RgbaImage],
+        expressions: &[Encoded],
+        paints: &[[u8; 3]],
+        device: &Device,
+    ) -> Inputs {
+        let b = images.len();
+        Inputs {
+            image: pictures(images, device),
+            tokens: Tensor::from_data(
+                TensorData::new(
+                    expressions
+                        .iter()
+                        .flat_map(|e| e.ids.clone())
+                        .collect::<Vec<i64>>(),
+                    [b, MAX_TOKENS],
+                ),
+                device,
+            ),
+            keep: Tensor::from_data(
+                TensorData::new(
+                    expressions
+                        .iter()
+                        .flat_map(|e| e.keep.clone())
+                        .collect::<Vec<f32>>(),
+                    [b, MAX_TOKENS],
+                ),
+                device,
+            ),
+            paint: Tensor::from_data(
+                TensorData::new(
+                    paints
+                        .iter()
+                        .flat_map(|p| p.map(|c| c as f32 / 255.0))
+                        .collect::<Vec<f32>>(),
+                    [b, 3],
+                ),
+                device,
+            ),
+        }
+    }
+}
+
+/// [B, 3, RES, RES] in [0, 1] back to pictures.
+pub fn to_images(data: TensorData) -> Result<Vec<RgbaImage>> {
+    let values: Vec<f32> = data
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Gpu(format!("reading the painter's output: {e:?}")))?;
+    let n = (RES * RES) as usize;
+    Ok(values
+        .chunks(3 * n)
+        .map(|v| {
+            RgbaImage::from_fn(RES, RES, |x, y| {
+                let i = (y * RES + x) as usize;
+                let c = |k: usize| (v[k * n + i].clamp(0.0, 1.0) * 255.0).round() as u8;
+                image::Rgba([c(0), c(1), c(2), 255])
+            })
+        })
+        .collect())
+}
+
+/// A trained painter on a device.
+pub struct Painter {
+    pub net: PainterNet,
+    pub vocabulary: Vocabulary,
+    pub device: Device,
+}
+
+impl Painter {
+    /// Load f16 weights (burnpack bytes) written by [`Painter::weights`] for `vocabulary`.
+    pub fn load(weights: &[u8], vocabulary: Vocabulary, device: Device) -> Result<Painter> {
+        let bad = |reason: String| Error::Corrupt {
+            what: "painter weights".into(),
+            reason,
+        };
+        let mut net = PainterNet::new(vocabulary.len(), &device);
+        let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights.to_vec())))
+            .with_from_adapter(HalfPrecisionAdapter::new());
+        let result = net.load_from(&mut store).map_err(|e| bad(format!("{e}")))?;
+        if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+            let first = result
+                .errors
+                .first()
+                .map(|e| format!("{e:?}"))
+                .or_else(|| result.missing.first().map(|m| format!("missing {}", m.0)))
+                .or_else(|| result.unused.first().map(|u| format!("unexpected {u}")));
+            return Err(bad(format!(
+                "they do not fit this network or vocabulary: {}",
+                first.unwrap_or_default()
+            )));
+        }
+        Ok(Painter {
+            net,
+            vocabulary,
+            device,
+        })
+    }
+
+    /// The weights as f16 burnpack bytes.
+    pub fn weights(&self) -> Result<Vec<u8>> {
+        let mut store =
+            BurnpackStore::from_bytes(None).with_to_adapter(HalfPrecisionAdapter::new());
+        self.net.save_into(&mut store).map_err(|e| Error::Io {
+            what: "painter weights".into(),
+            reason: format!("{e}"),
+        })?;
+        let bytes = store.get_bytes().map_err(|e| Error::Io {
+            what: "painter weights".into(),
+            reason: format!("{e}"),
+        })?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Paint the object `expression` names in `paint`, on pictures already at `RES` x `RES`.
+    pub async fn paint(
+        &self,
+        images: &[&RgbaImage],
+        expressions: &[&str],
+        paints: &[[u8; 3]],
+    ) -> Result<Vec<RgbaImage>> {
+        let encoded: Vec<Encoded> = expressions
+            .iter()
+            .map(|e| self.vocabulary.encode(e))
+            .collect();
+        let inputs = Inputs::new(images, &encoded, paints, &self.device);
+        let out = self
+            .net
+            .forward(inputs.image, inputs.tokens, inputs.keep, inputs.paint);
+        let data = out
+            .into_data_async()
+            .await
+            .map_err(|e| Error::Gpu(format!("{e:?}")))?;
+        to_images(data)
+    }
+}
