@@ -18,29 +18,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> edited_sharp: array<u32>;
 @group(0) @binding(5) var<storage, read_write> score: array<u32>;
 
-fn srgb_to_linear(c: f32) -> f32 {
-    if (c <= 0.04045) { return c / 12.92; }
-    return pow((c + 0.055) / 1.055, 2.4);
-}
-
-fn lab_f(t: f32) -> f32 {
-    if (t > 0.008856) { return pow(t, 1.0 / 3.0); }
-    return 7.787 * t + 16.0 / 116.0;
-}
-
-fn lab(rgb: vec3<f32>) -> vec3<f32> {
-    let r = srgb_to_linear(rgb.x);
-    let g = srgb_to_linear(rgb.y);
-    let b = srgb_to_linear(rgb.z);
-    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
-    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
-    let fx = lab_f(x);
-    let fy = lab_f(y);
-    let fz = lab_f(z);
-    return vec3<f32>(116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz));
-}
-
 fn change(original_rgba: u32, edited_rgba: u32) -> f32 {
     let o = lab(unpack4x8unorm(original_rgba).xyz);
     let e = lab(unpack4x8unorm(edited_rgba).xyz);

@@ -3,10 +3,13 @@
 //! mask values of the nearby small-grid pixels, weighted by distance and by how close their
 //! colour (in the small picture the painter saw) is to its own colour, so a boundary follows the
 //! sharp picture rather than the blocky grid. Plain bilinear upsampling is kept as the baseline
-//! the benchmark compares with.
+//! the benchmark compares with. GPU: `shaders/upsample.wgsl`.
 
+use crate::gpu::{Gpu, Kernel};
 use crate::paint::LabTable;
 use crate::pixels::{for_rows, Grid};
+
+const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/upsample.wgsl"), entry: "main" };
 
 /// Small-grid pixels each side of the sample point that contribute.
 const REACH: i32 = 2;
@@ -80,5 +83,12 @@ pub fn cpu(mask: &[u8], guide: &[u32], small: Grid, picture: &[u32], full: Grid)
             };
         }
     });
+    out
+}
+
+/// `cpu` on the GPU: `mask` holds one word (0 or 255) a small-grid pixel.
+pub fn gpu(g: &Gpu, mask: &wgpu::Buffer, guide: &wgpu::Buffer, small: Grid, picture: &wgpu::Buffer, full: Grid) -> wgpu::Buffer {
+    let out = g.zeroed(full.len());
+    g.run_items(KERNEL, &[small.w, small.h, full.w, full.h], &[mask, guide, picture, &out], full.len());
     out
 }
