@@ -23,6 +23,8 @@ pub enum Error {
     },
     /// Two buffers that must describe the same grid do not.
     SizeMismatch(String),
+    /// Painter weights or a vocabulary that cannot be read or do not fit the network.
+    Weights(String),
     /// An instruction that is empty or names no object.
     Prompt(String),
     /// An option that is unknown or has a value out of range.
@@ -59,6 +61,7 @@ impl fmt::Display for Error {
                 original.0, original.1, edited.0, edited.1
             ),
             Error::SizeMismatch(m) => write!(f, "size mismatch: {m}"),
+            Error::Weights(m) => write!(f, "bad painter weights: {m}"),
             Error::Prompt(m) => write!(f, "bad instruction: {m}"),
             Error::BadOption(m) => write!(f, "bad option: {m}"),
             Error::NoGpu(m) => write!(f, "no WebGPU adapter: {m}"),

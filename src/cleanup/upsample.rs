@@ -9,7 +9,10 @@ use crate::gpu::{Gpu, Kernel};
 use crate::paint::LabTable;
 use crate::pixels::{for_rows, Grid};
 
-const KERNEL: Kernel = Kernel { source: include_str!("../../shaders/upsample.wgsl"), entry: "main" };
+const KERNEL: Kernel = Kernel {
+    source: include_str!("../../shaders/upsample.wgsl"),
+    entry: "main",
+};
 
 /// Small-grid pixels each side of the sample point that contribute.
 const REACH: i32 = 2;
@@ -87,8 +90,20 @@ pub fn cpu(mask: &[u8], guide: &[u32], small: Grid, picture: &[u32], full: Grid)
 }
 
 /// `cpu` on the GPU: `mask` holds one word (0 or 255) a small-grid pixel.
-pub fn gpu(g: &Gpu, mask: &wgpu::Buffer, guide: &wgpu::Buffer, small: Grid, picture: &wgpu::Buffer, full: Grid) -> wgpu::Buffer {
+pub fn gpu(
+    g: &Gpu,
+    mask: &wgpu::Buffer,
+    guide: &wgpu::Buffer,
+    small: Grid,
+    picture: &wgpu::Buffer,
+    full: Grid,
+) -> wgpu::Buffer {
     let out = g.zeroed(full.len());
-    g.run_items(KERNEL, &[small.w, small.h, full.w, full.h], &[mask, guide, picture, &out], full.len());
+    g.run_items(
+        KERNEL,
+        &[small.w, small.h, full.w, full.h],
+        &[mask, guide, picture, &out],
+        full.len(),
+    );
     out
 }

@@ -28,18 +28,17 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 /// Weights and the `vocab.txt` beside them, on the CPU.
 fn load(weights: &Path) -> Result<Painter, Error> {
     let vocab_path = weights.with_file_name("vocab.txt");
-    let text = String::from_utf8(read(&vocab_path)?).map_err(|_| Error::Corrupt {
-        what: vocab_path.display().to_string(),
-        reason: "not text".into(),
-    })?;
-    let vocabulary = Vocabulary::parse(&text)?;
-    Painter::load(&read(weights)?, vocabulary, burn::prelude::Device::flex()).map_err(|e| match e {
-        Error::Corrupt { reason, .. } => Error::Corrupt {
-            what: weights.display().to_string(),
-            reason,
-        },
-        other => other,
-    })
+    let text = String::from_utf8(read(&vocab_path)?)
+        .map_err(|_| Error::Weights(format!("{}: not text", vocab_path.display())))?;
+    // Name the file in the message.
+    let at = |path: &Path| {
+        move |e: Error| match e {
+            Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
+            other => other,
+        }
+    };
+    let vocabulary = Vocabulary::parse(&text).map_err(at(&vocab_path))?;
+    Painter::load(&read(weights)?, vocabulary, burn::prelude::Device::flex()).map_err(at(weights))
 }
 
 pub fn train(argv: impl Iterator<Item = String>) -> Result<(), Error> {

@@ -93,10 +93,9 @@ impl Vocabulary {
             .map(String::from)
             .collect();
         if words.len() < 3 || words[0] != PAD || words[1] != UNKNOWN {
-            return Err(Error::Corrupt {
-                what: "vocabulary".into(),
-                reason: format!("expected {PAD} and {UNKNOWN} first, then words"),
-            });
+            return Err(Error::Weights(format!(
+                "the vocabulary must list {PAD} and {UNKNOWN} first, then words"
+            )));
         }
         Ok(Vocabulary { words })
     }
@@ -233,9 +232,10 @@ pub struct Painter {
 impl Painter {
     /// Load f16 weights (burnpack bytes) written by [`Painter::weights`] for `vocabulary`.
     pub fn load(weights: &[u8], vocabulary: Vocabulary, device: Device) -> Result<Painter> {
-        let bad = |reason: String| Error::Corrupt {
-            what: "painter weights".into(),
-            reason,
+        let bad = |reason: String| {
+            Error::Weights(format!(
+                "they cannot be read or do not fit this network and vocabulary: {reason}"
+            ))
         };
         let mut net = PainterNet::new(vocabulary.len(), &device);
         let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights.to_vec())))
@@ -248,10 +248,7 @@ impl Painter {
                 .map(|e| format!("{e:?}"))
                 .or_else(|| result.missing.first().map(|m| format!("missing {}", m.0)))
                 .or_else(|| result.unused.first().map(|u| format!("unexpected {u}")));
-            return Err(bad(format!(
-                "they do not fit this network or vocabulary: {}",
-                first.unwrap_or_default()
-            )));
+            return Err(bad(first.unwrap_or_default()));
         }
         Ok(Painter {
             net,

@@ -69,7 +69,12 @@ const OBJECT_WEIGHT: f32 = 10.0;
 
 /// The batch for `step`: train samples step * batch .. (step + 1) * batch, inputs, targets, and
 /// per-pixel loss weights [B, 1, RES, RES].
-fn batch(config: &Config, vocabulary: &Vocabulary, step: u64, device: &Device) -> (Inputs, Tensor<4>, Tensor<4>) {
+fn batch(
+    config: &Config,
+    vocabulary: &Vocabulary,
+    step: u64,
+    device: &Device,
+) -> (Inputs, Tensor<4>, Tensor<4>) {
     let b = config.batch as u64;
     let samples: Vec<(Sample, crate::scenes::Targets)> = (step * b..(step + 1) * b)
         .into_par_iter()
@@ -97,9 +102,24 @@ fn batch(config: &Config, vocabulary: &Vocabulary, step: u64, device: &Device) -
         Target::Overlay => samples.iter().map(|(_, t)| &t.overlay).collect(),
         Target::Mask => mask_images.iter().collect(),
     };
-    let weights: Vec<f32> = samples.iter().flat_map(|(_, t)| t.mask.pixels().map(|p| if p.0[0] > 0 { OBJECT_WEIGHT } else { 1.0 }).collect::<Vec<_>>()).collect();
-    let weights = Tensor::from_data(TensorData::new(weights, [samples.len(), 1, RES as usize, RES as usize]), device);
-    (Inputs::new(&images, &encoded, &paints, device), super::pictures(&goals, device), weights)
+    let weights: Vec<f32> = samples
+        .iter()
+        .flat_map(|(_, t)| {
+            t.mask
+                .pixels()
+                .map(|p| if p.0[0] > 0 { OBJECT_WEIGHT } else { 1.0 })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let weights = Tensor::from_data(
+        TensorData::new(weights, [samples.len(), 1, RES as usize, RES as usize]),
+        device,
+    );
+    (
+        Inputs::new(&images, &encoded, &paints, device),
+        super::pictures(&goals, device),
+        weights,
+    )
 }
 
 fn save_f32(net: &PainterNet, path: &Path) -> Result<()> {

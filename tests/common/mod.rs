@@ -361,19 +361,57 @@ pub async fn mask_upsampling_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &Gpu
     let scene = editseg::scenes::Sample::generate(editseg::scenes::Split::Val, 4, 0);
     let (small, full) = (Grid { w: 64, h: 64 }, Grid { w: 203, h: 150 });
     let picture = to_words(&scene.image(full.w, full.h));
-    let guide = to_words(&image::imageops::resize(&scene.image(full.w, full.h), 64, 64, image::imageops::FilterType::Triangle));
+    let guide = to_words(&image::imageops::resize(
+        &scene.image(full.w, full.h),
+        64,
+        64,
+        image::imageops::FilterType::Triangle,
+    ));
     let (real, real_grid) = photo("chelsea.png");
-    let real_small = to_words(&image::imageops::resize(&photo_image("chelsea.png"), 64, 64, image::imageops::FilterType::Triangle));
+    let real_small = to_words(&image::imageops::resize(
+        &photo_image("chelsea.png"),
+        64,
+        64,
+        image::imageops::FilterType::Triangle,
+    ));
     for (mask, guide, picture, full) in [
-        (editseg::synth::truth(&scene.cover(64, 64), 64, 64).into_raw(), guide, picture, full),
-        (random_mask(small, 9, 0.4).iter().map(|&m| (m * 255) as u8).collect(), real_small, real, real_grid),
+        (
+            editseg::synth::truth(&scene.cover(64, 64), 64, 64).into_raw(),
+            guide,
+            picture,
+            full,
+        ),
+        (
+            random_mask(small, 9, 0.4)
+                .iter()
+                .map(|&m| (m * 255) as u8)
+                .collect(),
+            real_small,
+            real,
+            real_grid,
+        ),
     ] {
         let cpu = upsample::cpu(&mask, &guide, small, &picture, full);
         let words: Vec<u32> = mask.iter().map(|&m| m as u32).collect();
-        let out = upsample::gpu(g, &g.upload(&words), &g.upload(&guide), small, &g.upload(&picture), full);
+        let out = upsample::gpu(
+            g,
+            &g.upload(&words),
+            &g.upload(&guide),
+            small,
+            &g.upload(&picture),
+            full,
+        );
         let gpu = read(g, &out, full.len()).await;
-        let differing = cpu.iter().zip(&gpu).filter(|(c, g)| **c as u32 != **g).count();
-        assert!(differing * 1000 <= full.len(), "{differing} of {} pixels differ", full.len());
+        let differing = cpu
+            .iter()
+            .zip(&gpu)
+            .filter(|(c, g)| **c as u32 != **g)
+            .count();
+        assert!(
+            differing * 1000 <= full.len(),
+            "{differing} of {} pixels differ",
+            full.len()
+        );
         assert!(cpu.iter().any(|&c| c == 255) && cpu.iter().any(|&c| c == 0));
     }
 }
