@@ -25,20 +25,21 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// A weights error with the file it is about.
+fn naming(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
+        other => other,
+    }
+}
+
 /// Weights and the `vocab.txt` beside them, on the CPU.
 fn load(weights: &Path) -> Result<Painter, Error> {
     let vocab_path = weights.with_file_name("vocab.txt");
     let text = String::from_utf8(read(&vocab_path)?)
         .map_err(|_| Error::Weights(format!("{}: not text", vocab_path.display())))?;
-    // Name the file in the message.
-    let at = |path: &Path| {
-        move |e: Error| match e {
-            Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
-            other => other,
-        }
-    };
-    let vocabulary = Vocabulary::parse(&text).map_err(at(&vocab_path))?;
-    Painter::load(&read(weights)?, vocabulary, burn::prelude::Device::flex()).map_err(at(weights))
+    let vocabulary = Vocabulary::parse(&text).map_err(|e| naming(&vocab_path, e))?;
+    Painter::load(&read(weights)?, vocabulary, burn::prelude::Device::flex()).map_err(|e| naming(weights, e))
 }
 
 pub fn train(argv: impl Iterator<Item = String>) -> Result<(), Error> {
