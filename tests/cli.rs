@@ -178,7 +178,8 @@ fn bad_inputs_fail_with_one_line_naming_the_problem() {
         &["mask", "--original", &o, "--edited", &e],
         "--out is required",
     );
-    assert_fails(&["segment"], "unknown command");
+    assert_fails(&["paint"], "unknown command");
+    assert_fails(&["segment"], "segment needs --image");
     assert_fails(
         &[
             "mask",
