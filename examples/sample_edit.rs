@@ -1,5 +1,5 @@
 //! Writes the demo page's sample pair: a real photo and an editor-like edit of it (the paint as a
-//! half-opacity overlay, a tone drift, grain, a 1024x1024 answer, JPEG).
+//! half-opacity overlay, a tone drift, grain, a 1024x1024 answer, JPEG), and the true mask.
 //!
 //!   cargo run --example sample_edit -- www/sample
 
@@ -20,5 +20,7 @@ fn main() {
         .save(out.join("edited.jpg"))
         .unwrap();
     std::fs::write(out.join("color.txt"), &case.color).unwrap();
+    // The true mask, which the end-to-end tests score the page's mask against.
+    case.truth.save(out.join("truth.png")).unwrap();
     println!("wrote {} (paint: {})", out.display(), case.color);
 }

@@ -17,6 +17,8 @@ pub const WORKGROUP: u32 = 256;
 const PRELUDE: &str = include_str!("../shaders/prelude.wgsl");
 
 pub struct Gpu {
+    instance: wgpu::Instance,
+    adapter_handle: wgpu::Adapter,
     device: wgpu::Device,
     queue: wgpu::Queue,
     pub adapter: String,
@@ -59,16 +61,16 @@ impl Gpu {
             .map_err(|e| Error::NoGpu(e.to_string()))?;
         let info = adapter.get_info();
         let limits = adapter.limits();
+        // Everything the adapter offers, as burn's runtime asks for it: the painter network runs
+        // on this same device (see `painter_device`).
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("editseg"),
-                required_limits: wgpu::Limits {
-                    max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
-                    max_buffer_size: limits.max_buffer_size,
-                    // Every WebGPU implementation offers 8; the score and components kernels bind 5 and 6.
-                    max_storage_buffers_per_shader_stage: 8,
-                    ..wgpu::Limits::downlevel_defaults()
-                },
+                required_features: adapter
+                    .features()
+                    .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+                required_limits: limits,
+                memory_hints: wgpu::MemoryHints::MemoryUsage,
                 ..Default::default()
             })
             .await
@@ -90,6 +92,8 @@ impl Gpu {
             .max_storage_buffer_binding_size
             .min(device.limits().max_buffer_size);
         Ok(Gpu {
+            instance,
+            adapter_handle: adapter,
             device,
             queue,
             // Browsers hide the adapter's name.
@@ -109,6 +113,23 @@ impl Gpu {
             layouts: RefCell::new(HashMap::new()),
             pipelines: RefCell::new(HashMap::new()),
         })
+    }
+
+    /// burn's device on this same GPU device and queue, so that the painter network and the
+    /// diff stages share one `GPUDevice`. Each call registers a new burn runtime.
+    #[cfg(target_arch = "wasm32")]
+    pub fn burn_device(&self) -> Result<burn::Device> {
+        let setup = burn::tensor::wgpu::WgpuSetup {
+            instance: self.instance.clone(),
+            adapter: self.adapter_handle.clone(),
+            device: self.device.clone(),
+            queue: self.queue.clone(),
+            backend: wgpu::Backend::BrowserWebGpu,
+        };
+        burn::Device::wgpu_options()
+            .setup(setup)
+            .init()
+            .map_err(|e| Error::Gpu(format!("the painter cannot use this GPU device: {e}")))
     }
 
     /// Make the device unusable, as a driver reset would; later requests fail with `DeviceLost`.

@@ -10,6 +10,7 @@
 //! morphology, components) -> mask -> [`metrics`].
 
 pub mod cleanup;
+pub mod clock;
 pub mod diff;
 mod engine;
 pub mod error;
@@ -19,7 +20,6 @@ pub mod gpu;
 pub mod imageio;
 pub mod metrics;
 pub mod paint;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod painter;
 pub mod pipeline;
 pub mod pixels;
@@ -98,6 +98,57 @@ impl Segmenter {
 
     pub fn gpu(&self) -> Option<&gpu::Gpu> {
         self.gpu.as_ref()
+    }
+
+    /// A mask made at `small` resolution brought to `picture`'s size along the picture's edges
+    /// (stage 7, [`cleanup::upsample`]).
+    pub async fn upsample(
+        &self,
+        mask: &image::GrayImage,
+        small: &RgbaImage,
+        picture: &RgbaImage,
+    ) -> Result<image::GrayImage> {
+        use pixels::{to_words, Grid};
+        let grid = Grid {
+            w: small.width(),
+            h: small.height(),
+        };
+        let full = Grid {
+            w: picture.width(),
+            h: picture.height(),
+        };
+        if mask.dimensions() != small.dimensions() {
+            return Err(Error::SizeMismatch(format!(
+                "the mask is {}x{}, its guide {}x{}",
+                mask.width(),
+                mask.height(),
+                grid.w,
+                grid.h
+            )));
+        }
+        let bytes = match &self.gpu {
+            Some(g) if full.len() <= g.max_binding as usize / 4 => {
+                let words: Vec<u32> = mask.as_raw().iter().map(|&m| m as u32).collect();
+                let out = cleanup::upsample::gpu(
+                    g,
+                    &g.upload(&words),
+                    &g.upload(&to_words(small)),
+                    grid,
+                    &g.upload(&to_words(picture)),
+                    full,
+                );
+                let words = g.read(&out, full.len()).await?;
+                words.into_iter().map(|w| w as u8).collect()
+            }
+            _ => cleanup::upsample::cpu(
+                mask.as_raw(),
+                &to_words(small),
+                grid,
+                &to_words(picture),
+                full,
+            ),
+        };
+        Ok(image::GrayImage::from_raw(full.w, full.h, bytes).expect("one byte a pixel"))
     }
 
     /// The mask of what the editor painted, with the heat map, an overlay and stats.

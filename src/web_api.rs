@@ -1,10 +1,13 @@
 //! The JavaScript API (wasm-bindgen): `EditSeg.create()` once, then `maskFromEdit(original,
-//! edited, options)` as often as needed. Each instance owns its own WebGPU device, or the CPU
-//! path when the browser has no WebGPU.
+//! edited, options)` as often as needed; after `loadPainter(weights, vocabulary)`, also
+//! `segment(image, instruction, options)`. Each instance owns its own WebGPU device, shared by
+//! the painter network and the diff stages, or the CPU path when the browser has no WebGPU.
 
-use crate::{error::Error, imageio, BackendChoice, Options, Outcome, Segmenter};
-use image::RgbaImage;
+use crate::painter::{segment, Painter, Vocabulary};
+use crate::{clock::now_ms, error::Error, imageio, BackendChoice, Options, Outcome, Segmenter};
+use image::{GrayImage, RgbaImage};
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
@@ -17,6 +20,18 @@ fn js_error(e: Error) -> JsValue {
 #[wasm_bindgen]
 pub struct EditSeg {
     inner: Rc<Segmenter>,
+    painter: Rc<RefCell<Option<Rc<Painter>>>>,
+    /// The last painting and what it was asked for: moving a cleanup slider repeats `segment`
+    /// with the same picture and instruction, which then runs only the cheap stages.
+    last: Rc<RefCell<Option<(u64, segment::Painted)>>>,
+}
+
+/// What a painting depends on.
+fn painting_key(picture: &RgbaImage, instruction: &str, color: Option<[u8; 3]>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (picture.dimensions(), picture.as_raw(), instruction, color).hash(&mut h);
+    h.finish()
 }
 
 #[wasm_bindgen]
@@ -33,6 +48,8 @@ impl EditSeg {
         let inner = Segmenter::new(choice).await.map_err(js_error)?;
         Ok(EditSeg {
             inner: Rc::new(inner),
+            painter: Rc::new(RefCell::new(None)),
+            last: Rc::new(RefCell::new(None)),
         })
     }
 
@@ -54,6 +71,121 @@ impl EditSeg {
         if let Some(g) = self.inner.gpu() {
             g.destroy();
         }
+    }
+
+    /// Load the painter: `weights` are the f16 burnpack bytes (`model/painter.bpk`), `vocabulary`
+    /// the text of `model/vocab.txt`. It runs on this instance's WebGPU device, or on the CPU
+    /// when the instance has none. Resolves to the backend it runs on ("webgpu" or "cpu").
+    #[wasm_bindgen(js_name = loadPainter)]
+    pub fn load_painter(&self, weights: Uint8Array, vocabulary: String) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        let slot = self.painter.clone();
+        let last = self.last.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let vocabulary = Vocabulary::parse(&vocabulary).map_err(js_error)?;
+            let device = match inner.gpu() {
+                Some(g) => g.burn_device().map_err(js_error)?,
+                None => burn::Device::flex(),
+            };
+            let painter =
+                Painter::load(&weights.to_vec(), vocabulary, device).map_err(js_error)?;
+            let backend = painter_backend(&inner);
+            *slot.borrow_mut() = Some(Rc::new(painter));
+            last.borrow_mut().take();
+            Ok(backend.into())
+        })
+    }
+
+    /// Where the painter runs once loaded: "webgpu" or "cpu"; undefined before `loadPainter`.
+    #[wasm_bindgen(getter, js_name = painterBackend)]
+    pub fn painter_backend(&self) -> Option<String> {
+        self.painter
+            .borrow()
+            .as_ref()
+            .map(|_| painter_backend(&self.inner).to_string())
+    }
+
+    /// Paint what `instruction` names ("paint the star left of the red ball purple", "segment
+    /// the small heart") and resolve to `{edit, editPng, heat, mask, maskBytes, maskPng,
+    /// expression, paint, painterBackend, timings: {painter, diff, upsample, total}, stats}`.
+    /// `edit` and `heat` are at the painter's working size, the mask at the image's. `image` is
+    /// what `maskFromEdit` accepts; `options` as there (`color` overrides the instruction's).
+    /// Asked again for the same image, instruction and colour, the painting is reused
+    /// (`timings.painter` is then 0): only the diff and cleanup run again.
+    pub fn segment(&self, image: JsValue, instruction: String, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        let painter = self.painter.borrow().clone();
+        let last = self.last.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let started = now_ms();
+            let painter = painter.ok_or_else(|| {
+                JsValue::from(JsError::new(
+                    "the painter is not loaded: call loadPainter(weights, vocabulary) first",
+                ))
+            })?;
+            let options = parse_options(&options).map_err(js_error)?;
+            let picture = to_image(&image, "image").map_err(js_error)?;
+            let key = painting_key(&picture, &instruction, options.color);
+            let reused = match &*last.borrow() {
+                Some((k, painted)) if *k == key => Some(segment::Painted {
+                    ms: 0.0,
+                    ..painted.clone()
+                }),
+                _ => None,
+            };
+            let painted = match reused {
+                Some(p) => p,
+                None => segment::paint(&painter, &picture, &instruction, options.color)
+                    .await
+                    .map_err(js_error)?,
+            };
+            *last.borrow_mut() = Some((key, painted.clone()));
+            let result = segment::mask_of_painted(&inner, &picture, painted, &options)
+                .await
+                .map_err(js_error)?;
+            let out = Object::new();
+            set_mask(&out, &result.mask)?;
+            Reflect::set(&out, &"edit".into(), &image_data(&result.painted.edit)?)?;
+            Reflect::set(
+                &out,
+                &"editPng".into(),
+                &Uint8Array::from(imageio::encode_png_rgba(&result.painted.edit).as_slice()),
+            )?;
+            Reflect::set(&out, &"heat".into(), &image_data(&result.small_outcome.heat)?)?;
+            Reflect::set(
+                &out,
+                &"expression".into(),
+                &result.painted.instruction.expression.as_str().into(),
+            )?;
+            let [r, g, b] = result.painted.paint;
+            Reflect::set(
+                &out,
+                &"paint".into(),
+                &format!("#{r:02x}{g:02x}{b:02x}").into(),
+            )?;
+            Reflect::set(
+                &out,
+                &"painterBackend".into(),
+                &painter_backend(&inner).into(),
+            )?;
+            let timings = Object::new();
+            let t = result.timings;
+            for (key, ms) in [
+                ("painter", t.painter),
+                ("diff", t.diff),
+                ("upsample", t.upsample),
+                ("total", now_ms() - started),
+            ] {
+                Reflect::set(&timings, &key.into(), &ms.into())?;
+            }
+            Reflect::set(&out, &"timings".into(), &timings)?;
+            Reflect::set(
+                &out,
+                &"stats".into(),
+                &js_sys::JSON::parse(&result.small_outcome.stats.to_json())?,
+            )?;
+            Ok(out.into())
+        })
     }
 
     /// Resolve to `{mask, maskBytes, heat, overlay, stats}`: `mask`, `heat` and `overlay` are
@@ -80,6 +212,31 @@ impl EditSeg {
             to_js(outcome)
         })
     }
+}
+
+/// RefScenes scene number `index` (validation split) drawn at `size` x `size`: `{image,
+/// suggestions: [{instruction, mask}]}`, one suggested instruction per object that can be
+/// named alone, with that object's true mask (one byte a pixel, 255 inside).
+#[wasm_bindgen]
+pub fn scene(index: u32, size: u32) -> Result<JsValue, JsValue> {
+    if !(16..=2048).contains(&size) {
+        return Err(js_error(Error::BadOption(format!(
+            "scene size {size}: expected 16 to 2048 pixels"
+        ))));
+    }
+    let sample = crate::scenes::Sample::generate(crate::scenes::Split::Val, index as u64, 1);
+    let out = Object::new();
+    Reflect::set(&out, &"image".into(), &image_data(&sample.image(size, size))?)?;
+    let list = Array::new();
+    for (object, instruction) in sample.suggestions() {
+        let item = Object::new();
+        Reflect::set(&item, &"instruction".into(), &instruction.into())?;
+        let mask = sample.object_mask(object, size, size);
+        Reflect::set(&item, &"mask".into(), &Uint8Array::from(mask.as_raw().as_slice()))?;
+        list.push(&item);
+    }
+    Reflect::set(&out, &"suggestions".into(), &list)?;
+    Ok(out.into())
 }
 
 fn kebab(key: &str) -> String {
@@ -186,23 +343,37 @@ fn image_data(img: &RgbaImage) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
-fn to_js(outcome: Outcome) -> Result<JsValue, JsValue> {
-    let mask_rgba = RgbaImage::from_fn(outcome.mask.width(), outcome.mask.height(), |x, y| {
-        let v = outcome.mask.get_pixel(x, y).0[0];
+fn painter_backend(segmenter: &Segmenter) -> &'static str {
+    if segmenter.gpu().is_some() {
+        "webgpu"
+    } else {
+        "cpu"
+    }
+}
+
+/// `mask` (ImageData), `maskBytes` (one byte a pixel) and `maskPng` on `out`.
+fn set_mask(out: &Object, mask: &GrayImage) -> Result<(), JsValue> {
+    let rgba = RgbaImage::from_fn(mask.width(), mask.height(), |x, y| {
+        let v = mask.get_pixel(x, y).0[0];
         image::Rgba([v, v, v, 255])
     });
-    let out = Object::new();
-    Reflect::set(&out, &"mask".into(), &image_data(&mask_rgba)?)?;
+    Reflect::set(out, &"mask".into(), &image_data(&rgba)?)?;
     Reflect::set(
-        &out,
+        out,
         &"maskBytes".into(),
-        &Uint8Array::from(outcome.mask.as_raw().as_slice()),
+        &Uint8Array::from(mask.as_raw().as_slice()),
     )?;
     Reflect::set(
-        &out,
+        out,
         &"maskPng".into(),
-        &Uint8Array::from(imageio::encode_png_gray(&outcome.mask).as_slice()),
+        &Uint8Array::from(imageio::encode_png_gray(mask).as_slice()),
     )?;
+    Ok(())
+}
+
+fn to_js(outcome: Outcome) -> Result<JsValue, JsValue> {
+    let out = Object::new();
+    set_mask(&out, &outcome.mask)?;
     Reflect::set(&out, &"heat".into(), &image_data(&outcome.heat)?)?;
     Reflect::set(&out, &"overlay".into(), &image_data(&outcome.overlay)?)?;
     Reflect::set(

@@ -4,6 +4,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod painter_fixture;
 mod process;
 
 use burn::prelude::Device;
@@ -12,7 +13,7 @@ use editseg::painter::segment::read_instruction;
 use editseg::painter::train::{self, Config, Event};
 use editseg::painter::{Painter, Target, Vocabulary, RES};
 use editseg::scenes::{Sample, Split};
-use editseg::Error;
+use editseg::{BackendChoice, Error, Segmenter};
 use process::scratch;
 
 fn fresh_painter() -> Painter {
@@ -149,4 +150,29 @@ fn instructions_with_unknown_words_or_no_object_are_refused() {
     ));
     let ok = read_instruction(&painter, "Given the following instructions: the big star; please perform referring segmentation on this image with red mask.").unwrap();
     assert_eq!(ok.expression, "the big star");
+}
+
+#[test]
+fn the_shipped_weights_give_the_recorded_edits_and_find_the_named_objects() {
+    let painter = Painter::load(
+        painter_fixture::WEIGHTS,
+        painter_fixture::vocabulary(),
+        Device::flex(),
+    )
+    .unwrap();
+    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let results = pollster::block_on(painter_fixture::run_all(&painter, &segmenter));
+    if std::env::var_os("EDITSEG_RECORD").is_some() {
+        painter_fixture::record(&results);
+    }
+    let (worst, _, iou) = painter_fixture::compare(&results);
+    assert!(
+        worst <= painter_fixture::EDIT_LEVELS && iou >= painter_fixture::MASK_IOU,
+        "the recording is stale (edits differ by {worst} levels, masks overlap {iou:.3}): record again"
+    );
+    let mean = painter_fixture::mean_iou(&results);
+    assert!(
+        mean >= painter_fixture::MEAN_IOU,
+        "the shipped weights find the named objects with a mean IoU of only {mean:.3}"
+    );
 }

@@ -4,8 +4,12 @@
 #![cfg(target_arch = "wasm32")]
 
 mod common;
+mod painter_fixture;
 
 use editseg::gpu::Gpu;
+use editseg::painter::Painter;
+use editseg::{BackendChoice, Segmenter};
+use painter_fixture::{EDIT_LEVELS, MASK_IOU, SIZE, VOCABULARY, WEIGHTS};
 use editseg::synth::{self, Style};
 use editseg::web_api::EditSeg;
 use js_sys::{Reflect, Uint8Array};
@@ -64,7 +68,12 @@ async fn mask_from_edit(
     edited: JsValue,
     opts: JsValue,
 ) -> Result<JsValue, String> {
-    JsFuture::from(seg.mask_from_edit(original, edited, opts))
+    settle(seg.mask_from_edit(original, edited, opts)).await
+}
+
+/// A promise's value, or its error's message.
+async fn settle(promise: js_sys::Promise) -> Result<JsValue, String> {
+    JsFuture::from(promise)
         .await
         .map_err(|e| {
             e.dyn_into::<js_sys::Error>()
@@ -228,4 +237,82 @@ async fn bad_inputs_are_rejected_with_messages_that_name_the_problem() {
         .await
         .unwrap_err();
     assert!(err.contains("GPU device lost"), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn the_painter_on_webgpu_and_on_the_cpu_in_wasm_gives_the_native_edits_and_masks() {
+    for choice in [BackendChoice::Gpu, BackendChoice::Cpu] {
+        let segmenter = Segmenter::new(choice).await.unwrap();
+        let device = match segmenter.gpu() {
+            Some(g) => g.burn_device().unwrap(),
+            None => burn::Device::flex(),
+        };
+        let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), device).unwrap();
+        let results = painter_fixture::run_all(&painter, &segmenter).await;
+        let (worst, share, iou) = painter_fixture::compare(&results);
+        assert!(
+            worst <= EDIT_LEVELS && iou >= MASK_IOU,
+            "{choice:?}: edits differ from native by up to {worst} levels ({:.2}% of channels), masks overlap {iou:.3}",
+            100.0 * share
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat_mask_and_timings() {
+    let seg = EditSeg::create(None).await.unwrap();
+    let err = settle(seg.segment(JsValue::UNDEFINED, "paint the star red".into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert!(err.contains("call loadPainter"), "{err}");
+    let truncated = Uint8Array::from(&WEIGHTS[..WEIGHTS.len() / 3]);
+    let err = settle(seg.load_painter(truncated, VOCABULARY.into()))
+        .await
+        .unwrap_err();
+    assert!(err.contains("painter weights"), "{err}");
+    let backend = settle(seg.load_painter(Uint8Array::from(WEIGHTS), VOCABULARY.into()))
+        .await
+        .unwrap();
+    assert_eq!(backend.as_string().as_deref(), Some("webgpu"));
+    assert_eq!(seg.painter_backend().as_deref(), Some("webgpu"));
+
+    let (picture, truth, instruction) = painter_fixture::scene(0);
+    let out = settle(seg.segment(image_data(&picture), instruction.clone(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    // A cleanup slider moved: the painting is reused.
+    let again = settle(seg.segment(image_data(&picture), instruction, options(&[("close", "2")])))
+        .await
+        .unwrap();
+    assert_eq!(get(&get(&again, "timings"), "painter").as_f64(), Some(0.0));
+    let mask = Uint8Array::new(&get(&out, "maskBytes")).to_vec();
+    let mask = image::GrayImage::from_raw(SIZE, SIZE, mask).unwrap();
+    let (inter, union) = editseg::metrics::overlap(&mask, &truth);
+    let native_iou = {
+        let segmenter = Segmenter::new(BackendChoice::Cpu).await.unwrap();
+        let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), burn::Device::flex()).unwrap();
+        let native = painter_fixture::run_all(&painter, &segmenter).await;
+        let (i, u) = editseg::metrics::overlap(&native[0].mask, &truth);
+        i as f64 / u.max(1) as f64
+    };
+    let iou = inter as f64 / union.max(1) as f64;
+    assert!((iou - native_iou).abs() < 0.03, "IoU {iou:.3} in JS, {native_iou:.3} through Rust");
+    let edit: ImageData = get(&out, "edit").dyn_into().unwrap();
+    assert_eq!((edit.width(), edit.height()), (editseg::painter::RES, editseg::painter::RES));
+    assert!(get(&out, "heat").is_instance_of::<ImageData>());
+    assert_eq!(get(&out, "painterBackend").as_string().as_deref(), Some("webgpu"));
+    assert!(get(&out, "paint").as_string().unwrap().starts_with('#'));
+    let timings = get(&out, "timings");
+    for key in ["painter", "diff", "upsample", "total"] {
+        assert!(get(&timings, key).as_f64().is_some_and(|ms| ms >= 0.0), "{key}");
+    }
+
+    let err = settle(seg.segment(image_data(&picture), "   ".into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert!(err.contains("empty"), "{err}");
+    let err = settle(seg.segment(image_data(&picture), "paint the zebra beside the box purple".into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert!(err.contains("unknown words: zebra, beside"), "{err}");
 }

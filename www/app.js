@@ -1,93 +1,230 @@
-// The demo page: choose an original and its edit (or the sample), get the mask.
-import init, { EditSeg } from './pkg/editseg.js';
+// The demo page. Prompt: a RefScenes scene (or your image) + an instruction -> the painter paints
+// -> diff + cleanup -> mask. Bring your own edit: an original + its edit -> diff + cleanup -> mask.
+import { start, onProgress, scene, bitmap, draw, overlay } from './editseg-web.js';
 
 const $ = (id) => document.getElementById(id);
-const status = (text, isError = false) => {
+// Larger pictures are scaled down before they are processed.
+const MAX_SIDE = 2048;
+
+const say = (text, kind = 'info') => {
   $('status').textContent = text;
-  $('status').classList.toggle('error', isError);
+  $('status').classList.toggle('error', kind === 'error');
+  document.body.dataset.state = kind;
+};
+const notice = (text) => {
+  $('notice').textContent = text ?? '';
+  $('notice').hidden = !text;
 };
 
-// One segmenter per backend choice, created once and reused.
-const segmenters = new Map();
-async function segmenter(backend) {
-  if (!segmenters.has(backend)) segmenters.set(backend, EditSeg.create(backend));
-  return segmenters.get(backend);
+onProgress(({ what, done, total }) => {
+  $('progress').max = total || done;
+  $('progress').value = done;
+  say(`Loading the ${what}… ${(done / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`);
+});
+
+const backend = new URLSearchParams(location.search).get('backend') ?? 'auto';
+const ready = start({ backend });
+
+// What the result views show, kept so that the sliders can re-run the cheap stages.
+let job = null;
+const urls = new Map();
+
+function link(id, bytes, type = 'image/png') {
+  if (urls.has(id)) URL.revokeObjectURL(urls.get(id));
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  urls.set(id, url);
+  $(id).href = url;
+  $(id).hidden = false;
+  return url;
 }
 
-function draw(id, image) {
-  const canvas = $(id);
-  canvas.width = image.width;
-  canvas.height = image.height;
-  const ctx = canvas.getContext('2d');
-  if (image instanceof ImageData) ctx.putImageData(image, 0, 0);
-  else ctx.drawImage(image, 0, 0);
+async function fit(image, what) {
+  const side = Math.max(image.width, image.height);
+  if (side <= MAX_SIDE) return image;
+  const scale = MAX_SIDE / side;
+  notice(`The ${what} is ${image.width}x${image.height}: scaled down to ${Math.round(image.width * scale)}x${Math.round(image.height * scale)}.`);
+  return createImageBitmap(image, {
+    resizeWidth: Math.round(image.width * scale),
+    resizeHeight: Math.round(image.height * scale),
+    resizeQuality: 'high',
+  });
 }
 
-let sample = null;
+function tuning() {
+  const options = {};
+  const t = Number($('threshold').value);
+  if (t > 0) options.threshold = t;
+  const s = Number($('strength').value);
+  options.open = s;
+  options.close = s;
+  return options;
+}
+
+function ms(x) {
+  return `${Math.round(x)} ms`;
+}
 
 async function run() {
-  const originalFile = $('original').files[0];
-  const editedFile = $('edited').files[0];
-  let original, edited;
-  if (originalFile && editedFile) {
-    [original, edited] = await Promise.all([createImageBitmap(originalFile), createImageBitmap(editedFile)]);
-  } else if (sample) {
-    ({ original, edited } = sample);
-  } else {
-    status('Choose an original and an edited image, or load the sample.', true);
-    return;
-  }
-  draw('view-original', original);
-  draw('view-edited', edited);
-  const options = { keep: $('keep').value };
-  if ($('color').value.trim()) options.color = $('color').value.trim();
-  if ($('threshold').value !== '') options.threshold = Number($('threshold').value);
-  const seg = await segmenter($('backend').value);
-  status(`Working on ${seg.backend}…`);
+  if (!job) return;
+  const seg = await ready;
+  say('Working…');
   const started = performance.now();
-  const result = await seg.maskFromEdit(original, edited, options);
-  const ms = Math.round(performance.now() - started);
-  draw('view-heat', result.heat);
-  draw('view-overlay', result.overlay);
-  draw('view-mask', result.mask);
-  const link = $('download');
-  if (link.href) URL.revokeObjectURL(link.href);
-  link.href = URL.createObjectURL(new Blob([result.maskPng], { type: 'image/png' }));
-  link.hidden = false;
-  const s = result.stats;
-  const fallback = seg.fallbackReason ? ` (CPU because: ${seg.fallbackReason})` : '';
-  status(`Mask: ${s.area} pixels (${(100 * s.areaFraction).toFixed(2)}%) in ${ms} ms on ${s.backend}${fallback}.`);
-  $('stats').textContent = JSON.stringify(s, null, 2);
-  document.body.dataset.done = 'yes';
-}
-
-async function loadSample() {
-  const fetchBitmap = async (url) => createImageBitmap(await (await fetch(url)).blob());
-  const [original, edited, color] = await Promise.all([
-    fetchBitmap('sample/original.png'),
-    fetchBitmap('sample/edited.jpg'),
-    fetch('sample/color.txt').then((r) => r.text()),
-  ]);
-  sample = { original, edited };
-  $('original').value = '';
-  $('edited').value = '';
-  $('color').value = color.trim();
-  await run();
+  const options = tuning();
+  let result;
+  if (job.kind === 'prompt') {
+    if (!$('auto-color').checked) options.color = $('paint').value;
+    result = await seg.segment(job.picture, job.instruction, options);
+    draw($('view-edited'), result.edit);
+    link('download-edit', result.editPng);
+    const t = result.timings;
+    $('timings').textContent = `Model ${ms(t.painter)}${t.painter === 0 ? ' (reused)' : ''}, diff ${ms(t.diff)}, cleanup and upsampling ${ms(t.upsample)}; painter on ${result.painterBackend === 'webgpu' ? 'WebGPU' : 'the CPU'}, stages on ${result.stats.backend}. Paint ${result.paint} for “${result.expression}”.`;
+  } else {
+    if (job.color) options.color = job.color;
+    result = await seg.maskFromEdit(job.picture, job.edited, options);
+    draw($('view-edited'), job.edited);
+    link('download-edit', job.editedBytes, job.editedType);
+    $('timings').textContent = `Diff and cleanup ${ms(performance.now() - started)} on ${result.stats.backend}.`;
+  }
+  draw($('view-original'), job.picture);
+  draw($('view-heat'), result.heat);
+  overlay($('view-overlay'), job.picture, result.maskBytes);
+  $('view-mask').src = link('download-mask', result.maskPng);
+  const area = result.maskBytes.reduce((n, v) => n + (v > 0), 0);
+  say(`Mask: ${area} pixels (${(100 * area / result.maskBytes.length).toFixed(1)}%) in ${ms(performance.now() - started)}.`, 'done');
 }
 
 const guard = (fn) => async (event) => {
-  event?.preventDefault();
+  event?.preventDefault?.();
   try {
-    await fn();
+    await fn(event);
   } catch (e) {
-    status(String(e.message ?? e), true);
-    document.body.dataset.done = 'error';
+    say(String(e?.message ?? e), 'error');
   }
 };
 
-$('form').addEventListener('submit', guard(run));
-$('sample').addEventListener('click', guard(loadSample));
+// --- Prompt mode
+let sceneIndex = Number(new URLSearchParams(location.search).get('scene') ?? Math.floor(Math.random() * 1000));
 
-await init();
-status('Ready. Choose two images, or load the sample.');
-document.body.dataset.ready = 'yes';
+function newScene() {
+  const s = scene(sceneIndex, 256);
+  document.body.dataset.scene = String(sceneIndex);
+  sceneIndex += 1;
+  notice('');
+  job = { kind: 'prompt', picture: s.image, instruction: s.suggestions[0].instruction };
+  $('instruction').value = job.instruction;
+  $('suggestions').replaceChildren(...s.suggestions.map(({ instruction }) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = instruction;
+    b.addEventListener('click', () => {
+      $('instruction').value = instruction;
+      $('prompt').requestSubmit();
+    });
+    return b;
+  }));
+  draw($('view-original'), s.image);
+}
+
+async function ownImage() {
+  const file = $('image').files[0];
+  if (!file) return;
+  notice('');
+  const picture = await fit(await bitmap(file, 'Image'), 'image');
+  $('suggestions').replaceChildren();
+  delete document.body.dataset.scene;
+  job = { kind: 'prompt', picture, instruction: $('instruction').value };
+  draw($('view-original'), picture);
+  say('Image loaded: the painter knows RefScenes words and shapes only, so expect nonsense on photos.');
+}
+
+async function segment() {
+  if (job?.kind !== 'prompt') throw new Error('Draw a new scene or choose an image first.');
+  job.instruction = $('instruction').value;
+  await run();
+}
+
+// --- Bring your own edit
+const files = { original: null, edited: null };
+
+async function takeFile(slot, file) {
+  files[slot] = file;
+  say(`${slot === 'original' ? 'Original' : 'Edited'} image: ${file.name || 'pasted'}.`);
+}
+
+async function getMask() {
+  const original = files.original ?? $('original').files[0];
+  const edited = files.edited ?? $('edited').files[0];
+  if (!original || !edited) throw new Error('Choose an original image and an edited image (or load the sample).');
+  notice('');
+  const [picture, editedImage] = await Promise.all([
+    bitmap(original, 'Original image').then((b) => fit(b, 'original image')),
+    bitmap(edited, 'Edited image').then((b) => fit(b, 'edited image')),
+  ]);
+  job = {
+    kind: 'edit',
+    picture,
+    edited: editedImage,
+    editedBytes: new Uint8Array(await edited.arrayBuffer()),
+    editedType: edited.type || 'image/png',
+    color: $('edit-color').value.trim(),
+  };
+  await run();
+}
+
+async function loadSample() {
+  const [original, edited, color] = await Promise.all([
+    fetch('sample/original.png').then((r) => r.blob()),
+    fetch('sample/edited.jpg').then((r) => r.blob()),
+    fetch('sample/color.txt').then((r) => r.text()),
+  ]);
+  files.original = original;
+  files.edited = edited;
+  $('edit-color').value = color.trim();
+  await getMask();
+}
+
+function showTab(which) {
+  for (const [tab, panel] of [['tab-prompt', 'prompt'], ['tab-edit', 'edit']]) {
+    const on = panel === which;
+    $(tab).setAttribute('aria-selected', String(on));
+    $(panel).hidden = !on;
+  }
+}
+
+$('tab-prompt').addEventListener('click', () => showTab('prompt'));
+$('tab-edit').addEventListener('click', () => showTab('edit'));
+$('new-scene').addEventListener('click', guard(async () => { await ready; newScene(); }));
+$('image').addEventListener('change', guard(ownImage));
+$('prompt').addEventListener('submit', guard(segment));
+$('auto-color').addEventListener('change', () => ($('paint').disabled = $('auto-color').checked));
+$('original').addEventListener('change', () => (files.original = null));
+$('edited').addEventListener('change', () => (files.edited = null));
+$('edit').addEventListener('submit', guard(getMask));
+$('sample').addEventListener('click', guard(loadSample));
+$('drop').addEventListener('dragover', (e) => e.preventDefault());
+$('drop').addEventListener('drop', guard(async (e) => {
+  const dropped = [...e.dataTransfer.files];
+  for (const slot of ['original', 'edited']) if (!files[slot] && dropped.length) await takeFile(slot, dropped.shift());
+}));
+document.addEventListener('paste', guard(async (e) => {
+  if ($('edit').hidden) return;
+  const file = [...e.clipboardData.files][0];
+  if (file) await takeFile(files.original ? 'edited' : 'original', file);
+}));
+for (const id of ['threshold', 'strength']) {
+  $(id).addEventListener('input', guard(async () => {
+    const v = $(id).value;
+    $(`${id}-value`).textContent = id === 'threshold' && v === '0' ? 'auto' : v;
+    await run();
+  }));
+}
+
+try {
+  const seg = await ready;
+  if (seg.fallbackReason) notice(`No WebGPU here (${seg.fallbackReason}): everything runs on the CPU, more slowly.`);
+  $('progress').hidden = true;
+  say('Ready');
+  document.body.dataset.ready = 'yes';
+} catch (e) {
+  say(`EditSeg could not start: ${e?.message ?? e}`, 'error');
+}

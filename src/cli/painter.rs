@@ -132,7 +132,10 @@ pub fn segment(argv: impl Iterator<Item = String>) -> Result<(), Error> {
     let picture = imageio::read(Path::new(flags.need("image")?))?;
     let instruction = flags.need("instruction")?;
     let out = PathBuf::from(flags.need("out")?);
-    let paint = colour(&flags)?;
+    let options = editseg::Options {
+        color: colour(&flags)?,
+        ..Default::default()
+    };
     let painter = load(
         &flags
             .get("weights")
@@ -145,12 +148,12 @@ pub fn segment(argv: impl Iterator<Item = String>) -> Result<(), Error> {
         &segmenter,
         &picture,
         instruction,
-        paint,
+        &options,
     ))?;
     write(&out, &imageio::encode_png_gray(&result.mask))?;
     if let Some(path) = flags.get("edit-out") {
         let edit = image::imageops::resize(
-            &result.edit,
+            &result.painted.edit,
             picture.width(),
             picture.height(),
             image::imageops::FilterType::Triangle,
@@ -158,16 +161,20 @@ pub fn segment(argv: impl Iterator<Item = String>) -> Result<(), Error> {
         write(Path::new(path), &imageio::encode_png_rgba(&edit))?;
     }
     let area = result.mask.pixels().filter(|p| p.0[0] > 0).count();
+    let t = result.timings;
     println!(
-        "{:?} painted #{:02x}{:02x}{:02x}: mask {}x{}, {area} pixels ({:.1}%), {:.0} ms",
-        result.instruction.expression,
-        result.paint[0],
-        result.paint[1],
-        result.paint[2],
+        "{:?} painted #{:02x}{:02x}{:02x}: mask {}x{}, {area} pixels ({:.1}%), {:.0} ms (painter {:.0}, diff {:.0}, upsample {:.0})",
+        result.painted.instruction.expression,
+        result.painted.paint[0],
+        result.painted.paint[1],
+        result.painted.paint[2],
         picture.width(),
         picture.height(),
         100.0 * area as f64 / (picture.width() * picture.height()) as f64,
-        clock.elapsed().as_secs_f64() * 1000.0
+        clock.elapsed().as_secs_f64() * 1000.0,
+        t.painter,
+        t.diff,
+        t.upsample
     );
     Ok(())
 }

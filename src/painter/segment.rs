@@ -3,13 +3,20 @@
 //! edges.
 
 use super::{Painter, Target, RES};
-use crate::cleanup::upsample;
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::pixels::{to_words, Grid};
 use crate::scenes::language::{parse_instruction, Instruction};
-use crate::{Options, Segmenter};
+use crate::{Options, Outcome, Segmenter};
 use image::imageops::{resize, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
+
+/// The diff options for an edit painted in `paint`, on top of the caller's cleanup options.
+fn painted_in(paint: [u8; 3], options: &Options) -> Options {
+    Options {
+        color: Some(paint),
+        ..options.clone()
+    }
+}
 
 /// The mask a painter's output stands for.
 pub async fn mask_of(
@@ -33,27 +40,44 @@ pub async fn mask_of(
             },
         ));
     }
-    let mut options = Options::default();
-    options.set(
-        "color",
-        &format!("#{:02x}{:02x}{:02x}", paint[0], paint[1], paint[2]),
-    )?;
+    let options = painted_in(paint, &Options::default());
     Ok(segmenter
         .mask_from_edit(original, edited, &options)
         .await?
         .mask)
 }
 
-pub struct Segmented {
+/// Milliseconds spent in each part of [`segment`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    pub painter: f64,
+    /// Diff and cleanup at the painter's size.
+    pub diff: f64,
+    /// Edge-aware upsampling to the picture's size.
+    pub upsample: f64,
+}
+
+/// An instruction painted at the painter's size.
+#[derive(Clone)]
+pub struct Painted {
     pub instruction: Instruction,
-    /// The paint used: the instruction's, the caller's, or one that contrasts with the picture.
+    /// The paint used: the caller's, the instruction's, or one that contrasts with the picture.
     pub paint: [u8; 3],
     /// The picture the painter saw and its edit, at `RES` x `RES`.
     pub small: RgbaImage,
     pub edit: RgbaImage,
-    /// The mask at the painter's size and at the picture's.
-    pub small_mask: GrayImage,
+    /// Milliseconds the network took.
+    pub ms: f64,
+}
+
+pub struct Segmented {
+    pub painted: Painted,
+    /// The diff of the edit against the picture the painter saw: mask, heat map and stats at
+    /// the painter's size.
+    pub small_outcome: Outcome,
+    /// The mask at the picture's size.
     pub mask: GrayImage,
+    pub timings: Timings,
 }
 
 /// Parse `instruction`; words the painter does not know are an error that lists them.
@@ -82,45 +106,78 @@ pub fn read_instruction(painter: &Painter, instruction: &str) -> Result<Instruct
     Ok(parsed)
 }
 
+/// Paint what `instruction` names on `picture`. The paint is `color`, else the instruction's
+/// colour, else one that contrasts with the picture.
+pub async fn paint(
+    painter: &Painter,
+    picture: &RgbaImage,
+    instruction: &str,
+    color: Option<[u8; 3]>,
+) -> Result<Painted> {
+    let instruction = read_instruction(painter, instruction)?;
+    if picture.width() == 0 || picture.height() == 0 {
+        return Err(Error::ZeroSize("picture".into()));
+    }
+    let paint = color
+        .or(instruction.paint)
+        .unwrap_or_else(|| crate::paint::contrasting(picture));
+    let small = resize(picture, RES, RES, FilterType::Triangle);
+    let started = now_ms();
+    let edit = painter
+        .paint(&[&small], &[instruction.expression.as_str()], &[paint])
+        .await?
+        .remove(0);
+    Ok(Painted {
+        instruction,
+        paint,
+        small,
+        edit,
+        ms: now_ms() - started,
+    })
+}
+
+/// The cheap stages after painting: diff and cleanup at the painter's size (steered by
+/// `options` as in [`Segmenter::mask_from_edit`], except the colour, which is the paint's),
+/// then the mask brought to `picture`'s size along its edges.
+pub async fn mask_of_painted(
+    segmenter: &Segmenter,
+    picture: &RgbaImage,
+    painted: Painted,
+    options: &Options,
+) -> Result<Segmented> {
+    let started = now_ms();
+    let small_outcome = segmenter
+        .mask_from_edit(
+            &painted.small,
+            &painted.edit,
+            &painted_in(painted.paint, options),
+        )
+        .await?;
+    let diffed = now_ms();
+    let mask = segmenter
+        .upsample(&small_outcome.mask, &painted.small, picture)
+        .await?;
+    let timings = Timings {
+        painter: painted.ms,
+        diff: diffed - started,
+        upsample: now_ms() - diffed,
+    };
+    Ok(Segmented {
+        painted,
+        small_outcome,
+        mask,
+        timings,
+    })
+}
+
+/// [`paint`] then [`mask_of_painted`]: `options.color` chooses the paint.
 pub async fn segment(
     painter: &Painter,
     segmenter: &Segmenter,
     picture: &RgbaImage,
     instruction: &str,
-    paint: Option<[u8; 3]>,
+    options: &Options,
 ) -> Result<Segmented> {
-    let instruction = read_instruction(painter, instruction)?;
-    if picture.width() == 0 || picture.height() == 0 {
-        return Err(Error::ZeroSize("picture".into()));
-    }
-    let paint = paint
-        .or(instruction.paint)
-        .unwrap_or_else(|| crate::paint::contrasting(picture));
-    let small = resize(picture, RES, RES, FilterType::Triangle);
-    let edit = painter
-        .paint(&[&small], &[instruction.expression.as_str()], &[paint])
-        .await?
-        .remove(0);
-    let small_mask = mask_of(Target::Paint, &small, &edit, paint, segmenter).await?;
-    let full = Grid {
-        w: picture.width(),
-        h: picture.height(),
-    };
-    let grid = Grid { w: RES, h: RES };
-    let mask = upsample::cpu(
-        small_mask.as_raw(),
-        &to_words(&small),
-        grid,
-        &to_words(picture),
-        full,
-    );
-    let mask = GrayImage::from_raw(full.w, full.h, mask).expect("one byte a pixel");
-    Ok(Segmented {
-        instruction,
-        paint,
-        small,
-        edit,
-        small_mask,
-        mask,
-    })
+    let painted = paint(painter, picture, instruction, options.color).await?;
+    mask_of_painted(segmenter, picture, painted, options).await
 }

@@ -289,6 +289,26 @@ impl Sample {
         }
     }
 
+    /// One instruction for each object of the scene that some expression names alone (the
+    /// sample's own target first), with that object's index.
+    pub fn suggestions(&self) -> Vec<(usize, String)> {
+        let mut rng = Rng::new(stream_seed(self.split, self.index, 0x5u64));
+        let mut out = vec![(self.target, self.instruction.clone())];
+        for target in (0..self.scene.objects.len()).filter(|&t| t != self.target) {
+            if let Some(meaning) = refer::meanings(&self.scene, target).first() {
+                let expression = language::phrase(meaning, &mut rng);
+                let (instruction, _) = language::instruct(&self.scene, target, &expression, &mut rng);
+                out.push((target, instruction));
+            }
+        }
+        out
+    }
+
+    /// The true mask of object `object` at `w` x `h`, as `targets` gives it for the target.
+    pub fn object_mask(&self, object: usize, w: u32, h: u32) -> image::GrayImage {
+        crate::synth::truth(&draw::visible_cover(&self.scene, object, w, h), w, h)
+    }
+
     /// The picture at `w` x `h`.
     pub fn image(&self, w: u32, h: u32) -> image::RgbaImage {
         draw::render(&self.scene, w, h)

@@ -1,0 +1,80 @@
+//! The painter natively on the CPU (burn `flex`): one forward pass at batch 1 with the shipped
+//! weights, and a whole `segment` (parse, paint, diff, cleanup, upsample to 512x512), next to
+//! the anchor they are judged against in the same run: the diff and cleanup stages alone on the
+//! same 64x64 pair, which every edit pays whoever painted it. Also the files' sizes.
+//!
+//!   cargo bench --bench painter
+
+use burn::prelude::Device;
+use editseg::painter::segment::{paint, segment};
+use editseg::painter::{Painter, Vocabulary};
+use editseg::scenes::{Sample, Split};
+use editseg::{BackendChoice, Options, Segmenter};
+use std::path::Path;
+use std::time::Instant;
+
+const RUNS: usize = 30;
+
+/// Median milliseconds of `RUNS` calls after one warm-up call.
+fn median_ms(mut f: impl FnMut()) -> f64 {
+    f();
+    let mut times: Vec<f64> = (0..RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[RUNS / 2]
+}
+
+fn main() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
+    let weights = std::fs::read(model.join("painter.bpk")).unwrap();
+    let vocabulary =
+        Vocabulary::parse(&std::fs::read_to_string(model.join("vocab.txt")).unwrap()).unwrap();
+    let painter = Painter::load(&weights, vocabulary, Device::flex()).unwrap();
+    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let sample = Sample::generate(Split::Val, 0, 1);
+    let picture = sample.image(512, 512);
+    let painted =
+        pollster::block_on(paint(&painter, &picture, &sample.instruction, None)).unwrap();
+    let color = Options {
+        color: Some(painted.paint),
+        ..Options::default()
+    };
+
+    let forward = median_ms(|| {
+        pollster::block_on(painter.paint(
+            &[&painted.small],
+            &[painted.instruction.expression.as_str()],
+            &[painted.paint],
+        ))
+        .unwrap();
+    });
+    let whole = median_ms(|| {
+        pollster::block_on(segment(
+            &painter,
+            &segmenter,
+            &picture,
+            &sample.instruction,
+            &Options::default(),
+        ))
+        .unwrap();
+    });
+    let anchor = median_ms(|| {
+        pollster::block_on(segmenter.mask_from_edit(&painted.small, &painted.edit, &color))
+            .unwrap();
+    });
+    println!("| what | median ms ({RUNS} runs) |");
+    println!("|---|---|");
+    println!("| painter forward, batch 1, 64x64 (target <= 30) | {forward:.1} |");
+    println!("| segment: instruction to 512x512 mask | {whole:.1} |");
+    println!("| anchor: diff + cleanup of the 64x64 edit | {anchor:.1} |");
+    println!(
+        "weights: {} bytes (f16); {} parameters",
+        weights.len(),
+        painter.net.num_params()
+    );
+}

@@ -1,0 +1,182 @@
+// The demo page and the docs page as a person uses them, in headless Chromium with WebGPU
+// (SwiftShader), and once more with WebGPU off. Screenshots of each state go to artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, launch, open, shot, iou, download, SLOW, WWW } from './browser.js';
+
+// The painter's masks on RefScenes, measured natively with the shipped weights (README's model
+// card): a mean IoU over these scenes below this means the page is broken, not the model weak.
+const SCENE = 11;
+const SCENES = 3;
+const MEAN_IOU = 0.35;
+// Bring your own edit on the sample photo: the diff stages alone, which are accurate.
+const SAMPLE_IOU = 0.9;
+
+let server;
+let browser;
+const gpuMasks = [];
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function ready(page) {
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'Ready', null, { timeout: SLOW });
+}
+
+async function settled(page) {
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SLOW });
+  return page.evaluate(() => document.body.dataset.state);
+}
+
+async function truthOf(page, index) {
+  return page.evaluate(async (i) => {
+    const { scene } = await import('./editseg-web.js');
+    return [...scene(i, 256).suggestions[0].mask];
+  }, index);
+}
+
+/** Draw scenes SCENE.. and segment each one's first suggestion; the masks and their IoUs. */
+async function segmentScenes(page, name) {
+  const masks = [];
+  const ious = [];
+  for (let k = 0; k < SCENES; k++) {
+    await page.getByRole('button', { name: 'New scene' }).click();
+    const index = Number(await page.evaluate(() => document.body.dataset.scene));
+    assert.equal(index, SCENE + k);
+    if (k === 0) await shot(page, `${name}-scene`);
+    await page.getByRole('button', { name: 'Segment' }).click();
+    assert.equal(await settled(page), 'done', await page.getByRole('status').textContent());
+    if (k === 0) await shot(page, `${name}-segmented`);
+    const png = await download(page, page.getByRole('link', { name: 'Download mask' }));
+    masks.push(png);
+    ious.push(await iou(page, png, await truthOf(page, index)));
+    await page.evaluate(() => delete document.body.dataset.state);
+  }
+  return { masks, ious };
+}
+
+test('the demo loads, segments suggested instructions on RefScenes and the masks match the truth', { timeout: 2 * SLOW }, async () => {
+  const page = await open(browser, `${server.url}?scene=${SCENE}`);
+  await ready(page);
+  await shot(page, 'demo-ready');
+  assert.match(await page.getByRole('progressbar').evaluate((e) => String(e.hidden)), /true/);
+  const { masks, ious } = await segmentScenes(page, 'demo');
+  gpuMasks.push(...masks);
+  const mean = ious.reduce((a, b) => a + b) / ious.length;
+  assert.ok(mean >= MEAN_IOU, `mean IoU ${mean.toFixed(3)} (${ious.map((x) => x.toFixed(2))})`);
+  const timings = await page.locator('#timings').textContent();
+  assert.match(timings, /Model \d+ ms.*painter on WebGPU/);
+  assert.ok(await page.getByRole('img', { name: 'Mask' }).getAttribute('src'));
+  // A slider re-runs only the cheap stages: the painting is reused.
+  await page.getByLabel('Cleanup strength').fill('3');
+  await page.waitForFunction(() => /reused/.test(document.getElementById('timings').textContent), null, { timeout: SLOW });
+  assert.deepEqual(page.errors, []);
+});
+
+test('bring your own edit finds the painted region of a real photo', { timeout: SLOW }, async () => {
+  const page = await open(browser, server.url);
+  await ready(page);
+  await page.getByRole('tab', { name: 'Bring your own edit' }).click();
+  await page.getByLabel('Original image').setInputFiles(join(WWW, 'sample/original.png'));
+  await page.getByLabel('Edited image').setInputFiles(join(WWW, 'sample/edited.jpg'));
+  await page.getByLabel('Paint colour (optional)').fill('red');
+  await page.getByRole('button', { name: 'Get mask' }).click();
+  assert.equal(await settled(page), 'done', await page.getByRole('status').textContent());
+  await shot(page, 'edit-mask');
+  const png = await download(page, page.getByRole('link', { name: 'Download mask' }));
+  const truth = await page.evaluate(async () => {
+    const bitmap = await createImageBitmap(await (await fetch('sample/truth.png')).blob());
+    const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    return [...ctx.getImageData(0, 0, bitmap.width, bitmap.height).data.filter((_, i) => i % 4 === 0)];
+  });
+  const value = await iou(page, png, truth);
+  assert.ok(value >= SAMPLE_IOU, `IoU ${value.toFixed(3)}`);
+  const edit = await download(page, page.getByRole('link', { name: 'Download edit' }));
+  assert.deepEqual(edit, await readFile(join(WWW, 'sample/edited.jpg')));
+  assert.deepEqual(page.errors, []);
+});
+
+test('the docs page runs two widgets, one in each mode, on one shared EditSeg', { timeout: SLOW }, async () => {
+  const page = await open(browser, `${server.url}docs-example.html`);
+  await page.waitForFunction(() => [...document.querySelectorAll('edit-seg')].every((w) => w.dataset.state === 'ready'), null, { timeout: SLOW });
+  await page.getByRole('button', { name: 'Segment' }).click();
+  await page.getByRole('button', { name: 'Get mask' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('edit-seg')].every((w) => w.dataset.state === 'done'), null, { timeout: SLOW });
+  await shot(page, 'docs-widgets');
+  const areas = await page.evaluate(() => [...document.querySelectorAll('edit-seg')].map((w) => w.result.maskBytes.reduce((n, v) => n + (v > 0), 0)));
+  assert.ok(areas.every((a) => a > 0), `mask areas ${areas}`);
+  assert.ok(await page.evaluate(() => {
+    const [a, b] = document.querySelectorAll('edit-seg');
+    return a.seg === b.seg;
+  }), 'each widget started its own EditSeg');
+  assert.deepEqual(page.errors, []);
+});
+
+test('bad inputs show messages that name the problem', { timeout: SLOW }, async () => {
+  const page = await open(browser, `${server.url}?scene=${SCENE}`);
+  await ready(page);
+  await page.getByRole('button', { name: 'New scene' }).click();
+  const status = page.getByRole('status');
+  for (const [instruction, message] of [
+    ['', /instruction is empty/],
+    ['paint the zebra beside the box purple', /unknown words: zebra, beside/],
+  ]) {
+    await page.getByLabel('Instruction').fill(instruction);
+    await page.getByRole('button', { name: 'Segment' }).click();
+    assert.equal(await settled(page), 'error');
+    assert.match(await status.textContent(), message);
+    await page.evaluate(() => delete document.body.dataset.state);
+  }
+  await shot(page, 'bad-instruction');
+  // A huge picture is scaled down, with a notice.
+  const huge = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(4000, 1500);
+    canvas.getContext('2d').fillRect(100, 100, 500, 500);
+    return [...new Uint8Array(await (await canvas.convertToBlob()).arrayBuffer())];
+  });
+  await page.getByLabel('Image', { exact: true }).setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.from(huge) });
+  await page.waitForFunction(() => /scaled down to 2048x768/.test(document.getElementById('notice').textContent), null, { timeout: SLOW });
+  await page.getByRole('tab', { name: 'Bring your own edit' }).click();
+  await page.getByLabel('Original image').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+  await page.getByLabel('Edited image').setInputFiles(join(WWW, 'sample/edited.jpg'));
+  await page.getByRole('button', { name: 'Get mask' }).click();
+  assert.equal(await settled(page), 'error');
+  assert.match(await status.textContent(), /Original image: not an image/);
+  await shot(page, 'bad-file');
+});
+
+test('without WebGPU the CPU path says so and gives the same masks', { timeout: 3 * SLOW }, async () => {
+  const cpu = await launch({ webgpu: false });
+  try {
+    const page = await open(cpu, `${server.url}?scene=${SCENE}`);
+    await ready(page);
+    assert.match(await page.locator('#notice').textContent(), /No WebGPU here/);
+    await shot(page, 'cpu-ready');
+    const { masks } = await segmentScenes(page, 'cpu');
+    assert.equal(gpuMasks.length, masks.length, 'the WebGPU test ran first');
+    for (let k = 0; k < masks.length; k++) {
+      const truth = await page.evaluate(async (png) => {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(png)], { type: 'image/png' }));
+        const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+        ctx.drawImage(bitmap, 0, 0);
+        return [...ctx.getImageData(0, 0, bitmap.width, bitmap.height).data.filter((_, i) => i % 4 === 0)];
+      }, [...gpuMasks[k]]);
+      const same = await iou(page, masks[k], truth);
+      assert.ok(same >= 0.97, `scene ${SCENE + k}: CPU and WebGPU masks overlap ${same.toFixed(3)}`);
+    }
+    assert.match(await page.locator('#timings').textContent(), /painter on the CPU/);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await cpu.close();
+  }
+});

@@ -1,0 +1,55 @@
+// The npm-shaped package in www/pkg: its package.json points at files that exist, and the
+// README's usage example runs as written, importing the package by its name.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, SLOW, WWW } from './browser.js';
+
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('package.json names the module, its types and the wasm, and they exist', async () => {
+  const pkg = JSON.parse(await readFile(join(WWW, 'pkg/package.json'), 'utf8'));
+  assert.equal(pkg.name, 'editseg');
+  assert.match(pkg.version, /^\d+\.\d+\.\d+/);
+  assert.equal(pkg.exports['.'].default, './editseg.js');
+  assert.equal(pkg.exports['.'].types, './editseg.d.ts');
+  for (const file of pkg.files) await access(join(WWW, 'pkg', file));
+  const types = await readFile(join(WWW, 'pkg/editseg.d.ts'), 'utf8');
+  for (const name of ['maskFromEdit', 'loadPainter', 'segment', 'painterBackend']) {
+    assert.ok(types.includes(name), `${name} missing from editseg.d.ts`);
+  }
+});
+
+test("the README's usage example runs as written", { timeout: SLOW }, async () => {
+  const readme = await readFile(README, 'utf8');
+  const example = readme.match(/<!-- usage example -->\s*```js\n([\s\S]*?)```/)?.[1];
+  assert.ok(example, 'no usage example in the README');
+  assert.ok(example.trim().split('\n').length <= 10, 'the usage example is longer than ten lines');
+  const page = await browser.newPage();
+  const logs = [];
+  const errors = [];
+  page.on('console', (m) => (m.type() === 'error' ? errors : logs).push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}sample/`);
+  // The page stands for an app that installed the package: the bare name resolves to it.
+  await page.setContent(`<script type="importmap">{"imports": {"editseg": "${server.url}pkg/editseg.js"}}</script>
+    <script type="module">${example}; document.title = 'finished';</script>`);
+  await page.waitForFunction(() => document.title === 'finished' || document.title === 'failed', null, { timeout: SLOW });
+  assert.deepEqual(errors, []);
+  assert.ok(logs.some((l) => /^mask: \d+ pixels/.test(l)), `logged: ${logs}`);
+});

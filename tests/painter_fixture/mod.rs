@@ -1,0 +1,125 @@
+//! Fixed painter inputs (the first validation scenes of RefScenes) and the edits and masks the
+//! shipped weights give for them natively on the CPU, recorded in `edits.png` and `masks.png`.
+//! The native test checks that the recording is current; the browser test checks that WebGPU
+//! and the CPU path in wasm agree with it. After retraining, record again with
+//! `EDITSEG_RECORD=1 cargo test --release --test painter`.
+
+use editseg::metrics::overlap;
+use editseg::painter::segment::{segment, Segmented};
+use editseg::painter::{Painter, Vocabulary, RES};
+use editseg::scenes::{Sample, Split};
+use editseg::{imageio, Options, Segmenter};
+use image::{GenericImage, GenericImageView, GrayImage, RgbaImage};
+
+pub const WEIGHTS: &[u8] = include_bytes!("../../www/model/painter.bpk");
+pub const VOCABULARY: &str = include_str!("../../www/model/vocab.txt");
+const EDITS: &[u8] = include_bytes!("edits.png");
+const MASKS: &[u8] = include_bytes!("masks.png");
+
+pub const SCENES: u32 = 6;
+/// The pictures are larger than the painter's size, so the edge-aware upsampling runs too.
+pub const SIZE: u32 = 96;
+
+/// An edit channel may differ by this many levels (of 255) between backends: f32 sums in
+/// another order, then rounding.
+pub const EDIT_LEVELS: u8 = 3;
+/// Masks from edits that agree that closely overlap at least this much.
+pub const MASK_IOU: f64 = 0.97;
+
+/// The shipped weights' mean IoU on these scenes is at least this (measured: see the README's
+/// model card).
+pub const MEAN_IOU: f64 = 0.0;
+
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary::parse(VOCABULARY).unwrap()
+}
+
+pub fn scene(i: u32) -> (RgbaImage, GrayImage, String) {
+    let sample = Sample::generate(Split::Val, i as u64, 1);
+    let t = sample.targets(SIZE, SIZE);
+    (t.image, t.mask, sample.instruction)
+}
+
+pub async fn run_all(painter: &Painter, segmenter: &Segmenter) -> Vec<Segmented> {
+    let mut out = Vec::new();
+    for i in 0..SCENES {
+        let (picture, _, instruction) = scene(i);
+        out.push(
+            segment(painter, segmenter, &picture, &instruction, &Options::default())
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+fn strip<I: GenericImage>(tiles: &[&I], make: impl Fn(u32, u32) -> I) -> I
+where
+    I: GenericImageView,
+{
+    let (w, h) = tiles[0].dimensions();
+    let mut out = make(w * tiles.len() as u32, h);
+    for (i, t) in tiles.iter().enumerate() {
+        out.copy_from(*t, w * i as u32, 0).unwrap();
+    }
+    out
+}
+
+/// Write the recording (native, on request).
+pub fn record(results: &[Segmented]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/painter_fixture");
+    let edits: Vec<&RgbaImage> = results.iter().map(|r| &r.painted.edit).collect();
+    let masks: Vec<&GrayImage> = results.iter().map(|r| &r.mask).collect();
+    std::fs::write(
+        dir.join("edits.png"),
+        imageio::encode_png_rgba(&strip(&edits, RgbaImage::new)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("masks.png"),
+        imageio::encode_png_gray(&strip(&masks, GrayImage::new)),
+    )
+    .unwrap();
+}
+
+/// How far `results` are from the recording: the largest channel difference of the edits, the
+/// share of channels that differ at all, and the smallest IoU between masks.
+pub fn compare(results: &[Segmented]) -> (u8, f64, f64) {
+    let edits = imageio::decode(EDITS, "edits.png").unwrap();
+    let masks = imageio::decode(MASKS, "masks.png").unwrap();
+    assert_eq!(edits.dimensions(), (RES * SCENES, RES), "stale recording");
+    let (mut worst, mut differing, mut channels, mut iou) = (0u8, 0usize, 0usize, 1f64);
+    for (i, r) in results.iter().enumerate() {
+        let x = i as u32;
+        for (px, py, p) in r.painted.edit.enumerate_pixels() {
+            let q = edits.get_pixel(x * RES + px, py);
+            for c in 0..3 {
+                let d = p.0[c].abs_diff(q.0[c]);
+                worst = worst.max(d);
+                differing += (d > 0) as usize;
+                channels += 1;
+            }
+        }
+        let recorded = GrayImage::from_fn(SIZE, SIZE, |px, py| {
+            image::Luma([masks.get_pixel(x * SIZE + px, py).0[0]])
+        });
+        let (inter, union) = overlap(&r.mask, &recorded);
+        if union > 0 {
+            iou = iou.min(inter as f64 / union as f64);
+        }
+    }
+    (worst, differing as f64 / channels as f64, iou)
+}
+
+/// The mean IoU of the masks against the scenes' true masks.
+pub fn mean_iou(results: &[Segmented]) -> f64 {
+    let total: f64 = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (inter, union) = overlap(&r.mask, &scene(i as u32).1);
+            inter as f64 / union.max(1) as f64
+        })
+        .sum();
+    total / results.len() as f64
+}

@@ -1,0 +1,97 @@
+// <edit-seg>: EditSeg as one self-contained widget for docs pages. Import this module once; every
+// widget on the page shares one wasm instance and one GPU device (editseg-web.js).
+//
+//   <edit-seg mode="prompt" scene="3"></edit-seg>                   a RefScenes scene
+//   <edit-seg mode="prompt" image="cat.png" instruction="..."></edit-seg>
+//   <edit-seg mode="edit" original="a.png" edited="b.jpg" color="purple"></edit-seg>
+import { start, scene, bitmap, draw, overlay } from './editseg-web.js';
+
+const STYLE = `
+  :host { display: block; border: 1px solid #ddd; border-radius: 8px; padding: 0.7rem; font: 14px/1.4 system-ui, sans-serif; }
+  .row { display: flex; gap: 0.5rem; flex-wrap: wrap; align-items: center; margin-bottom: 0.5rem; }
+  input { flex: 1; min-width: 12rem; font: inherit; padding: 0.25rem; }
+  button { font: inherit; }
+  .views { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 0.5rem; }
+  canvas { width: 100%; height: auto; background: #eee; image-rendering: pixelated; }
+  [role="status"].error { color: #b00020; }
+`;
+
+class EditSegElement extends HTMLElement {
+  async connectedCallback() {
+    if (this.shadowRoot) return;
+    const root = this.attachShadow({ mode: 'open' });
+    const prompt = this.mode === 'prompt';
+    root.innerHTML = `<style>${STYLE}</style>
+      <div class="row">
+        ${prompt ? '<input aria-label="Instruction">' : ''}
+        <button type="button">${prompt ? 'Segment' : 'Get mask'}</button>
+      </div>
+      <div class="views">
+        <canvas aria-label="Picture"></canvas><canvas aria-label="Edit"></canvas>
+        <canvas aria-label="Mask overlay"></canvas>
+      </div>
+      <p role="status">Loading…</p>`;
+    this.status = root.querySelector('[role="status"]');
+    this.input = root.querySelector('input');
+    this.canvases = root.querySelectorAll('canvas');
+    root.querySelector('button').addEventListener('click', () => this.run());
+    try {
+      this.seg = await start();
+      await this.prepare();
+      this.say('Ready');
+    } catch (e) {
+      this.say(String(e?.message ?? e), true);
+    }
+  }
+
+  get mode() {
+    return this.getAttribute('mode') === 'edit' ? 'edit' : 'prompt';
+  }
+
+  say(text, error = false) {
+    this.status.textContent = text;
+    this.status.classList.toggle('error', error);
+    this.dataset.state = error ? 'error' : text === 'Ready' ? 'ready' : 'done';
+  }
+
+  async prepare() {
+    if (this.mode === 'edit') {
+      [this.picture, this.edited] = await Promise.all([
+        bitmap(this.getAttribute('original'), 'original'),
+        bitmap(this.getAttribute('edited'), 'edited'),
+      ]);
+      draw(this.canvases[1], this.edited);
+    } else if (this.hasAttribute('image')) {
+      this.picture = await bitmap(this.getAttribute('image'), 'image');
+      this.input.value = this.getAttribute('instruction') ?? '';
+    } else {
+      const s = scene(Number(this.getAttribute('scene') ?? 0), 256);
+      this.picture = s.image;
+      this.input.value = this.getAttribute('instruction') ?? s.suggestions[0].instruction;
+    }
+    draw(this.canvases[0], this.picture);
+  }
+
+  /** Run the widget's instruction (or edit) and resolve to the result. */
+  async run() {
+    try {
+      this.say('Working…');
+      const color = this.getAttribute('color');
+      const options = color ? { color } : {};
+      const result = this.mode === 'edit'
+        ? await this.seg.maskFromEdit(this.picture, this.edited, options)
+        : await this.seg.segment(this.picture, this.input.value, options);
+      if (result.edit) draw(this.canvases[1], result.edit);
+      overlay(this.canvases[2], this.picture, result.maskBytes);
+      const area = result.maskBytes.reduce((n, v) => n + (v > 0), 0);
+      this.result = result;
+      this.say(`Mask: ${area} pixels`);
+      return result;
+    } catch (e) {
+      this.say(String(e?.message ?? e), true);
+      return null;
+    }
+  }
+}
+
+customElements.define('edit-seg', EditSegElement);
