@@ -118,7 +118,7 @@ impl Gpu {
     /// burn's device on this same GPU device and queue, so that the painter network and the
     /// diff stages share one `GPUDevice`. Each call registers a new burn runtime.
     #[cfg(target_arch = "wasm32")]
-    pub fn burn_device(&self) -> Result<burn::Device> {
+    pub fn burn_device(&self) -> Result<burn::prelude::Device> {
         let setup = burn::tensor::wgpu::WgpuSetup {
             instance: self.instance.clone(),
             adapter: self.adapter_handle.clone(),
@@ -126,7 +126,7 @@ impl Gpu {
             queue: self.queue.clone(),
             backend: wgpu::Backend::BrowserWebGpu,
         };
-        burn::Device::wgpu_options()
+        burn::prelude::Device::wgpu_options()
             .setup(setup)
             .init()
             .map_err(|e| Error::Gpu(format!("the painter cannot use this GPU device: {e}")))

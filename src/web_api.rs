@@ -85,7 +85,7 @@ impl EditSeg {
             let vocabulary = Vocabulary::parse(&vocabulary).map_err(js_error)?;
             let device = match inner.gpu() {
                 Some(g) => g.burn_device().map_err(js_error)?,
-                None => burn::Device::flex(),
+                None => burn::prelude::Device::flex(),
             };
             let painter =
                 Painter::load(&weights.to_vec(), vocabulary, device).map_err(js_error)?;

@@ -1,5 +1,6 @@
-//! In headless Chromium with WebGPU (SwiftShader): every WGSL stage against its CPU twin, and the
-//! JavaScript API end to end on a real photo with a known answer.
+//! In headless Chromium with WebGPU (SwiftShader): every WGSL stage against its CPU twin, the
+//! JavaScript API end to end on a real photo with a known answer, and the painter on WebGPU and
+//! on the CPU in wasm against the edits and masks recorded natively.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -245,7 +246,7 @@ async fn the_painter_on_webgpu_and_on_the_cpu_in_wasm_gives_the_native_edits_and
         let segmenter = Segmenter::new(choice).await.unwrap();
         let device = match segmenter.gpu() {
             Some(g) => g.burn_device().unwrap(),
-            None => burn::Device::flex(),
+            None => burn::prelude::Device::flex(),
         };
         let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), device).unwrap();
         let results = painter_fixture::run_all(&painter, &segmenter).await;
@@ -290,7 +291,7 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     let (inter, union) = editseg::metrics::overlap(&mask, &truth);
     let native_iou = {
         let segmenter = Segmenter::new(BackendChoice::Cpu).await.unwrap();
-        let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), burn::Device::flex()).unwrap();
+        let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), burn::prelude::Device::flex()).unwrap();
         let native = painter_fixture::run_all(&painter, &segmenter).await;
         let (i, u) = editseg::metrics::overlap(&native[0].mask, &truth);
         i as f64 / u.max(1) as f64

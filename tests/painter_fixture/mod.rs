@@ -1,3 +1,5 @@
+#![allow(dead_code)] // Shared by the native and the browser painter tests; each uses its part.
+
 //! Fixed painter inputs (the first validation scenes of RefScenes) and the edits and masks the
 //! shipped weights give for them natively on the CPU, recorded in `edits.png` and `masks.png`.
 //! The native test checks that the recording is current; the browser test checks that WebGPU
@@ -26,9 +28,9 @@ pub const EDIT_LEVELS: u8 = 3;
 /// Masks from edits that agree that closely overlap at least this much.
 pub const MASK_IOU: f64 = 0.97;
 
-/// The shipped weights' mean IoU on these scenes is at least this (measured: see the README's
-/// model card).
-pub const MEAN_IOU: f64 = 0.0;
+/// The shipped weights' mean IoU on these scenes is at least this (measured: 0.169; a painter
+/// that paints nothing or everything scores near 0).
+pub const MEAN_IOU: f64 = 0.12;
 
 pub fn vocabulary() -> Vocabulary {
     Vocabulary::parse(VOCABULARY).unwrap()
