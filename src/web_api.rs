@@ -10,7 +10,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::{Clamped, JsCast};
+use wasm_bindgen::JsCast;
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
 fn js_error(e: Error) -> JsValue {
@@ -325,19 +325,16 @@ fn to_image(value: &JsValue, what: &str) -> Result<RgbaImage, Error> {
 
 /// ImageData where the platform has it; elsewhere (Node.js) an object of the same shape.
 fn image_data(img: &RgbaImage) -> Result<JsValue, JsValue> {
-    if let Ok(data) = ImageData::new_with_u8_clamped_array_and_sh(
-        Clamped(img.as_raw()),
-        img.width(),
-        img.height(),
-    ) {
+    // A copy in JS memory: ImageData keeps the array it is given, and a view into wasm memory
+    // is detached as soon as that memory grows.
+    let pixels = js_sys::Uint8ClampedArray::from(img.as_raw().as_slice());
+    if let Ok(data) =
+        ImageData::new_with_js_u8_clamped_array_and_sh(&pixels, img.width(), img.height())
+    {
         return Ok(data.into());
     }
     let out = Object::new();
-    Reflect::set(
-        &out,
-        &"data".into(),
-        &js_sys::Uint8ClampedArray::from(img.as_raw().as_slice()),
-    )?;
+    Reflect::set(&out, &"data".into(), &pixels)?;
     Reflect::set(&out, &"width".into(), &img.width().into())?;
     Reflect::set(&out, &"height".into(), &img.height().into())?;
     Ok(out.into())

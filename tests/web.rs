@@ -300,6 +300,9 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     assert!((iou - native_iou).abs() < 0.03, "IoU {iou:.3} in JS, {native_iou:.3} through Rust");
     let edit: ImageData = get(&out, "edit").dyn_into().unwrap();
     assert_eq!((edit.width(), edit.height()), (editseg::painter::RES, editseg::painter::RES));
+    // Results live in JS memory: growing the wasm memory (a large scene) leaves them readable.
+    drop(editseg::web_api::scene(3, 2048).unwrap());
+    assert_eq!(edit.data().len(), (4 * editseg::painter::RES * editseg::painter::RES) as usize);
     assert!(get(&out, "heat").is_instance_of::<ImageData>());
     assert_eq!(get(&out, "painterBackend").as_string().as_deref(), Some("webgpu"));
     assert!(get(&out, "paint").as_string().unwrap().starts_with('#'));

@@ -89,6 +89,7 @@ async function run() {
   draw($('view-heat'), result.heat);
   overlay($('view-overlay'), job.picture, result.maskBytes);
   $('view-mask').src = link('download-mask', result.maskPng);
+  $('view-mask').hidden = false;
   const area = result.maskBytes.reduce((n, v) => n + (v > 0), 0);
   say(`Mask: ${area} pixels (${(100 * area / result.maskBytes.length).toFixed(1)}%) in ${ms(performance.now() - started)}.`, 'done');
 }

