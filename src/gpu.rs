@@ -17,7 +17,10 @@ pub const WORKGROUP: u32 = 256;
 const PRELUDE: &str = include_str!("../shaders/prelude.wgsl");
 
 pub struct Gpu {
+    // Kept for handing the device to burn's runtime (`burn_device`), which the browser build uses.
+    #[cfg(target_arch = "wasm32")]
     instance: wgpu::Instance,
+    #[cfg(target_arch = "wasm32")]
     adapter_handle: wgpu::Adapter,
     device: wgpu::Device,
     queue: wgpu::Queue,
@@ -92,7 +95,9 @@ impl Gpu {
             .max_storage_buffer_binding_size
             .min(device.limits().max_buffer_size);
         Ok(Gpu {
+            #[cfg(target_arch = "wasm32")]
             instance,
+            #[cfg(target_arch = "wasm32")]
             adapter_handle: adapter,
             device,
             queue,

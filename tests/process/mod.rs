@@ -1,3 +1,5 @@
+#![allow(dead_code)] // Shared by several test binaries; each uses its part.
+
 //! Running the `editseg` binary from the command-line tests, each in a fresh scratch folder.
 
 use std::path::{Path, PathBuf};
