@@ -5,6 +5,7 @@
 //!
 //!   cargo bench --bench painter
 
+use burn::module::Module;
 use burn::prelude::Device;
 use editseg::painter::segment::{paint, segment};
 use editseg::painter::{Painter, Vocabulary};
