@@ -76,6 +76,6 @@ fn main() {
     println!(
         "weights: {} bytes (f16); {} parameters",
         weights.len(),
-        painter.net.num_params()
+        painter.parameters()
     );
 }

@@ -35,6 +35,8 @@ pub enum Error {
     DeviceLost(String),
     /// The GPU reported a validation or out-of-memory error.
     Gpu(String),
+    /// Training went wrong (a loss that is not a number).
+    Training(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -64,6 +66,7 @@ impl fmt::Display for Error {
             Error::Weights(m) => write!(f, "bad painter weights: {m}"),
             Error::Prompt(m) => write!(f, "bad instruction: {m}"),
             Error::BadOption(m) => write!(f, "bad option: {m}"),
+            Error::Training(m) => write!(f, "training failed: {m}"),
             Error::NoGpu(m) => write!(f, "no WebGPU adapter: {m}"),
             Error::DeviceLost(m) => write!(f, "GPU device lost: {m}"),
             Error::Gpu(m) => write!(f, "GPU error: {m}"),

@@ -3,7 +3,8 @@
 use super::{progress_bar, segmenter, usage, write, Flags};
 use editseg::painter::evaluate::evaluate;
 use editseg::painter::segment::segment as run_segment;
-use editseg::painter::train::{self, Config, Event};
+use editseg::painter::evaluate::KINDS;
+use editseg::painter::train::{self, Config, Event, ObjectsConfig};
 use editseg::painter::{Painter, Target, Vocabulary};
 use editseg::scenes::Split;
 use editseg::{imageio, Error};
@@ -55,6 +56,9 @@ pub fn train(argv: impl Iterator<Item = String>) -> Result<(), Error> {
             "lr",
             "eval-every",
             "eval-count",
+            "checkpoint",
+            "stop-at",
+            "minutes",
         ],
         &["resume"],
     )?;
@@ -64,6 +68,9 @@ pub fn train(argv: impl Iterator<Item = String>) -> Result<(), Error> {
             .filter(|x| *x > 0.0 && *x < 1.0)
             .ok_or_else(|| usage(format!("--lr must be a number between 0 and 1, not {v:?}")))
     })?;
+    if flags.need("target")? == "objects" {
+        return train_objects(&flags, learning_rate);
+    }
     let config = Config {
         target: Target::parse(flags.need("target")?)?,
         steps: flags.number("steps", 0, 1..=10_000_000)?,
@@ -78,10 +85,53 @@ pub fn train(argv: impl Iterator<Item = String>) -> Result<(), Error> {
     if config.steps == 0 {
         return Err(usage("train needs --steps".into()));
     }
+    let device = burn::prelude::Device::flex().autodiff();
+    train::run(&config, &device, &mut reporter(config.steps))?;
+    println!(
+        "weights written to {}",
+        config.out.join("painter.bpk").display()
+    );
+    Ok(())
+}
+
+/// The object recipe (the shipped painter): resumes from `--checkpoint` when it holds one.
+fn train_objects(flags: &Flags, learning_rate: f64) -> Result<(), Error> {
+    let steps = flags.number("steps", 0, 1..=10_000_000)?;
+    let config = ObjectsConfig {
+        steps,
+        stop_at: flags.number("stop-at", steps, 1..=10_000_000)?,
+        batch: flags.number("batch", 16, 1..=1024)? as usize,
+        learning_rate,
+        seed: flags.number("seed", 0, 0..=u64::MAX)?,
+        out: PathBuf::from(flags.need("out")?),
+        checkpoint: PathBuf::from(flags.need("checkpoint")?),
+        eval_every: flags.number("eval-every", 500, 1..=10_000_000)?,
+        eval_count: flags.number("eval-count", 200, 1..=100_000)?,
+        seconds: flags
+            .get("minutes")
+            .map(|m| {
+                m.parse::<f64>()
+                    .ok()
+                    .filter(|x| *x > 0.0)
+                    .map(|x| x * 60.0)
+                    .ok_or_else(|| usage(format!("--minutes must be a positive number, not {m:?}")))
+            })
+            .transpose()?,
+    };
+    let device = burn::prelude::Device::flex().autodiff();
+    train::run_objects(&config, &device, &mut reporter(steps))?;
+    println!(
+        "weights written to {}",
+        config.out.join("painter.bpk").display()
+    );
+    Ok(())
+}
+
+/// Progress lines on stderr for a run of `total` steps.
+fn reporter(total: u64) -> impl FnMut(Event) {
     let started = Instant::now();
     let mut first = None;
-    let total = config.steps;
-    let mut report = |event: Event| match event {
+    move |event: Event| match event {
         Event::Step {
             step,
             loss,
@@ -93,21 +143,15 @@ pub fn train(argv: impl Iterator<Item = String>) -> Result<(), Error> {
             eprintln!("step {step}/{total}  loss {loss:.4}  {images_per_second:.1} images/s  eta {:.0} min", eta / 60.0);
         }
         Event::Eval { step, report } => eprintln!(
-            "step {step}: val cIoU {:.3}  gIoU {:.3}  PSNR outside {:.1} dB  ({:.0} s)",
+            "step {step}: val cIoU {:.3}  gIoU {:.3}  selection {:.3}  PSNR outside {:.1} dB  ({:.0} s)",
             report.summary.ciou,
             report.summary.giou,
+            report.selection,
             report.psnr_outside,
             started.elapsed().as_secs_f64()
         ),
         Event::Resumed { step } => eprintln!("resuming at step {step}"),
-    };
-    let device = burn::prelude::Device::flex().autodiff();
-    train::run(&config, &device, &mut report)?;
-    println!(
-        "weights written to {}",
-        config.out.join("painter.bpk").display()
-    );
-    Ok(())
+    }
 }
 
 fn colour(flags: &Flags) -> Result<Option<[u8; 3]>, Error> {
@@ -219,6 +263,17 @@ pub fn eval(argv: impl Iterator<Item = String>) -> Result<(), Error> {
             .join(" | "),
         report.psnr_outside
     );
+    println!(
+        "selection accuracy {:.1}%; cIoU when the right object is selected {:.1} ({} samples)",
+        100.0 * report.selection,
+        100.0 * report.when_selected.ciou,
+        report.when_selected.count
+    );
+    for (name, k) in KINDS.iter().zip(&report.kinds) {
+        if k.count > 0 {
+            println!("  {name}: cIoU {:.1} over {} samples", 100.0 * k.ciou, k.count);
+        }
+    }
     if let Some(path) = flags.get("json") {
         write(Path::new(path), report.to_json().as_bytes())?;
     }

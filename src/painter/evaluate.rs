@@ -6,27 +6,65 @@ use super::segment::mask_of;
 use super::{Painter, Target, RES};
 use crate::error::Result;
 use crate::metrics::{overlap, Summary, Tally};
-use crate::scenes::{Sample, Split};
+use crate::scenes::{Meaning, Sample, Split};
 use crate::Segmenter;
 use image::RgbaImage;
+
+/// The kinds of expression scored separately.
+pub const KINDS: [&str; 4] = ["attribute", "position", "ordinal", "relation"];
+
+/// Which of [`KINDS`] a meaning is: plain names (category, colour, size), positions (extremes
+/// and corners), ordinals, relations.
+pub fn kind(meaning: &Meaning) -> usize {
+    match meaning {
+        Meaning::Plain(_) => 0,
+        Meaning::Extreme(..) | Meaning::Corner(..) => 1,
+        Meaning::Ordinal(..) => 2,
+        Meaning::Related(..) => 3,
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Report {
     pub summary: Summary,
     /// PSNR (dB) of the edit against the original over the pixels the target does not touch.
     pub psnr_outside: f64,
+    /// Share of samples where the object the mask overlaps most is the named one.
+    pub selection: f64,
+    /// The masks' figures over the samples where the right object was selected.
+    pub when_selected: Summary,
+    /// The figures per kind of expression ([`KINDS`]).
+    pub kinds: Vec<Summary>,
 }
 
 impl Report {
-    /// The summary's JSON with `"psnr_outside"` added.
+    /// The summary's JSON with the PSNR, the selection accuracy and the per-kind figures added.
     pub fn to_json(&self) -> String {
         let summary = self.summary.to_json();
+        let kinds: Vec<String> = KINDS
+            .iter()
+            .zip(&self.kinds)
+            .map(|(k, s)| format!("\"{k}\": {}", s.to_json().trim_end()))
+            .collect();
         format!(
-            "{}, \"psnr_outside\": {:.3}}}",
+            "{}, \"psnr_outside\": {:.3}, \"selection\": {:.4}, \"when_selected\": {}, \"kinds\": {{{}}}}}",
             summary.trim_end().trim_end_matches('}'),
-            self.psnr_outside
+            self.psnr_outside,
+            self.selection,
+            self.when_selected.to_json().trim_end(),
+            kinds.join(", ")
         )
     }
+}
+
+/// The object of the scene the mask overlaps most (in pixels), if it overlaps any.
+fn selected(sample: &Sample, mask: &image::GrayImage) -> Option<usize> {
+    let (w, h) = mask.dimensions();
+    (0..sample.scene.objects.len())
+        .map(|k| (k, overlap(mask, &sample.object_mask(k, w, h)).0))
+        .filter(|&(_, i)| i > 0)
+        .max_by_key(|&(_, i)| i)
+        .map(|(k, _)| k)
 }
 
 /// Paint `count` samples of `split` (batches of 16) and score the masks.
@@ -40,6 +78,9 @@ pub fn evaluate(
 ) -> Result<Report> {
     let segmenter = pollster::block_on(Segmenter::new(crate::BackendChoice::Cpu))?;
     let mut tally = Tally::default();
+    let mut chosen = Tally::default();
+    let mut kinds = vec![Tally::default(); KINDS.len()];
+    let mut right = 0u64;
     let (mut squared, mut outside) = (0f64, 0u64);
     let indices: Vec<u64> = (0..count).collect();
     for chunk in indices.chunks(16) {
@@ -56,6 +97,11 @@ pub fn evaluate(
             let mask = pollster::block_on(mask_of(target, &t.image, edit, t.paint, &segmenter))?;
             let (i, u) = overlap(&mask, &t.mask);
             tally.add(i, u);
+            kinds[kind(&s.meaning)].add(i, u);
+            if selected(s, &mask) == Some(s.target) {
+                right += 1;
+                chosen.add(i, u);
+            }
             for (c, (a, b)) in s
                 .cover(RES, RES)
                 .iter()
@@ -81,5 +127,8 @@ pub fn evaluate(
     Ok(Report {
         summary: tally.summary(),
         psnr_outside,
+        selection: right as f64 / count.max(1) as f64,
+        when_selected: chosen.summary(),
+        kinds: kinds.iter().map(Tally::summary).collect(),
     })
 }

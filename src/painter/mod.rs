@@ -2,12 +2,18 @@
 //! the expression names. Its edit then goes through the same diff and cleanup stages as any
 //! editor's, which turn it into a mask.
 //!
-//! image + expression + colour -> [`model::PainterNet`] (burn) -> edited image -> diff ->
-//! cleanup -> mask. Trained on RefScenes by [`train`]; weights are stored in f16.
+//! The shipped painter: image -> [`perceive::SceneNet`] (burn: per-pixel category, colour, size
+//! and centre) -> [`program::detect`] (the objects) -> [`program::pick`] (the expression's parsed
+//! meaning carried out over them) -> the object recoloured in the paint -> diff -> cleanup -> mask.
+//! The end-to-end alternative, [`model::PainterNet`], reads the words and draws the edit itself;
+//! it is kept for the paint / overlay / mask comparison. Trained on RefScenes by [`train`];
+//! weights are stored in f16.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod evaluate;
 pub mod model;
+pub mod perceive;
+pub mod program;
 pub mod segment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
@@ -19,6 +25,7 @@ use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
 use burn::tensor::Bytes;
 use image::RgbaImage;
 use model::{PainterNet, MAX_TOKENS};
+use perceive::{SceneNet, CHANNELS};
 
 /// The side of the square the painter works at.
 pub const RES: u32 = 64;
@@ -222,34 +229,68 @@ pub fn to_images(data: TensorData) -> Result<Vec<RgbaImage>> {
         .collect())
 }
 
+/// The network inside a painter.
+#[derive(Debug)]
+pub enum Net {
+    /// Perception maps, then the expression's meaning carried out over the objects found.
+    Objects(SceneNet),
+    /// Words in, edited picture out.
+    EndToEnd(PainterNet),
+}
+
 /// A trained painter on a device.
 pub struct Painter {
-    pub net: PainterNet,
+    pub net: Net,
     pub vocabulary: Vocabulary,
     pub device: Device,
 }
 
+/// Load f16 burnpack `weights` into `net`; the reason they do not fit, if they do not.
+fn load_into<M: Module>(net: &mut M, weights: &[u8]) -> std::result::Result<(), String> {
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights.to_vec())))
+        .with_from_adapter(HalfPrecisionAdapter::new());
+    let result = net.load_from(&mut store).map_err(|e| format!("{e}"))?;
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        let first = result
+            .errors
+            .first()
+            .map(|e| format!("{e:?}"))
+            .or_else(|| result.missing.first().map(|m| format!("missing {}", m.0)))
+            .or_else(|| result.unused.first().map(|u| format!("unexpected {u}")));
+        return Err(first.unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// Save a module as f16 burnpack bytes.
+pub fn f16_bytes<M: Module>(net: &M) -> Result<Vec<u8>> {
+    let io = |e: String| Error::Io {
+        what: "painter weights".into(),
+        reason: e,
+    };
+    let mut store = BurnpackStore::from_bytes(None).with_to_adapter(HalfPrecisionAdapter::new());
+    net.save_into(&mut store).map_err(|e| io(format!("{e}")))?;
+    let bytes = store.get_bytes().map_err(|e| io(format!("{e}")))?;
+    Ok(bytes.to_vec())
+}
+
 impl Painter {
-    /// Load f16 weights (burnpack bytes) written by [`Painter::weights`] for `vocabulary`.
+    /// Load f16 weights (burnpack bytes) written by [`Painter::weights`] for `vocabulary`: either
+    /// network's.
     pub fn load(weights: &[u8], vocabulary: Vocabulary, device: Device) -> Result<Painter> {
-        let bad = |reason: String| {
-            Error::Weights(format!(
-                "they cannot be read or do not fit this network and vocabulary: {reason}"
-            ))
+        let mut objects = SceneNet::new(&device);
+        let net = match load_into(&mut objects, weights) {
+            Ok(()) => Net::Objects(objects),
+            Err(reason) => {
+                let mut end_to_end = PainterNet::new(vocabulary.len(), &device);
+                load_into(&mut end_to_end, weights).map_err(|_| {
+                    Error::Weights(format!(
+                        "they cannot be read or do not fit this network and vocabulary: {reason}"
+                    ))
+                })?;
+                Net::EndToEnd(end_to_end)
+            }
         };
-        let mut net = PainterNet::new(vocabulary.len(), &device);
-        let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights.to_vec())))
-            .with_from_adapter(HalfPrecisionAdapter::new());
-        let result = net.load_from(&mut store).map_err(|e| bad(format!("{e}")))?;
-        if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
-            let first = result
-                .errors
-                .first()
-                .map(|e| format!("{e:?}"))
-                .or_else(|| result.missing.first().map(|m| format!("missing {}", m.0)))
-                .or_else(|| result.unused.first().map(|u| format!("unexpected {u}")));
-            return Err(bad(first.unwrap_or_default()));
-        }
         Ok(Painter {
             net,
             vocabulary,
@@ -259,17 +300,18 @@ impl Painter {
 
     /// The weights as f16 burnpack bytes.
     pub fn weights(&self) -> Result<Vec<u8>> {
-        let mut store =
-            BurnpackStore::from_bytes(None).with_to_adapter(HalfPrecisionAdapter::new());
-        self.net.save_into(&mut store).map_err(|e| Error::Io {
-            what: "painter weights".into(),
-            reason: format!("{e}"),
-        })?;
-        let bytes = store.get_bytes().map_err(|e| Error::Io {
-            what: "painter weights".into(),
-            reason: format!("{e}"),
-        })?;
-        Ok(bytes.to_vec())
+        match &self.net {
+            Net::Objects(net) => f16_bytes(net),
+            Net::EndToEnd(net) => f16_bytes(net),
+        }
+    }
+
+    /// Learnt parameters.
+    pub fn parameters(&self) -> usize {
+        match &self.net {
+            Net::Objects(net) => net.num_params(),
+            Net::EndToEnd(net) => net.num_params(),
+        }
     }
 
     /// Paint the object `expression` names in `paint`, on pictures already at `RES` x `RES`.
@@ -279,18 +321,59 @@ impl Painter {
         expressions: &[&str],
         paints: &[[u8; 3]],
     ) -> Result<Vec<RgbaImage>> {
-        let encoded: Vec<Encoded> = expressions
-            .iter()
-            .map(|e| self.vocabulary.encode(e))
-            .collect();
-        let inputs = Inputs::new(images, &encoded, paints, &self.device);
-        let out = self
-            .net
-            .forward(inputs.image, inputs.tokens, inputs.keep, inputs.paint);
-        let data = out
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Gpu(format!("{e:?}")))?;
-        to_images(data)
+        match &self.net {
+            Net::Objects(net) => {
+                let meanings = expressions
+                    .iter()
+                    .map(|e| {
+                        language::understand(e).ok_or_else(|| {
+                            Error::Prompt(format!(
+                                "{e:?} is not an expression the painter can read: name an object (\"the blue star\"), with a position (\"in the top left\", \"second from the left\") or a relation (\"left of the red box\")"
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let maps = net
+                    .perceive(pictures(images, &self.device))
+                    .into_data_async()
+                    .await
+                    .map_err(|e| Error::Gpu(format!("{e:?}")))?;
+                let values: Vec<f32> = maps
+                    .try_to_vec::<f32>()
+                    .map_err(|e| Error::Gpu(format!("reading the painter's maps: {e:?}")))?;
+                let n = (RES * RES) as usize;
+                Ok(images
+                    .iter()
+                    .zip(values.chunks(CHANNELS * n))
+                    .zip(meanings.iter().zip(paints))
+                    .map(|((image, values), (meaning, paint))| {
+                        let found = program::detect(&program::Maps {
+                            values,
+                            side: RES as usize,
+                        });
+                        let mut cover = vec![0f32; n];
+                        if let Some(k) = program::pick(&found, meaning) {
+                            for &i in &found[k].pixels {
+                                cover[i] = 1.0;
+                            }
+                        }
+                        crate::synth::paint(image, &cover, *paint, crate::synth::Style::Recolour)
+                    })
+                    .collect())
+            }
+            Net::EndToEnd(net) => {
+                let encoded: Vec<Encoded> = expressions
+                    .iter()
+                    .map(|e| self.vocabulary.encode(e))
+                    .collect();
+                let inputs = Inputs::new(images, &encoded, paints, &self.device);
+                let out = net.forward(inputs.image, inputs.tokens, inputs.keep, inputs.paint);
+                let data = out
+                    .into_data_async()
+                    .await
+                    .map_err(|e| Error::Gpu(format!("{e:?}")))?;
+                to_images(data)
+            }
+        }
     }
 }

@@ -7,10 +7,13 @@
 
 use super::evaluate::{evaluate, Report};
 use super::model::PainterNet;
-use super::{Encoded, Inputs, Painter, Target, Vocabulary, RES};
+use super::perceive::{dense, Dense, SceneNet, CATEGORIES, COLOUR_CLASSES, SIZE_CLASSES};
+use super::{Encoded, Inputs, Net, Painter, Target, Vocabulary, RES};
 use crate::error::{Error, Result};
 use crate::scenes::{Sample, Split};
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
+use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use rayon::prelude::*;
@@ -122,14 +125,14 @@ fn batch(
     )
 }
 
-fn save_f32(net: &PainterNet, path: &Path) -> Result<()> {
+fn save_f32<M: Module>(net: &M, path: &Path) -> Result<()> {
     let mut store = BurnpackStore::from_file(path)
         .auto_extension(false)
         .overwrite(true);
     net.save_into(&mut store).map_err(|e| io(path, e))
 }
 
-fn load_f32(net: &mut PainterNet, path: &Path) -> Result<()> {
+fn load_f32<M: Module>(net: &mut M, path: &Path) -> Result<()> {
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
     net.load_from(&mut store).map_err(|e| io(path, e))?;
     Ok(())
@@ -175,7 +178,7 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         let loss = (diff.clone() * diff * weights).mean();
         let value = loss.clone().into_scalar::<f32>() as f64;
         if !value.is_finite() {
-            return Err(Error::BadOption(format!(
+            return Err(Error::Training(format!(
                 "the loss became {value} at step {step}: lower --lr"
             )));
         }
@@ -193,7 +196,7 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         }
         if done % config.eval_every == 0 || done == config.steps {
             let painter = Painter {
-                net: net.valid(),
+                net: Net::EndToEnd(net.valid()),
                 vocabulary: vocabulary.clone(),
                 device: device.clone().inner(),
             };
@@ -231,7 +234,7 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         }
     }
     let painter = Painter {
-        net: net.valid(),
+        net: Net::EndToEnd(net.valid()),
         vocabulary,
         device: device.clone().inner(),
     };
@@ -240,4 +243,302 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
     let vocab = config.out.join("vocab.txt");
     std::fs::write(&vocab, painter.vocabulary.to_text()).map_err(|e| io(&vocab, e))?;
     Ok(painter)
+}
+
+/// How the object recipe's run is set up; the run continues exactly where its checkpoint stopped.
+#[derive(Clone, Debug)]
+pub struct ObjectsConfig {
+    /// The whole planned run: the learning-rate cycle spans it.
+    pub steps: u64,
+    /// Stop after this step in this sitting (a run longer than one sitting resumes later).
+    pub stop_at: u64,
+    pub batch: usize,
+    pub learning_rate: f64,
+    pub seed: u64,
+    /// Where `painter.bpk`, `vocab.txt` and `log.csv` go.
+    pub out: PathBuf,
+    /// The checkpoint folder (weights, EMA, optimiser state, step), read on resume, overwritten.
+    pub checkpoint: PathBuf,
+    pub eval_every: u64,
+    pub eval_count: u64,
+    /// Stop cleanly (checkpoint written) after this many seconds of this sitting.
+    pub seconds: Option<f64>,
+}
+
+/// One cycle: linear warm-up over the first 3%, then cosine down to 2% of the peak.
+fn one_cycle(config: &ObjectsConfig, step: u64) -> f64 {
+    let total = config.steps.max(1) as f64;
+    let warm = (0.03 * total).max(1.0);
+    let s = step as f64;
+    if s < warm {
+        return config.learning_rate * (0.05 + 0.95 * s / warm);
+    }
+    let progress = ((s - warm) / (total - warm).max(1.0)).min(1.0);
+    config.learning_rate * (0.02 + 0.98 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+}
+
+/// Class ids as one-hot planes [B, classes, RES, RES].
+fn one_hot(ids: &[Vec<i64>], classes: usize, device: &Device) -> Tensor<4> {
+    let n = (RES * RES) as usize;
+    let mut data = vec![0f32; ids.len() * classes * n];
+    for (b, v) in ids.iter().enumerate() {
+        for (i, &c) in v.iter().enumerate() {
+            data[(b * classes + c as usize) * n + i] = 1.0;
+        }
+    }
+    Tensor::from_data(
+        TensorData::new(data, [ids.len(), classes, RES as usize, RES as usize]),
+        device,
+    )
+}
+
+fn planes(values: Vec<f32>, b: usize, c: usize, device: &Device) -> Tensor<4> {
+    Tensor::from_data(
+        TensorData::new(values, [b, c, RES as usize, RES as usize]),
+        device,
+    )
+}
+
+/// Cross-entropy per pixel [B, 1, H, W] of `logits` against one-hot `truth`.
+fn cross_entropy(logits: Tensor<4>, truth: Tensor<4>) -> Tensor<4> {
+    -(burn::tensor::activation::log_softmax(logits, 1) * truth).sum_dim(1)
+}
+
+/// How much more an object pixel counts than a background pixel in the category loss.
+const OBJECT_PIXEL_WEIGHT: f32 = 3.0;
+
+/// The loss of the perception maps on the train batch for `step`.
+fn objects_loss(net: &SceneNet, config: &ObjectsConfig, step: u64, device: &Device) -> Tensor<1> {
+    let b = config.batch as u64;
+    let items: Vec<(image::RgbaImage, Dense)> = (step * b..(step + 1) * b)
+        .into_par_iter()
+        .map(|i| {
+            let s = Sample::generate(Split::Train, i, config.seed);
+            (s.image(RES, RES), dense(&s, RES))
+        })
+        .collect();
+    let n = items.len();
+    let images: Vec<&image::RgbaImage> = items.iter().map(|(i, _)| i).collect();
+    let raw = net.forward(super::pictures(&images, device));
+    let [_, _, h, w] = raw.dims();
+    let part = |from: usize, count: usize| raw.clone().slice([0..n, from..from + count, 0..h, 0..w]);
+    let cat_truth = one_hot(
+        &items.iter().map(|(_, d)| d.category.clone()).collect::<Vec<_>>(),
+        CATEGORIES,
+        device,
+    );
+    let colour_truth = one_hot(
+        &items.iter().map(|(_, d)| d.colour.clone()).collect::<Vec<_>>(),
+        COLOUR_CLASSES,
+        device,
+    );
+    let size_truth = one_hot(
+        &items.iter().map(|(_, d)| d.size.clone()).collect::<Vec<_>>(),
+        SIZE_CLASSES,
+        device,
+    );
+    let object = planes(
+        items.iter().flat_map(|(_, d)| d.object.clone()).collect(),
+        n,
+        1,
+        device,
+    );
+    let offset = planes(
+        items
+            .iter()
+            .flat_map(|(_, d)| d.offset.iter().flatten().copied().collect::<Vec<_>>())
+            .collect(),
+        n,
+        2,
+        device,
+    );
+    let objects = object.clone().sum().add_scalar(1.0);
+    let weight = object.clone().mul_scalar(OBJECT_PIXEL_WEIGHT - 1.0).add_scalar(1.0);
+    let category = (cross_entropy(part(0, CATEGORIES), cat_truth) * weight.clone()).sum()
+        / weight.sum();
+    let colour = (cross_entropy(part(CATEGORIES, COLOUR_CLASSES), colour_truth) * object.clone())
+        .sum()
+        / objects.clone();
+    let size = (cross_entropy(
+        part(CATEGORIES + COLOUR_CLASSES, SIZE_CLASSES),
+        size_truth,
+    ) * object.clone())
+    .sum()
+        / objects.clone();
+    let centre = ((part(CATEGORIES + COLOUR_CLASSES + SIZE_CLASSES, 2) - offset).abs() * object)
+        .sum()
+        / objects;
+    category + colour + size + centre
+}
+
+/// Every float parameter of a module, flattened, in visiting order.
+struct Gather(Vec<Tensor<1>>);
+
+impl ModuleVisitor for Gather {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val();
+        let n = t.shape().num_elements();
+        self.0.push(t.reshape([n]));
+    }
+}
+
+/// Blend gathered parameters into a module's: `p <- decay * p + (1 - decay) * q`.
+struct Blend {
+    from: std::vec::IntoIter<Tensor<1>>,
+    decay: f32,
+}
+
+impl ModuleMapper for Blend {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let q = self.from.next().expect("the same module");
+        let decay = self.decay;
+        param.map(|p| {
+            let shape = p.shape();
+            p.mul_scalar(decay) + q.reshape(shape).mul_scalar(1.0 - decay)
+        })
+    }
+}
+
+/// The EMA is updated every this many steps.
+const EMA_EVERY: u64 = 5;
+/// Its decay per update: it averages over about the last 500 steps.
+const EMA_DECAY: f32 = 0.99;
+
+fn ema_update(ema: SceneNet, net: &SceneNet) -> SceneNet {
+    let mut gather = Gather(Vec::new());
+    net.visit(&mut gather);
+    ema.map(&mut Blend {
+        from: gather.0.into_iter(),
+        decay: EMA_DECAY,
+    })
+}
+
+/// Train the perception net of the object recipe on `device` (an autodiff device). The EMA of
+/// its weights is what gets evaluated and shipped.
+pub fn run_objects(
+    config: &ObjectsConfig,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+) -> Result<Painter> {
+    let vocabulary = Vocabulary::builtin();
+    let checkpoint = &config.checkpoint;
+    std::fs::create_dir_all(checkpoint).map_err(|e| io(checkpoint, e))?;
+    std::fs::create_dir_all(&config.out).map_err(|e| io(&config.out, e))?;
+    let inner = device.clone().inner();
+    let mut net = SceneNet::new(device);
+    let mut ema = SceneNet::new(&inner);
+    let mut optimizer = AdamWConfig::new()
+        .with_weight_decay(1e-4)
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let step_file = checkpoint.join("step");
+    let log_path = checkpoint.join("log.csv");
+    let mut start = 0;
+    if step_file.exists() {
+        start = std::fs::read_to_string(&step_file)
+            .map_err(|e| io(&step_file, e))?
+            .trim()
+            .parse()
+            .map_err(|e| io(&step_file, e))?;
+        load_f32(&mut net, &checkpoint.join("model.bpk"))?;
+        load_f32(&mut ema, &checkpoint.join("ema.bpk"))?;
+        optimizer = optimizer
+            .load(checkpoint.join("optimizer"))
+            .map_err(|e| io(&checkpoint.join("optimizer"), e))?;
+        report(Event::Resumed { step: start });
+    } else {
+        ema = net.valid();
+        std::fs::write(
+            &log_path,
+            "step,samples,loss,val_ciou,val_giou,val_selection,seconds\n",
+        )
+        .map_err(|e| io(&log_path, e))?;
+    }
+    let painter_of = |ema: &SceneNet| Painter {
+        net: Net::Objects(ema.clone()),
+        vocabulary: vocabulary.clone(),
+        device: inner.clone(),
+    };
+    let save = |net: &SceneNet, ema: &SceneNet, optimizer: &ModuleOptimizer, done: u64| -> Result<()> {
+        save_f32(net, &checkpoint.join("model.bpk"))?;
+        save_f32(ema, &checkpoint.join("ema.bpk"))?;
+        save_optimizer(optimizer, &checkpoint.join("optimizer"))?;
+        std::fs::write(&step_file, done.to_string()).map_err(|e| io(&step_file, e))
+    };
+    let clock = Instant::now();
+    let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
+    let end = config.stop_at.min(config.steps);
+    let mut step = start;
+    while step < end {
+        let loss = objects_loss(&net, config, step, device);
+        let value = loss.clone().into_scalar::<f32>() as f64;
+        if !value.is_finite() {
+            return Err(Error::Training(format!(
+                "the loss became {value} at step {step}: lower --lr"
+            )));
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        net = optimizer.step(one_cycle(config, step), net, grads);
+        step += 1;
+        if step % EMA_EVERY == 0 {
+            ema = ema_update(ema, &net.valid());
+        }
+        (loss_sum, loss_n) = (loss_sum + value, loss_n + 1);
+        if step % 10 == 0 || step == end {
+            let rate = (loss_n as usize * config.batch) as f64 / window.elapsed().as_secs_f64();
+            report(Event::Step {
+                step,
+                loss: loss_sum / loss_n as f64,
+                images_per_second: rate,
+            });
+        }
+        let out_of_time = config
+            .seconds
+            .is_some_and(|s| clock.elapsed().as_secs_f64() >= s);
+        if step % config.eval_every == 0 || step == end || out_of_time {
+            let scores = evaluate(
+                &painter_of(&ema),
+                Target::Paint,
+                Split::Val,
+                config.eval_count,
+                0,
+                &|_, _| {},
+            )?;
+            report(Event::Eval {
+                step,
+                report: &scores,
+            });
+            let line = format!(
+                "{step},{},{:.5},{:.4},{:.4},{:.4},{:.0}\n",
+                step * config.batch as u64,
+                loss_sum / loss_n.max(1) as f64,
+                scores.summary.ciou,
+                scores.summary.giou,
+                scores.selection,
+                clock.elapsed().as_secs_f64()
+            );
+            let mut log = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&log_path)
+                .map_err(|e| io(&log_path, e))?;
+            std::io::Write::write_all(&mut log, line.as_bytes()).map_err(|e| io(&log_path, e))?;
+            save(&net, &ema, &optimizer, step)?;
+            (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
+        }
+        if out_of_time {
+            break;
+        }
+    }
+    let painter = painter_of(&ema);
+    let weights = config.out.join("painter.bpk");
+    std::fs::write(&weights, painter.weights()?).map_err(|e| io(&weights, e))?;
+    let vocab = config.out.join("vocab.txt");
+    std::fs::write(&vocab, painter.vocabulary.to_text()).map_err(|e| io(&vocab, e))?;
+    let log = config.out.join("training-log.csv");
+    std::fs::copy(&log_path, &log).map_err(|e| io(&log, e))?;
+    Ok(painter)
+}
+
+fn save_optimizer(optimizer: &ModuleOptimizer, path: &Path) -> Result<()> {
+    optimizer.save(path).map_err(|e| io(path, e))
 }

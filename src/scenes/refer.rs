@@ -5,7 +5,7 @@
 //! (within [`MARGIN`]) counts as a match, so a meaning that resolves to one object is one that a
 //! person would also read as unambiguous.
 
-use super::{Category, Object, Scene, Split};
+use super::{Category, Scene, Split};
 use crate::synth::Rng;
 
 /// How far apart (as a share of the picture) two positions must be to tell them apart.
@@ -104,32 +104,32 @@ fn described(scene: &Scene, d: &Description) -> Vec<usize> {
 }
 
 /// Smaller is further toward the side.
-fn side_key(o: &Object, side: Side) -> f32 {
+pub fn side_key(centre: [f32; 2], side: Side) -> f32 {
     match side {
-        Side::Left => o.centre[0],
-        Side::Right => -o.centre[0],
-        Side::Top => o.centre[1],
-        Side::Bottom => -o.centre[1],
+        Side::Left => centre[0],
+        Side::Right => -centre[0],
+        Side::Top => centre[1],
+        Side::Bottom => -centre[1],
     }
 }
 
 /// Smaller is further into the corner; also whether the object lies in that quarter, with
 /// `slack` to spare.
-fn corner_key(o: &Object, corner: Corner, slack: f32) -> (f32, bool) {
+pub fn corner_key(centre: [f32; 2], corner: Corner, slack: f32) -> (f32, bool) {
     let (sx, sy) = match corner {
         Corner::TopLeft => (1.0, 1.0),
         Corner::TopRight => (-1.0, 1.0),
         Corner::BottomLeft => (1.0, -1.0),
         Corner::BottomRight => (-1.0, -1.0),
     };
-    let (x, y) = (o.centre[0] - 0.5, o.centre[1] - 0.5);
+    let (x, y) = (centre[0] - 0.5, centre[1] - 0.5);
     (sx * x + sy * y, sx * x < -slack && sy * y < -slack)
 }
 
-/// How far `o` lies in the relation's direction from `a` (positive: it does), and how far off to
-/// the side.
-fn offset(o: &Object, a: &Object, relation: Relation) -> (f32, f32) {
-    let (dx, dy) = (o.centre[0] - a.centre[0], o.centre[1] - a.centre[1]);
+/// How far a centre `o` lies in the relation's direction from a centre `a` (positive: it does),
+/// and how far off to the side.
+pub fn offset(o: [f32; 2], a: [f32; 2], relation: Relation) -> (f32, f32) {
+    let (dx, dy) = (o[0] - a[0], o[1] - a[1]);
     match relation {
         Relation::LeftOf => (-dx, dy.abs()),
         Relation::RightOf => (dx, dy.abs()),
@@ -155,25 +155,25 @@ pub fn resolve(scene: &Scene, meaning: &Meaning) -> Vec<usize> {
     match meaning {
         Meaning::Plain(d) => described(scene, d),
         Meaning::Extreme(d, side) => {
-            within_margin_of_best(described(scene, d), |i| side_key(obj(i), *side))
+            within_margin_of_best(described(scene, d), |i| side_key(obj(i).centre, *side))
         }
         Meaning::Corner(d, corner) => {
             let inside: Vec<usize> = described(scene, d)
                 .into_iter()
-                .filter(|&i| corner_key(obj(i), *corner, -MARGIN).1)
+                .filter(|&i| corner_key(obj(i).centre, *corner, -MARGIN).1)
                 .collect();
-            within_margin_of_best(inside, |i| corner_key(obj(i), *corner, 0.0).0)
+            within_margin_of_best(inside, |i| corner_key(obj(i).centre, *corner, 0.0).0)
         }
         Meaning::Ordinal(d, n, side) => {
             let mut order = described(scene, d);
-            order.sort_by(|&a, &b| side_key(obj(a), *side).total_cmp(&side_key(obj(b), *side)));
+            order.sort_by(|&a, &b| side_key(obj(a).centre, *side).total_cmp(&side_key(obj(b).centre, *side)));
             let Some(&nth) = order.get(*n as usize - 1) else {
                 return vec![];
             };
-            let k = side_key(obj(nth), *side);
+            let k = side_key(obj(nth).centre, *side);
             order
                 .into_iter()
-                .filter(|&i| (side_key(obj(i), *side) - k).abs() < MARGIN)
+                .filter(|&i| (side_key(obj(i).centre, *side) - k).abs() < MARGIN)
                 .collect()
         }
         Meaning::Related(d, relation, anchor) => {
@@ -186,7 +186,7 @@ pub fn resolve(scene: &Scene, meaning: &Meaning) -> Vec<usize> {
             for &a in &anchors {
                 let near: Vec<usize> = match relation {
                     Relation::Nearest => {
-                        let dist = |i: usize| -offset(obj(i), obj(a), *relation).0;
+                        let dist = |i: usize| -offset(obj(i).centre, obj(a).centre, *relation).0;
                         let best = others
                             .iter()
                             .map(|&i| dist(i))
@@ -201,7 +201,7 @@ pub fn resolve(scene: &Scene, meaning: &Meaning) -> Vec<usize> {
                     _ => others
                         .iter()
                         .copied()
-                        .filter(|&i| offset(obj(i), obj(a), *relation).0 > -0.02)
+                        .filter(|&i| offset(obj(i).centre, obj(a).centre, *relation).0 > -0.02)
                         .collect(),
                 };
                 found.extend(
@@ -221,10 +221,10 @@ fn clearly(scene: &Scene, target: usize, meaning: &Meaning) -> bool {
     let t = &scene.objects[target];
     match meaning {
         Meaning::Plain(_) | Meaning::Extreme(..) | Meaning::Ordinal(..) => true,
-        Meaning::Corner(_, corner) => corner_key(t, *corner, MARGIN).1,
+        Meaning::Corner(_, corner) => corner_key(t.centre, *corner, MARGIN).1,
         Meaning::Related(_, relation, anchor) => {
             let a = &scene.objects[described(scene, anchor)[0]];
-            let (along, across) = offset(t, a, *relation);
+            let (along, across) = offset(t.centre, a.centre, *relation);
             *relation == Relation::Nearest || (along >= CLEAR && across <= along)
         }
     }
