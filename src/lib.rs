@@ -23,6 +23,8 @@ pub mod paint;
 pub mod painter;
 pub mod pipeline;
 pub mod pixels;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod plot;
 pub mod refcoco;
 pub mod render;
 pub mod scenes;

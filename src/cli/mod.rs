@@ -7,8 +7,10 @@
 //!   editseg eval --data DIR --pred DIR [--edits] [--color NAME] [--json OUT] [mask options]
 //!   editseg data preview|export --split NAME --count N --out PATH [--seed S] [--size PX]
 //!   editseg segment --image PATH --instruction TEXT --out MASK.png [--edit-out PATH] [--color C] [--weights W]
+//!   editseg train --target objects --steps N --out DIR --checkpoint DIR [--stop-at N] [--minutes M] ...
 //!   editseg train --target paint|overlay|mask --steps N --out DIR [--batch B] [--lr X] [--seed S] [--resume]
 //!   editseg eval-painter --split NAME [--count N] [--weights W] [--target T] [--json OUT]
+//!   editseg plot-log --log LOG.csv --out CURVE.png
 
 mod data;
 mod painter;
@@ -36,12 +38,23 @@ const USAGE: &str = "usage: editseg mask --original PATH --edited PATH --out MAS
        editseg segment --image PATH --instruction TEXT --out MASK.png [--edit-out PATH] [--color NAME|#rrggbb] [--weights W]
   segment runs the painter (default: the shipped weights, www/model/painter.bpk) on one instruction, e.g.
   \"paint the star in the top right purple\", and writes the mask at the image's size (255 inside).
+       editseg train --target objects --steps N --out DIR --checkpoint CKPT [--stop-at N] [--minutes M] [--batch 16]
+                     [--lr 0.002] [--seed S] [--eval-every 500] [--eval-count 200]
+  train --target objects trains the shipped painter's perception net (per-pixel category, colour, size and centre)
+  on RefScenes on the CPU. The run continues from CKPT when it holds a checkpoint (weights, EMA, optimiser state,
+  step, CKPT/log.csv); --steps is the whole planned run (the learning-rate cycle spans it), --stop-at and
+  --minutes end this sitting early with a checkpoint. DIR gets painter.bpk (f16 EMA weights) and vocab.txt.
        editseg train --target paint|overlay|mask --steps N --out DIR [--batch 16] [--lr 0.002] [--seed S] [--resume]
                      [--eval-every 500] [--eval-count 200]
-  train trains the painter on RefScenes on the CPU, with checkpoints in DIR/checkpoint (--resume continues),
-  DIR/log.csv, and DIR/painter.bpk (f16) + DIR/vocab.txt at the end.
+  train with another target trains the end-to-end painter (words in, edited picture out), with checkpoints in
+  DIR/checkpoint (--resume continues), DIR/log.csv, and DIR/painter.bpk (f16) + DIR/vocab.txt at the end.
        editseg eval-painter --split val|testA|testB [--count 1000] [--weights W] [--target paint|overlay|mask] [--json OUT]
-  eval-painter scores a painter's masks (cIoU, gIoU, mIoU, Prec@X) and its edit's PSNR outside the target.";
+                            [--oracle]
+  eval-painter scores a painter's masks (cIoU, gIoU, mIoU, Prec@X) and its edit's PSNR outside the target,
+  per kind of expression, and its selection accuracy (the object its mask overlaps most is the named one).
+  --oracle scores the object recipe's program on perfect perception maps instead (the recipe's ceiling).
+       editseg plot-log --log LOG.csv --out CURVE.png
+  plot-log draws a training log's learning curve (val cIoU, gIoU, selection against samples seen) as PNG.";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Command {
@@ -259,6 +272,7 @@ fn run() -> Result<(), Error> {
         Some("train") => return painter::train(argv.skip(1)),
         Some("segment") => return painter::segment(argv.skip(1)),
         Some("eval-painter") => return painter::eval(argv.skip(1)),
+        Some("plot-log") => return painter::plot_log(argv.skip(1)),
         _ => {}
     }
     let args = parse(argv)?;

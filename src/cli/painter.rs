@@ -228,18 +228,22 @@ pub fn eval(argv: impl Iterator<Item = String>) -> Result<(), Error> {
         "eval-painter",
         argv,
         &["weights", "split", "count", "json", "target", "seed"],
-        &[],
+        &["oracle"],
     )?;
-    let painter = load(
-        &flags
-            .get("weights")
-            .map_or_else(default_weights, PathBuf::from),
-    )?;
+    let painter = if flags.has("oracle") {
+        None
+    } else {
+        Some(load(
+            &flags
+                .get("weights")
+                .map_or_else(default_weights, PathBuf::from),
+        )?)
+    };
     let split = Split::parse(flags.need("split")?)?;
     let target = Target::parse(flags.get("target").unwrap_or("paint"))?;
     let count = flags.number("count", 1000, 1..=1_000_000)?;
     let report = evaluate(
-        &painter,
+        painter.as_ref(),
         target,
         split,
         count,
@@ -277,5 +281,18 @@ pub fn eval(argv: impl Iterator<Item = String>) -> Result<(), Error> {
     if let Some(path) = flags.get("json") {
         write(Path::new(path), report.to_json().as_bytes())?;
     }
+    Ok(())
+}
+
+/// `editseg plot-log --log LOG.csv --out curve.png`: the learning curve of a training log.
+pub fn plot_log(argv: impl Iterator<Item = String>) -> Result<(), Error> {
+    let flags = Flags::parse("plot-log", argv, &["log", "out"], &[])?;
+    let log = PathBuf::from(flags.need("log")?);
+    let text = String::from_utf8(read(&log)?)
+        .map_err(|_| Error::BadOption(format!("{}: not text", log.display())))?;
+    let png = editseg::plot::learning_curve(&text)?;
+    let out = PathBuf::from(flags.need("out")?);
+    write(&out, &png)?;
+    println!("learning curve written to {}", out.display());
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! field's metrics against the exact masks, plus how well the edit leaves everything else alone.
 
 use super::segment::mask_of;
-use super::{Painter, Target, RES};
+use super::perceive::dense;
+use super::{paint_from_maps, Painter, Target, RES};
 use crate::error::Result;
 use crate::metrics::{overlap, Summary, Tally};
 use crate::scenes::{Meaning, Sample, Split};
@@ -67,9 +68,10 @@ fn selected(sample: &Sample, mask: &image::GrayImage) -> Option<usize> {
         .map(|(k, _)| k)
 }
 
-/// Paint `count` samples of `split` (batches of 16) and score the masks.
+/// Paint `count` samples of `split` (batches of 16) and score the masks. Without a painter, the
+/// object recipe's program runs on perfect perception maps (the ceiling of that recipe).
 pub fn evaluate(
-    painter: &Painter,
+    painter: Option<&Painter>,
     target: Target,
     split: Split,
     count: u64,
@@ -92,7 +94,21 @@ pub fn evaluate(
         let images: Vec<&RgbaImage> = targets.iter().map(|t| &t.image).collect();
         let expressions: Vec<&str> = samples.iter().map(|s| s.expression.as_str()).collect();
         let paints: Vec<[u8; 3]> = targets.iter().map(|t| t.paint).collect();
-        let edits = pollster::block_on(painter.paint(&images, &expressions, &paints))?;
+        let edits = match painter {
+            Some(painter) => {
+                pollster::block_on(painter.paint_as(&images, &expressions, &paints, target))?
+            }
+            // Perfect perception: what the program alone reaches.
+            None => samples
+                .iter()
+                .zip(&images)
+                .zip(&paints)
+                .map(|((s, image), paint)| {
+                    let maps = dense(s, RES).as_maps();
+                    paint_from_maps(image, &maps, &s.meaning, *paint, target)
+                })
+                .collect(),
+        };
         for ((s, t), edit) in samples.iter().zip(&targets).zip(&edits) {
             let mask = pollster::block_on(mask_of(target, &t.image, edit, t.paint, &segmenter))?;
             let (i, u) = overlap(&mask, &t.mask);

@@ -229,6 +229,52 @@ pub fn to_images(data: TensorData) -> Result<Vec<RgbaImage>> {
         .collect())
 }
 
+/// The edit of `image` with `cover` painted in `paint` as `target` says.
+fn compose(image: &RgbaImage, cover: &[f32], paint: [u8; 3], target: Target) -> RgbaImage {
+    use crate::synth::{paint as draw, Style};
+    match target {
+        Target::Paint => draw(image, cover, paint, Style::Recolour),
+        Target::Overlay => draw(image, cover, paint, Style::Overlay),
+        Target::Mask => RgbaImage::from_fn(image.width(), image.height(), |x, y| {
+            let v = (cover[(y * image.width() + x) as usize] * 255.0).round() as u8;
+            image::Rgba([v, v, v, 255])
+        }),
+    }
+}
+
+/// What an expression means, or an error that says the painter cannot read it.
+pub fn meaning_of(expression: &str) -> Result<crate::scenes::Meaning> {
+    language::understand(expression).ok_or_else(|| {
+        Error::Prompt(format!(
+            "{expression:?} is not an expression the painter can read: name an object (\"the blue star\"), \
+             with a position (\"in the top left\", \"second from the left\") or a relation (\"left of the red box\")"
+        ))
+    })
+}
+
+/// The object recipe after perception: find the objects in `maps` (laid out as
+/// [`SceneNet::perceive`] gives them for one `RES` x `RES` picture), pick the one `meaning`
+/// names, and paint it.
+pub fn paint_from_maps(
+    image: &RgbaImage,
+    maps: &[f32],
+    meaning: &crate::scenes::Meaning,
+    paint: [u8; 3],
+    target: Target,
+) -> RgbaImage {
+    let found = program::detect(&program::Maps {
+        values: maps,
+        side: RES as usize,
+    });
+    let mut cover = vec![0f32; (RES * RES) as usize];
+    if let Some(k) = program::pick(&found, meaning) {
+        for &i in &found[k].pixels {
+            cover[i] = 1.0;
+        }
+    }
+    compose(image, &cover, paint, target)
+}
+
 /// The network inside a painter.
 #[derive(Debug)]
 pub enum Net {
@@ -281,11 +327,12 @@ impl Painter {
         let mut objects = SceneNet::new(&device);
         let net = match load_into(&mut objects, weights) {
             Ok(()) => Net::Objects(objects),
-            Err(reason) => {
+            Err(objects_reason) => {
                 let mut end_to_end = PainterNet::new(vocabulary.len(), &device);
-                load_into(&mut end_to_end, weights).map_err(|_| {
+                load_into(&mut end_to_end, weights).map_err(|reason| {
                     Error::Weights(format!(
-                        "they cannot be read or do not fit this network and vocabulary: {reason}"
+                        "they cannot be read or do not fit either painter network and this vocabulary: \
+                         object net: {objects_reason}; end-to-end net: {reason}"
                     ))
                 })?;
                 Net::EndToEnd(end_to_end)
@@ -321,17 +368,24 @@ impl Painter {
         expressions: &[&str],
         paints: &[[u8; 3]],
     ) -> Result<Vec<RgbaImage>> {
+        self.paint_as(images, expressions, paints, Target::Paint).await
+    }
+
+    /// [`Painter::paint`], with the object recipe drawing the kind of edit `target` names: the
+    /// object recoloured, the paint over it at half opacity, or a white object on black. (The
+    /// end-to-end network draws what it was trained to draw.)
+    pub async fn paint_as(
+        &self,
+        images: &[&RgbaImage],
+        expressions: &[&str],
+        paints: &[[u8; 3]],
+        target: Target,
+    ) -> Result<Vec<RgbaImage>> {
         match &self.net {
             Net::Objects(net) => {
                 let meanings = expressions
                     .iter()
-                    .map(|e| {
-                        language::understand(e).ok_or_else(|| {
-                            Error::Prompt(format!(
-                                "{e:?} is not an expression the painter can read: name an object (\"the blue star\"), with a position (\"in the top left\", \"second from the left\") or a relation (\"left of the red box\")"
-                            ))
-                        })
-                    })
+                    .map(|e| meaning_of(e))
                     .collect::<Result<Vec<_>>>()?;
                 let maps = net
                     .perceive(pictures(images, &self.device))
@@ -346,18 +400,8 @@ impl Painter {
                     .iter()
                     .zip(values.chunks(CHANNELS * n))
                     .zip(meanings.iter().zip(paints))
-                    .map(|((image, values), (meaning, paint))| {
-                        let found = program::detect(&program::Maps {
-                            values,
-                            side: RES as usize,
-                        });
-                        let mut cover = vec![0f32; n];
-                        if let Some(k) = program::pick(&found, meaning) {
-                            for &i in &found[k].pixels {
-                                cover[i] = 1.0;
-                            }
-                        }
-                        crate::synth::paint(image, &cover, *paint, crate::synth::Style::Recolour)
+                    .map(|((image, maps), (meaning, paint))| {
+                        paint_from_maps(image, maps, meaning, *paint, target)
                     })
                     .collect())
             }

@@ -10,10 +10,21 @@ use crate::{Options, Outcome, Segmenter};
 use image::imageops::{resize, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
 
-/// The diff options for an edit painted in `paint`, on top of the caller's cleanup options.
+/// The diff options for an edit painted in `paint`, on top of the caller's cleanup options. The
+/// painter's edit is clean and small (`RES` pixels a side), so unless the caller asks for them,
+/// no opening or closing (a one-pixel disk would cut a star's points off at this size) and no
+/// hole filling (a ring's hole is not paint).
 fn painted_in(paint: [u8; 3], options: &Options) -> Options {
+    let defaults = Options::default();
     Options {
         color: Some(paint),
+        open_radius: options.open_radius.or(Some(0)),
+        close_radius: options.close_radius.or(Some(0)),
+        max_hole: if options.max_hole == defaults.max_hole {
+            0.0
+        } else {
+            options.max_hole
+        },
         ..options.clone()
     }
 }

@@ -201,7 +201,7 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
                 device: device.clone().inner(),
             };
             let scores = evaluate(
-                &painter,
+                Some(&painter),
                 config.target,
                 Split::Val,
                 config.eval_count,
@@ -497,7 +497,7 @@ pub fn run_objects(
             .is_some_and(|s| clock.elapsed().as_secs_f64() >= s);
         if step % config.eval_every == 0 || step == end || out_of_time {
             let scores = evaluate(
-                &painter_of(&ema),
+                Some(&painter_of(&ema)),
                 Target::Paint,
                 Split::Val,
                 config.eval_count,

@@ -1,0 +1,221 @@
+//! Plots of training logs and evaluation results, drawn with plotters: PNG for the model card,
+//! SVG for pages. Text uses the bundled DejaVu Sans, so a plot looks the same on every machine.
+
+use crate::error::{Error, Result};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+
+fn fonts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TrueType font, checked by the tests.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// One named series of (x, y) points.
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// The columns of a CSV log with a header line, by name.
+pub struct Log {
+    header: Vec<String>,
+    rows: Vec<Vec<f64>>,
+}
+
+impl Log {
+    pub fn parse(text: &str) -> Result<Log> {
+        let bad = |m: String| Error::BadOption(format!("training log: {m}"));
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let header: Vec<String> = lines
+            .next()
+            .ok_or_else(|| bad("it is empty".into()))?
+            .split(',')
+            .map(|h| h.trim().to_string())
+            .collect();
+        let rows = lines
+            .enumerate()
+            .map(|(i, line)| {
+                let row: Vec<f64> = line
+                    .split(',')
+                    .map(|v| v.trim().parse::<f64>())
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|_| bad(format!("line {} is not numbers: {line:?}", i + 2)))?;
+                if row.len() != header.len() {
+                    return Err(bad(format!(
+                        "line {} has {} values for {} columns",
+                        i + 2,
+                        row.len(),
+                        header.len()
+                    )));
+                }
+                Ok(row)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Log { header, rows })
+    }
+
+    /// `y` against `x`, by column name.
+    pub fn series(&self, x: &str, y: &str, name: &str) -> Result<Series> {
+        let col = |c: &str| {
+            self.header.iter().position(|h| h == c).ok_or_else(|| {
+                Error::BadOption(format!(
+                    "training log: no column {c:?} (it has {})",
+                    self.header.join(", ")
+                ))
+            })
+        };
+        let (ix, iy) = (col(x)?, col(y)?);
+        Ok(Series {
+            name: name.into(),
+            points: self.rows.iter().map(|r| (r[ix], r[iy])).collect(),
+        })
+    }
+}
+
+const COLOURS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+];
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> std::result::Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let x_max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .fold(1.0f64, f64::max);
+    let y_max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..x_max * 1.02, 0.0..y_max * 1.05)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    for (k, s) in series.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
+            .map_err(e)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+        chart
+            .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+            .map_err(e)?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(e)?;
+    root.present().map_err(e)
+}
+
+/// A line plot as PNG bytes.
+pub fn lines_png(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    size: (u32, u32),
+) -> Result<Vec<u8>> {
+    fonts();
+    let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
+    draw(
+        BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area(),
+        title,
+        x_label,
+        y_label,
+        series,
+    )
+    .map_err(|m| Error::Io {
+        what: "plot".into(),
+        reason: m,
+    })?;
+    let image = image::RgbImage::from_raw(size.0, size.1, rgb).expect("the buffer has the size");
+    let mut out = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| Error::Io {
+            what: "plot".into(),
+            reason: e.to_string(),
+        })?;
+    Ok(out.into_inner())
+}
+
+/// A line plot as an SVG document.
+pub fn lines_svg(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    size: (u32, u32),
+) -> Result<String> {
+    fonts();
+    let mut svg = String::new();
+    draw(
+        SVGBackend::with_string(&mut svg, size).into_drawing_area(),
+        title,
+        x_label,
+        y_label,
+        series,
+    )
+    .map_err(|m| Error::Io {
+        what: "plot".into(),
+        reason: m,
+    })?;
+    Ok(svg)
+}
+
+/// The painter's learning curve (val cIoU, gIoU and selection accuracy, in percent, against
+/// samples seen) from the log `editseg train` writes.
+pub fn learning_curve(log_text: &str) -> Result<Vec<u8>> {
+    let log = Log::parse(log_text)?;
+    let mut series = Vec::new();
+    for (column, name) in [
+        ("val_ciou", "val cIoU"),
+        ("val_giou", "val gIoU"),
+        ("val_selection", "selection accuracy"),
+    ] {
+        let mut s = log.series("samples", column, name)?;
+        for p in &mut s.points {
+            p.0 /= 1000.0;
+            p.1 *= 100.0;
+        }
+        series.push(s);
+    }
+    lines_png(
+        "Painter: validation score against samples seen",
+        "training samples seen (thousands)",
+        "percent",
+        &series,
+        (900, 520),
+    )
+}
