@@ -14,8 +14,8 @@ pub enum Error {
     Corrupt { what: String, reason: String },
     /// The image has no pixels (an empty file, or a header with zero width or height).
     ZeroSize(String),
-    /// A paint colour that is neither a known name nor `#rrggbb`.
-    UnknownColor(String),
+    /// A paint colour that is neither a known name nor `#rrggbb`; `known` lists the names.
+    UnknownColor { given: String, known: String },
     /// The edited image's aspect ratio is too far from the original's to be the same picture.
     AspectMismatch {
         original: (u32, u32),
@@ -51,11 +51,9 @@ impl fmt::Display for Error {
                 write!(f, "{what}: truncated or corrupt image: {reason}")
             }
             Error::ZeroSize(w) => write!(f, "{w}: zero-size image (no pixels)"),
-            Error::UnknownColor(c) => write!(
-                f,
-                "unknown colour {c:?}: use a name ({}) or #rrggbb",
-                crate::paint::names().join(", ")
-            ),
+            Error::UnknownColor { given, known } => {
+                write!(f, "unknown colour {given:?}: use a name ({known}) or #rrggbb")
+            }
             Error::AspectMismatch { original, edited } => write!(
                 f,
                 "aspect ratios more than 2:1 apart: original is {}x{}, edited is {}x{}; \

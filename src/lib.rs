@@ -11,6 +11,7 @@
 
 pub mod cleanup;
 pub mod clock;
+pub mod color;
 pub mod diff;
 mod engine;
 pub mod error;
@@ -18,8 +19,8 @@ pub mod error;
 pub mod eval;
 pub mod gpu;
 pub mod imageio;
+pub mod instruction;
 pub mod metrics;
-pub mod paint;
 pub mod painter;
 pub mod pipeline;
 pub mod pixels;
@@ -27,6 +28,7 @@ pub mod pixels;
 pub mod plot;
 pub mod refcoco;
 pub mod render;
+pub mod rng;
 pub mod scenes;
 pub mod synth;
 #[cfg(target_arch = "wasm32")]

@@ -7,7 +7,7 @@ use crate::cleanup::threshold;
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::paint;
+use crate::color;
 use crate::pixels::{to_words, Grid};
 use crate::render;
 use image::{GrayImage, RgbaImage};
@@ -95,7 +95,7 @@ impl Options {
                 .ok_or_else(|| bad("expected a share of the image between 0 and 1"))
         };
         match key {
-            "color" | "colour" => self.color = Some(paint::parse(value)?),
+            "color" | "colour" => self.color = Some(color::parse(value)?),
             "threshold" => self.threshold = Some(int(255)? as u8),
             "keep" => {
                 self.keep = match value.trim() {

@@ -138,6 +138,13 @@ fn draw<DB: DrawingBackend>(
     root.present().map_err(e)
 }
 
+fn plot_error(m: String) -> Error {
+    Error::Io {
+        what: "plot".into(),
+        reason: m,
+    }
+}
+
 /// A line plot as PNG bytes.
 pub fn lines_png(
     title: &str,
@@ -148,25 +155,13 @@ pub fn lines_png(
 ) -> Result<Vec<u8>> {
     fonts();
     let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
-    draw(
-        BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area(),
-        title,
-        x_label,
-        y_label,
-        series,
-    )
-    .map_err(|m| Error::Io {
-        what: "plot".into(),
-        reason: m,
-    })?;
+    let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+    draw(area, title, x_label, y_label, series).map_err(plot_error)?;
     let image = image::RgbImage::from_raw(size.0, size.1, rgb).expect("the buffer has the size");
     let mut out = std::io::Cursor::new(Vec::new());
     image
         .write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| Error::Io {
-            what: "plot".into(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| plot_error(e.to_string()))?;
     Ok(out.into_inner())
 }
 
@@ -180,17 +175,8 @@ pub fn lines_svg(
 ) -> Result<String> {
     fonts();
     let mut svg = String::new();
-    draw(
-        SVGBackend::with_string(&mut svg, size).into_drawing_area(),
-        title,
-        x_label,
-        y_label,
-        series,
-    )
-    .map_err(|m| Error::Io {
-        what: "plot".into(),
-        reason: m,
-    })?;
+    let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+    draw(area, title, x_label, y_label, series).map_err(plot_error)?;
     Ok(svg)
 }
 

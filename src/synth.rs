@@ -3,37 +3,9 @@
 //! lighting change, re-synthesised texture and noise, a shift, their own output size, JPEG).
 //! The quality benchmark, the tests and the demo's sample are built from these.
 
-use crate::paint;
+use crate::color;
+use crate::rng::Rng;
 use image::{GrayImage, Luma, RgbaImage};
-
-/// A small deterministic generator (SplitMix64), so a seed names a case on every platform.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [lo, hi).
-    pub fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    /// Standard normal (Box-Muller).
-    pub fn normal(&mut self) -> f32 {
-        let u = self.range(1e-6, 1.0);
-        let v = self.range(0.0, 1.0);
-        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
-    }
-}
 
 /// A smooth blob: a star-shaped outline around a centre, as a coverage map in [0, 1].
 pub fn blob(w: u32, h: u32, rng: &mut Rng) -> Vec<f32> {
@@ -239,9 +211,9 @@ pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u3
         .pixels()
         .zip(&cover)
         .filter(|(_, &c)| c >= 0.5)
-        .map(|(p, _)| paint::lab_u8([p.0[0], p.0[1], p.0[2]]))
+        .map(|(p, _)| color::lab_u8([p.0[0], p.0[1], p.0[2]]))
         .collect();
-    let contrast = |name: &str| paint::contrast(paint::parse(name).expect("known colour"), &region);
+    let contrast = |name: &str| color::contrast(color::parse(name).expect("known colour"), &region);
     let start = rng.next_u64() as usize;
     let rotation = || (0..COLORS.len()).map(|i| COLORS[(start + i) % COLORS.len()]);
     let color = rotation().find(|c| contrast(c) > 25.0).unwrap_or_else(|| {
@@ -252,7 +224,7 @@ pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u3
     let painted = paint(
         original,
         &cover,
-        paint::parse(color).expect("known colour"),
+        color::parse(color).expect("known colour"),
         style,
     );
     Case {

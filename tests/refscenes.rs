@@ -7,7 +7,8 @@
 mod process;
 
 use editseg::refcoco::Dataset;
-use editseg::scenes::language::{self, parse_instruction, understand};
+use editseg::instruction::{parse as parse_instruction, tokens};
+use editseg::scenes::language::{unknown_words, understand};
 use editseg::scenes::refer::{self, Meaning};
 use editseg::scenes::{draw, Background, Category, Sample, Split, Texture, COLOURS};
 use editseg::Error;
@@ -171,17 +172,17 @@ fn instructions_parse_back_to_their_expression_and_paint() {
         let s = Sample::generate(Split::Val, i, 2);
         let parsed = parse_instruction(&s.instruction).unwrap();
         assert_eq!(
-            language::tokens(&parsed.expression),
-            language::tokens(&s.expression),
+            tokens(&parsed.expression),
+            tokens(&s.expression),
             "{:?}",
             s.instruction
         );
         assert_eq!(parsed.paint, s.paint, "{:?}", s.instruction);
         assert!(
-            parsed.unknown.is_empty(),
+            unknown_words(&parsed.expression).is_empty(),
             "{:?}: {:?}",
             s.instruction,
-            parsed.unknown
+            unknown_words(&parsed.expression)
         );
         templates.insert(s.instruction.split(' ').next().unwrap().to_lowercase());
     }
@@ -209,10 +210,10 @@ fn the_parser_reads_every_template_and_names_unknown_words() {
             (expression, paint),
             "{text}"
         );
-        assert!(p.unknown.is_empty(), "{text}: {:?}", p.unknown);
+        assert!(unknown_words(&p.expression).is_empty(), "{text}: {:?}", unknown_words(&p.expression));
     }
     let p = parse_instruction("paint the zebra beside the box blue").unwrap();
-    assert_eq!(p.unknown, vec!["zebra", "beside"]);
+    assert_eq!(unknown_words(&p.expression), vec!["zebra", "beside"]);
     assert!(understand("the zebra beside the box").is_none());
     for empty in [
         "",
@@ -228,7 +229,7 @@ fn the_parser_reads_every_template_and_names_unknown_words() {
     }
     assert!(matches!(
         parse_instruction("colour the star in plaid"),
-        Err(Error::UnknownColor(_))
+        Err(Error::UnknownColor { .. })
     ));
 }
 
@@ -263,7 +264,7 @@ fn an_exported_dataset_reads_back_with_the_same_masks_sentences_and_pixels() {
         assert_eq!(r.split, s.split.name());
         assert_eq!(
             r.sentences[0].sent,
-            language::tokens(&s.expression).join(" ")
+            tokens(&s.expression).join(" ")
         );
         let truth = editseg::synth::truth(&s.cover(96, 96), 96, 96);
         assert_eq!(data.mask(r), truth, "ref {}", r.ref_id);

@@ -10,7 +10,7 @@ mod painter_fixture;
 use editseg::gpu::Gpu;
 use editseg::painter::Painter;
 use editseg::{BackendChoice, Segmenter};
-use painter_fixture::{EDIT_LEVELS, MASK_IOU, SIZE, VOCABULARY, WEIGHTS};
+use painter_fixture::{EDIT_SHARE, MASK_IOU, SIZE, VOCABULARY, WEIGHTS};
 use editseg::synth::{self, Style};
 use editseg::web_api::EditSeg;
 use js_sys::{Reflect, Uint8Array};
@@ -252,8 +252,8 @@ async fn the_painter_on_webgpu_and_on_the_cpu_in_wasm_gives_the_native_edits_and
         let results = painter_fixture::run_all(&painter, &segmenter).await;
         let (worst, share, iou) = painter_fixture::compare(&results);
         assert!(
-            worst <= EDIT_LEVELS && iou >= MASK_IOU,
-            "{choice:?}: edits differ from native by up to {worst} levels ({:.2}% of channels), masks overlap {iou:.3}",
+            share <= EDIT_SHARE && iou >= MASK_IOU,
+            "{choice:?}: edits differ from native by up to {worst} levels ({:.2}% of channels by more than a rounding), masks overlap {iou:.3}",
             100.0 * share
         );
     }

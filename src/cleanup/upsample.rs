@@ -6,7 +6,7 @@
 //! the benchmark compares with. GPU: `shaders/upsample.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::paint::LabTable;
+use crate::color::LabTable;
 use crate::pixels::{for_rows, Grid};
 
 const KERNEL: Kernel = Kernel {

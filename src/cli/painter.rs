@@ -155,7 +155,7 @@ fn reporter(total: u64) -> impl FnMut(Event) {
 }
 
 fn colour(flags: &Flags) -> Result<Option<[u8; 3]>, Error> {
-    flags.get("color").map(editseg::paint::parse).transpose()
+    flags.get("color").map(editseg::color::parse).transpose()
 }
 
 pub fn segment(argv: impl Iterator<Item = String>) -> Result<(), Error> {

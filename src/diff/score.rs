@@ -2,7 +2,7 @@
 //! known; the lower of the blurred and the sharp pair's scores. GPU: `shaders/score.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::paint::{lab_u8, LabTable};
+use crate::color::{lab_u8, LabTable};
 use crate::pixels::{for_rows, Grid};
 
 const KERNEL: Kernel = Kernel {

@@ -120,7 +120,7 @@ impl Vocabulary {
     }
 
     pub fn encode(&self, expression: &str) -> Encoded {
-        let tokens = language::tokens(expression);
+        let tokens = crate::instruction::tokens(expression);
         let (mut ids, mut keep, mut unknown) =
             (vec![0i64; MAX_TOKENS], vec![0f32; MAX_TOKENS], Vec::new());
         for (i, word) in tokens.iter().take(MAX_TOKENS).enumerate() {

@@ -6,10 +6,11 @@
 //! comes back up with skip connections and predicts a change that is added to the input, so an
 //! edit that leaves most pixels alone is the easy thing to learn.
 
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d};
 use burn::nn::{
     Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig, PaddingConfig2d,
 };
+use super::perceive::{coordinates, up};
 use burn::prelude::*;
 use burn::tensor::activation::{gelu, softmax};
 
@@ -146,23 +147,9 @@ pub struct PainterNet {
     head: Conv2d,
 }
 
-/// x and y in [-1, 1] as two channels, for a batch of `b` pictures of `h` x `w`.
-fn coordinates(b: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
-    let mut data = Vec::with_capacity(2 * h * w);
-    data.extend((0..h * w).map(|i| ((i % w) as f32 + 0.5) / w as f32 * 2.0 - 1.0));
-    data.extend((0..h * w).map(|i| ((i / w) as f32 + 0.5) / h as f32 * 2.0 - 1.0));
-    Tensor::<4>::from_data(TensorData::new(data, [1, 2, h, w]), device).repeat_dim(0, b)
-}
-
 fn conv3(input: usize, output: usize, device: &Device) -> Conv2d {
     Conv2dConfig::new([input, output], [3, 3])
         .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .init(device)
-}
-
-fn up(input: usize, output: usize, device: &Device) -> ConvTranspose2d {
-    ConvTranspose2dConfig::new([input, output], [2, 2])
-        .with_stride([2, 2])
         .init(device)
 }
 

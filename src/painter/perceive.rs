@@ -73,7 +73,8 @@ pub fn coordinates(b: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
     Tensor::<4>::from_data(TensorData::new(data, [1, 2, h, w]), device).repeat_dim(0, b)
 }
 
-fn up(input: usize, output: usize, device: &Device) -> ConvTranspose2d {
+/// A 2x upsampling by a learnt 2x2 transposed convolution.
+pub fn up(input: usize, output: usize, device: &Device) -> ConvTranspose2d {
     ConvTranspose2dConfig::new([input, output], [2, 2])
         .with_stride([2, 2])
         .init(device)

@@ -5,7 +5,8 @@
 use super::{Painter, Target, RES};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::scenes::language::{parse_instruction, Instruction};
+use crate::instruction::{self, Instruction};
+use crate::scenes::language;
 use crate::{Options, Outcome, Segmenter};
 use image::imageops::{resize, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
@@ -93,15 +94,16 @@ pub struct Segmented {
 
 /// Parse `instruction`; words the painter does not know are an error that lists them.
 pub fn read_instruction(painter: &Painter, instruction: &str) -> Result<Instruction> {
-    let parsed = parse_instruction(instruction)?;
+    let parsed = instruction::parse(instruction)?;
+    let grammar_unknown = language::unknown_words(&parsed.expression);
     let encoded = painter.vocabulary.encode(&parsed.expression);
-    if !parsed.unknown.is_empty() || !encoded.unknown.is_empty() {
-        let mut words = parsed.unknown.clone();
+    if !grammar_unknown.is_empty() || !encoded.unknown.is_empty() {
+        let mut words = grammar_unknown.clone();
         words.extend(
             encoded
                 .unknown
                 .into_iter()
-                .filter(|w| !parsed.unknown.contains(w)),
+                .filter(|w| !grammar_unknown.contains(w)),
         );
         return Err(Error::Prompt(format!(
             "unknown words: {}. The painter knows the RefScenes words: categories (ball, box, star, heart, ...), colours, sizes, positions and relations",
@@ -131,7 +133,7 @@ pub async fn paint(
     }
     let paint = color
         .or(instruction.paint)
-        .unwrap_or_else(|| crate::paint::contrasting(picture));
+        .unwrap_or_else(|| crate::color::contrasting(picture));
     let small = resize(picture, RES, RES, FilterType::Triangle);
     let started = now_ms();
     let edit = painter

@@ -138,33 +138,100 @@ fn load_f32<M: Module>(net: &mut M, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A run's checkpoint folder: f32 weights by name, the optimiser's state and the step reached.
+struct Checkpoint {
+    dir: PathBuf,
+}
+
+impl Checkpoint {
+    fn open(dir: &Path) -> Result<Checkpoint> {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        Ok(Checkpoint {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The step it holds, if it holds one.
+    fn step(&self) -> Result<Option<u64>> {
+        let file = self.dir.join("step");
+        if !file.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&file).map_err(|e| io(&file, e))?;
+        text.trim().parse().map(Some).map_err(|e| io(&file, e))
+    }
+
+    fn load<M: Module>(&self, name: &str, net: &mut M) -> Result<()> {
+        load_f32(net, &self.dir.join(name))
+    }
+
+    fn load_optimizer(&self, optimizer: ModuleOptimizer) -> Result<ModuleOptimizer> {
+        let path = self.dir.join("optimizer");
+        optimizer.load(&path).map_err(|e| io(&path, e))
+    }
+
+    /// Save the named nets, then the optimiser, then the step (last, so that a run stopped
+    /// while saving resumes from the previous complete checkpoint's step).
+    fn save(&self, nets: &[(&str, &dyn SaveF32)], optimizer: &ModuleOptimizer, step: u64) -> Result<()> {
+        for (name, net) in nets {
+            net.save_f32(&self.dir.join(name))?;
+        }
+        let path = self.dir.join("optimizer");
+        optimizer.save(&path).map_err(|e| io(&path, e))?;
+        let file = self.dir.join("step");
+        std::fs::write(&file, step.to_string()).map_err(|e| io(&file, e))
+    }
+}
+
+/// A module that can be written as f32 burnpack (object-safe, for [`Checkpoint::save`]).
+trait SaveF32 {
+    fn save_f32(&self, path: &Path) -> Result<()>;
+}
+
+impl<M: Module> SaveF32 for M {
+    fn save_f32(&self, path: &Path) -> Result<()> {
+        save_f32(self, path)
+    }
+}
+
+/// Start a CSV log with its header line.
+fn start_log(path: &Path, header: &str) -> Result<()> {
+    std::fs::write(path, format!("{header}\n")).map_err(|e| io(path, e))
+}
+
+fn append_log(path: &Path, line: &str) -> Result<()> {
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    std::io::Write::write_all(&mut log, format!("{line}\n").as_bytes()).map_err(|e| io(path, e))
+}
+
+/// Write the shipped files: f16 weights and the vocabulary.
+fn ship(painter: &Painter, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
+    let weights = out.join("painter.bpk");
+    std::fs::write(&weights, painter.weights()?).map_err(|e| io(&weights, e))?;
+    let vocab = out.join("vocab.txt");
+    std::fs::write(&vocab, painter.vocabulary.to_text()).map_err(|e| io(&vocab, e))
+}
+
 /// Train as configured on `device` (an autodiff device).
 pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> Result<Painter> {
     let vocabulary = Vocabulary::builtin();
-    let checkpoint = config.out.join("checkpoint");
-    std::fs::create_dir_all(&checkpoint).map_err(|e| io(&checkpoint, e))?;
+    let checkpoint = Checkpoint::open(&config.out.join("checkpoint"))?;
     let mut net = PainterNet::new(vocabulary.len(), device);
     let mut optimizer = AdamConfig::new().init();
     let mut start = 0;
-    let step_file = checkpoint.join("step");
     let log_path = config.out.join("log.csv");
-    if config.resume && step_file.exists() {
-        start = std::fs::read_to_string(&step_file)
-            .map_err(|e| io(&step_file, e))?
-            .trim()
-            .parse()
-            .map_err(|e| io(&step_file, e))?;
-        load_f32(&mut net, &checkpoint.join("model.bpk"))?;
-        optimizer = optimizer
-            .load(checkpoint.join("optimizer"))
-            .map_err(|e| io(&checkpoint.join("optimizer"), e))?;
-        report(Event::Resumed { step: start });
-    } else {
-        std::fs::write(
-            &log_path,
-            "step,loss,val_ciou,val_giou,psnr_outside,seconds\n",
-        )
-        .map_err(|e| io(&log_path, e))?;
+    match checkpoint.step()? {
+        Some(step) if config.resume => {
+            start = step;
+            checkpoint.load("model.bpk", &mut net)?;
+            optimizer = checkpoint.load_optimizer(optimizer)?;
+            report(Event::Resumed { step: start });
+        }
+        _ => start_log(&log_path, "step,loss,val_ciou,val_giou,psnr_outside,seconds")?,
     }
     let clock = Instant::now();
     let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
@@ -213,23 +280,15 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
                 report: &scores,
             });
             let line = format!(
-                "{done},{:.5},{:.4},{:.4},{:.2},{:.0}\n",
+                "{done},{:.5},{:.4},{:.4},{:.2},{:.0}",
                 loss_sum / loss_n as f64,
                 scores.summary.ciou,
                 scores.summary.giou,
                 scores.psnr_outside,
                 clock.elapsed().as_secs_f64()
             );
-            let mut log = std::fs::OpenOptions::new()
-                .append(true)
-                .open(&log_path)
-                .map_err(|e| io(&log_path, e))?;
-            std::io::Write::write_all(&mut log, line.as_bytes()).map_err(|e| io(&log_path, e))?;
-            save_f32(&net, &checkpoint.join("model.bpk"))?;
-            optimizer
-                .save(checkpoint.join("optimizer"))
-                .map_err(|e| io(&checkpoint.join("optimizer"), e))?;
-            std::fs::write(&step_file, done.to_string()).map_err(|e| io(&step_file, e))?;
+            append_log(&log_path, &line)?;
+            checkpoint.save(&[("model.bpk", &net)], &optimizer, done)?;
             (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
         }
     }
@@ -238,10 +297,7 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         vocabulary,
         device: device.clone().inner(),
     };
-    let weights = config.out.join("painter.bpk");
-    std::fs::write(&weights, painter.weights()?).map_err(|e| io(&weights, e))?;
-    let vocab = config.out.join("vocab.txt");
-    std::fs::write(&vocab, painter.vocabulary.to_text()).map_err(|e| io(&vocab, e))?;
+    ship(&painter, &config.out)?;
     Ok(painter)
 }
 
@@ -421,9 +477,7 @@ pub fn run_objects(
     report: &mut dyn FnMut(Event),
 ) -> Result<Painter> {
     let vocabulary = Vocabulary::builtin();
-    let checkpoint = &config.checkpoint;
-    std::fs::create_dir_all(checkpoint).map_err(|e| io(checkpoint, e))?;
-    std::fs::create_dir_all(&config.out).map_err(|e| io(&config.out, e))?;
+    let checkpoint = Checkpoint::open(&config.checkpoint)?;
     let inner = device.clone().inner();
     let mut net = SceneNet::new(device);
     let mut ema = SceneNet::new(&inner);
@@ -431,39 +485,28 @@ pub fn run_objects(
         .with_weight_decay(1e-4)
         .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
         .init();
-    let step_file = checkpoint.join("step");
-    let log_path = checkpoint.join("log.csv");
+    let log_path = config.checkpoint.join("log.csv");
     let mut start = 0;
-    if step_file.exists() {
-        start = std::fs::read_to_string(&step_file)
-            .map_err(|e| io(&step_file, e))?
-            .trim()
-            .parse()
-            .map_err(|e| io(&step_file, e))?;
-        load_f32(&mut net, &checkpoint.join("model.bpk"))?;
-        load_f32(&mut ema, &checkpoint.join("ema.bpk"))?;
-        optimizer = optimizer
-            .load(checkpoint.join("optimizer"))
-            .map_err(|e| io(&checkpoint.join("optimizer"), e))?;
-        report(Event::Resumed { step: start });
-    } else {
-        ema = net.valid();
-        std::fs::write(
-            &log_path,
-            "step,samples,loss,val_ciou,val_giou,val_selection,seconds\n",
-        )
-        .map_err(|e| io(&log_path, e))?;
+    match checkpoint.step()? {
+        Some(step) => {
+            start = step;
+            checkpoint.load("model.bpk", &mut net)?;
+            checkpoint.load("ema.bpk", &mut ema)?;
+            optimizer = checkpoint.load_optimizer(optimizer)?;
+            report(Event::Resumed { step: start });
+        }
+        None => {
+            ema = net.valid();
+            start_log(
+                &log_path,
+                "step,samples,loss,val_ciou,val_giou,val_selection,seconds",
+            )?;
+        }
     }
     let painter_of = |ema: &SceneNet| Painter {
         net: Net::Objects(ema.clone()),
         vocabulary: vocabulary.clone(),
         device: inner.clone(),
-    };
-    let save = |net: &SceneNet, ema: &SceneNet, optimizer: &ModuleOptimizer, done: u64| -> Result<()> {
-        save_f32(net, &checkpoint.join("model.bpk"))?;
-        save_f32(ema, &checkpoint.join("ema.bpk"))?;
-        save_optimizer(optimizer, &checkpoint.join("optimizer"))?;
-        std::fs::write(&step_file, done.to_string()).map_err(|e| io(&step_file, e))
     };
     let clock = Instant::now();
     let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
@@ -509,7 +552,7 @@ pub fn run_objects(
                 report: &scores,
             });
             let line = format!(
-                "{step},{},{:.5},{:.4},{:.4},{:.4},{:.0}\n",
+                "{step},{},{:.5},{:.4},{:.4},{:.4},{:.0}",
                 step * config.batch as u64,
                 loss_sum / loss_n.max(1) as f64,
                 scores.summary.ciou,
@@ -517,12 +560,8 @@ pub fn run_objects(
                 scores.selection,
                 clock.elapsed().as_secs_f64()
             );
-            let mut log = std::fs::OpenOptions::new()
-                .append(true)
-                .open(&log_path)
-                .map_err(|e| io(&log_path, e))?;
-            std::io::Write::write_all(&mut log, line.as_bytes()).map_err(|e| io(&log_path, e))?;
-            save(&net, &ema, &optimizer, step)?;
+            append_log(&log_path, &line)?;
+            checkpoint.save(&[("model.bpk", &net), ("ema.bpk", &ema)], &optimizer, step)?;
             (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
         }
         if out_of_time {
@@ -530,15 +569,8 @@ pub fn run_objects(
         }
     }
     let painter = painter_of(&ema);
-    let weights = config.out.join("painter.bpk");
-    std::fs::write(&weights, painter.weights()?).map_err(|e| io(&weights, e))?;
-    let vocab = config.out.join("vocab.txt");
-    std::fs::write(&vocab, painter.vocabulary.to_text()).map_err(|e| io(&vocab, e))?;
+    ship(&painter, &config.out)?;
     let log = config.out.join("training-log.csv");
     std::fs::copy(&log_path, &log).map_err(|e| io(&log, e))?;
     Ok(painter)
-}
-
-fn save_optimizer(optimizer: &ModuleOptimizer, path: &Path) -> Result<()> {
-    optimizer.save(path).map_err(|e| io(path, e))
 }

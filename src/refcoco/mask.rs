@@ -240,7 +240,7 @@ mod tests {
     use super::*;
 
     fn random_mask(w: u32, h: u32, seed: u64, density: f32) -> GrayImage {
-        let mut rng = crate::synth::Rng::new(seed);
+        let mut rng = crate::rng::Rng::new(seed);
         GrayImage::from_fn(w, h, |_, _| {
             Luma([if rng.range(0.0, 1.0) < density {
                 255

@@ -4,7 +4,7 @@
 
 use super::mask::polygon_from_mask;
 use crate::error::{Error, Result};
-use crate::scenes::{draw, language, Category, Sample};
+use crate::scenes::{draw, Category, Sample};
 use serde_json::json;
 use serde_pickle::{HashableValue, Value as Pickle};
 use std::collections::BTreeMap;
@@ -82,7 +82,7 @@ pub fn export(
                     })
                 })
                 .collect();
-            let words = language::tokens(&s.expression);
+            let words = crate::instruction::tokens(&s.expression);
             let sentence = dict(vec![
                 ("sent_id", Pickle::I64(id as i64)),
                 ("sent", Pickle::String(words.join(" "))),

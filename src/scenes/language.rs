@@ -1,11 +1,11 @@
 //! Words: how a meaning is phrased (several forms, synonyms, typing noise), how an expression is
-//! read back into its meaning, the instruction templates around an expression, and the parser
-//! that turns any instruction into (expression, paint colour) and names the words it does not know.
+//! read back into its meaning, and an instruction around an expression for a scene (from the
+//! templates of [`crate::instruction`], which parses instructions back).
 
 use super::refer::{Corner, Description, Meaning, Relation, Side, SizeWord};
 use super::{Category, Scene, COLOURS, COLOUR_SYNONYMS};
-use crate::error::{Error, Result};
-use crate::synth::Rng;
+use crate::instruction::{tokens, INSTRUCTIONS, PAINTS};
+use crate::rng::Rng;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -198,14 +198,6 @@ pub fn phrase(meaning: &Meaning, rng: &mut Rng) -> String {
     noise(out, rng)
 }
 
-/// Lower-case words, punctuation dropped: how every expression is read.
-pub fn tokens(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
 fn lookup<T: Copy>(table: &[(&str, T)], word: Option<&String>) -> Option<T> {
     let word = word?;
     table.iter().find(|(w, _)| w == word).map(|(_, v)| *v)
@@ -351,22 +343,8 @@ pub fn vocabulary() -> Vec<String> {
     words
 }
 
-/// Paint colours an instruction names, and the templates around an expression.
-const PAINTS: &[&str] = &[
-    "red", "green", "blue", "yellow", "purple", "magenta", "pink", "cyan", "orange", "white",
-    "black",
-];
-const INSTRUCTIONS: &[&str] = &[
-    "paint {e} {p}",
-    "colour {e} in {p}",
-    "color {e} in {p}",
-    "segment {e}",
-    "please segment {e} with {p} mask",
-    "Given the following instructions: {e}; please perform referring segmentation on this image with {p} mask.",
-];
-
 /// An instruction around `expression` for the scene's `target`, with the paint colour it names
-/// (`None` for "segment {e}", which leaves the colour to [`crate::paint::contrasting`]). The paint
+/// (`None` for "segment {e}", which leaves the colour to [`crate::color::contrasting`]). The paint
 /// differs clearly from the target's own colour, or the edit would change nothing.
 pub fn instruct(
     scene: &Scene,
@@ -374,12 +352,12 @@ pub fn instruct(
     expression: &str,
     rng: &mut Rng,
 ) -> (String, Option<[u8; 3]>) {
-    let own = crate::paint::lab_u8(COLOURS[scene.objects[target].colour].1);
+    let own = crate::color::lab_u8(COLOURS[scene.objects[target].colour].1);
     let far: Vec<&str> = PAINTS
         .iter()
         .copied()
         .filter(|p| {
-            let lab = crate::paint::lab_u8(crate::paint::parse(p).expect("known paint"));
+            let lab = crate::color::lab_u8(crate::color::parse(p).expect("known paint"));
             (0..3)
                 .map(|k| (lab[k] - own[k]).powi(2))
                 .sum::<f32>()
@@ -391,7 +369,7 @@ pub fn instruct(
     let template = pick(INSTRUCTIONS, rng);
     let paint = template
         .contains("{p}")
-        .then(|| crate::paint::parse(name).expect("known paint"));
+        .then(|| crate::color::parse(name).expect("known paint"));
     // A full stop belongs at the end of the whole instruction, not inside it.
     let expression = if template.ends_with("{e}") {
         expression
@@ -404,83 +382,11 @@ pub fn instruct(
     )
 }
 
-/// An instruction taken apart.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Instruction {
-    pub expression: String,
-    /// The paint colour it names, if any.
-    pub paint: Option<[u8; 3]>,
-    /// Words of the expression outside the vocabulary, in order of appearance.
-    pub unknown: Vec<String>,
-}
-
-fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
-}
-
-/// "... with {colour} mask" at the end: the part before and the colour.
-fn with_mask(text: &str) -> Option<(&str, &str)> {
-    let lower = text.to_ascii_lowercase();
-    let body = lower.strip_suffix(" mask")?;
-    let at = body
-        .rfind(" with ")
-        .map(|at| at + 1)
-        .or_else(|| body.starts_with("with ").then_some(0))?;
-    Some((text[..at].trim_end(), &text[at + 5..body.len()]))
-}
-
-/// Parse any of the instruction templates (or a bare expression) into the expression and the
-/// paint colour, and list the expression's words the vocabulary does not have.
-pub fn parse_instruction(text: &str) -> Result<Instruction> {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let text = text.trim_end_matches(['.', '!', '?', ' ']);
-    if text.is_empty() {
-        return Err(Error::Prompt("the instruction is empty".into()));
-    }
-    // A trailing space lets a verb with nothing after it ("segment") match its template.
-    let padded = format!("{text} ");
-    let text = padded.as_str();
-    let after = |prefix: &str| strip_prefix_ci(text, prefix).map(str::trim);
-    let (expression, colour) = if let Some(rest) = after("given the following instructions") {
-        let rest = rest.trim_start_matches([':', ' ']);
-        let (expr, tail) = rest.split_once(';').unwrap_or((rest, ""));
-        (expr, with_mask(tail.trim()).map(|(_, c)| c))
-    } else if let Some(rest) = after("please segment ").or_else(|| after("segment ")) {
-        with_mask(rest).map_or((rest, None), |(e, c)| (e, Some(c)))
-    } else if let Some(rest) = after("colour ").or_else(|| after("color ")) {
-        match rest.to_ascii_lowercase().rfind(" in ") {
-            Some(at) => (&rest[..at], Some(&rest[at + 4..])),
-            None => (rest, None),
-        }
-    } else if let Some(rest) = after("paint ") {
-        // "paint X red" or "paint X in red"; "paint the red ball" names no paint.
-        match rest.rsplit_once(' ') {
-            Some((e, c)) if crate::paint::parse(c).is_ok() => {
-                (e.strip_suffix(" in").unwrap_or(e), Some(c))
-            }
-            _ => (rest, None),
-        }
-    } else {
-        (text.trim(), None)
-    };
-    let expression = expression.trim().to_string();
-    if tokens(&expression).is_empty() {
-        return Err(Error::Prompt(format!(
-            "no expression in {:?}: say which object, e.g. \"paint the star on the left red\"",
-            text.trim()
-        )));
-    }
-    let paint = colour.map(|c| crate::paint::parse(c.trim())).transpose()?;
+/// The expression's words that the grammar does not use, in order of appearance.
+pub fn unknown_words(expression: &str) -> Vec<String> {
     let known = vocabulary();
-    let unknown = tokens(&expression)
+    tokens(expression)
         .into_iter()
         .filter(|w| known.binary_search(w).is_err())
-        .collect();
-    Ok(Instruction {
-        expression,
-        paint,
-        unknown,
-    })
+        .collect()
 }

@@ -12,7 +12,7 @@ pub mod preview;
 pub mod refer;
 pub mod shapes;
 
-use crate::synth::Rng;
+use crate::rng::Rng;
 pub use refer::Meaning;
 pub use shapes::Category;
 
@@ -144,7 +144,7 @@ pub struct Sample {
     pub expression: String,
     /// The full instruction, e.g. "paint the star in the top right purple".
     pub instruction: String,
-    /// The paint colour the instruction names; `None` leaves it to [`crate::paint::contrasting`].
+    /// The paint colour the instruction names; `None` leaves it to [`crate::color::contrasting`].
     pub paint: Option<[u8; 3]>,
 }
 
@@ -326,7 +326,7 @@ impl Sample {
         let mask = crate::synth::truth(&cover, w, h);
         let paint = self
             .paint
-            .unwrap_or_else(|| crate::paint::contrasting(&image));
+            .unwrap_or_else(|| crate::color::contrasting(&image));
         let painted = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Recolour);
         let overlay = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Overlay);
         Targets {
@@ -350,9 +350,4 @@ pub struct Targets {
     pub overlay: image::RgbaImage,
     /// The paint colour used.
     pub paint: [u8; 3],
-}
-
-/// The endless training stream: samples 0, 1, 2, ... of the train split.
-pub fn train_stream(seed: u64) -> impl Iterator<Item = Sample> {
-    (0..).map(move |i| Sample::generate(Split::Train, i, seed))
 }

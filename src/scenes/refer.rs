@@ -6,7 +6,7 @@
 //! person would also read as unambiguous.
 
 use super::{Category, Scene, Split};
-use crate::synth::Rng;
+use crate::rng::Rng;
 
 /// How far apart (as a share of the picture) two positions must be to tell them apart.
 pub const MARGIN: f32 = 0.06;

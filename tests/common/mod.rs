@@ -8,7 +8,8 @@ use editseg::cleanup::{morphology, threshold, upsample};
 use editseg::diff::{align, blur, drift, resample, score};
 use editseg::gpu::Gpu;
 use editseg::pixels::{pack, to_words, Grid};
-use editseg::synth::{self, Rng, Style};
+use editseg::rng::Rng;
+use editseg::synth::{self, Style};
 use editseg::{imageio, BackendChoice, Options, Segmenter};
 use image::RgbaImage;
 

@@ -59,7 +59,8 @@ test(`${RUNS} segmentations in one page keep the JS heap and GPU buffers bounded
   const samples = await page.evaluate(async (runs) => {
     const { start, scene } = await import('./editseg-web.js');
     const seg = await start();
-    const { image, suggestions } = scene(5, 128);
+    // A small picture: this checks for leaks, not for size.
+    const { image, suggestions } = scene(5, 64);
     const paints = ['#ff0000', '#00ff00', '#0000ff', '#ff00ff', '#00ffff', '#ffff00', '#ff8000', '#8000ff'];
     const out = [];
     for (let i = 1; i <= runs; i++) {
