@@ -1,7 +1,7 @@
 //! The two places the stages run: the CPU twins on host memory, or the WGSL kernels on a GPU
 //! device. The pipeline is written once against this trait.
 
-use crate::cleanup::{components, morphology, threshold};
+use crate::cleanup::{components, morphology, threshold, upsample};
 use crate::diff::{align, blur, drift, resample, score};
 use crate::error::Result;
 use crate::gpu::Gpu;
@@ -41,6 +41,16 @@ pub(crate) trait Engine {
         grid: Grid,
         selection: &components::Selection,
     ) -> Result<Self::Buf>;
+    /// Stage 7: a mask (0/255 a word) on the `small` grid of `guide` brought to `picture`'s
+    /// `full` grid along the picture's edges.
+    fn upsample(
+        &self,
+        mask: &Self::Buf,
+        guide: &Self::Buf,
+        small: Grid,
+        picture: &Self::Buf,
+        full: Grid,
+    ) -> Self::Buf;
 }
 
 /// The CPU twins.
@@ -95,6 +105,20 @@ impl Engine for Cpu {
     }
     fn open_close(&self, mask: &Vec<u32>, grid: Grid, open: u32, close: u32) -> Vec<u32> {
         morphology::open_close_cpu(mask, grid, open, close)
+    }
+    fn upsample(
+        &self,
+        mask: &Vec<u32>,
+        guide: &Vec<u32>,
+        small: Grid,
+        picture: &Vec<u32>,
+        full: Grid,
+    ) -> Vec<u32> {
+        let bytes: Vec<u8> = mask.iter().map(|&w| w as u8).collect();
+        upsample::cpu(&bytes, guide, small, picture, full)
+            .into_iter()
+            .map(u32::from)
+            .collect()
     }
     async fn components(
         &self,
@@ -155,6 +179,16 @@ impl Engine for Gpu {
     }
     fn open_close(&self, mask: &wgpu::Buffer, grid: Grid, open: u32, close: u32) -> wgpu::Buffer {
         morphology::open_close_gpu(self, mask, grid, open, close)
+    }
+    fn upsample(
+        &self,
+        mask: &wgpu::Buffer,
+        guide: &wgpu::Buffer,
+        small: Grid,
+        picture: &wgpu::Buffer,
+        full: Grid,
+    ) -> wgpu::Buffer {
+        upsample::gpu(self, mask, guide, small, picture, full)
     }
     async fn components(
         &self,

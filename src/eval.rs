@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+#[derive(serde::Serialize)]
 pub struct Report {
     pub overall: Summary,
     pub splits: BTreeMap<String, Summary>,
@@ -138,19 +139,9 @@ pub fn evaluate(
 }
 
 impl Report {
+    /// `{"overall": {...}, "splits": {"val": {...}}, "missing": [sent_id, ...]}`.
     pub fn to_json(&self) -> String {
-        let splits: Vec<String> = self
-            .splits
-            .iter()
-            .map(|(k, s)| format!("{k:?}:{}", s.to_json()))
-            .collect();
-        let missing: Vec<String> = self.missing.iter().map(u64::to_string).collect();
-        format!(
-            "{{\"overall\":{},\"splits\":{{{}}},\"missing\":[{}]}}",
-            self.overall.to_json(),
-            splits.join(","),
-            missing.join(",")
-        )
+        serde_json::to_string(self).expect("plain values serialise")
     }
 
     /// A markdown table in percent: one row per split, then overall.

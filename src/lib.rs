@@ -61,6 +61,26 @@ impl std::str::FromStr for BackendChoice {
     }
 }
 
+/// Stage 7 on one engine.
+async fn upsample_on<E: engine::Engine>(
+    engine: &E,
+    mask: &image::GrayImage,
+    small: &RgbaImage,
+    grid: pixels::Grid,
+    picture: &RgbaImage,
+    full: pixels::Grid,
+) -> Result<Vec<u32>> {
+    use pixels::to_words;
+    let out = engine.upsample(
+        &engine.upload(mask.as_raw().iter().map(|&m| m as u32).collect()),
+        &engine.upload(to_words(small)),
+        grid,
+        &engine.upload(to_words(picture)),
+        full,
+    );
+    engine.download(&out, full.len()).await
+}
+
 /// Owns the GPU device (or stands for the CPU path) and serves any number of requests.
 pub struct Segmenter {
     gpu: Option<gpu::Gpu>,
@@ -112,7 +132,7 @@ impl Segmenter {
         small: &RgbaImage,
         picture: &RgbaImage,
     ) -> Result<image::GrayImage> {
-        use pixels::{to_words, Grid};
+        use pixels::Grid;
         let grid = Grid {
             w: small.width(),
             h: small.height(),
@@ -130,28 +150,13 @@ impl Segmenter {
                 grid.h
             )));
         }
-        let bytes = match &self.gpu {
-            Some(g) if full.len() <= g.max_binding as usize / 4 => {
-                let words: Vec<u32> = mask.as_raw().iter().map(|&m| m as u32).collect();
-                let out = cleanup::upsample::gpu(
-                    g,
-                    &g.upload(&words),
-                    &g.upload(&to_words(small)),
-                    grid,
-                    &g.upload(&to_words(picture)),
-                    full,
-                );
-                let words = g.read(&out, full.len()).await?;
-                words.into_iter().map(|w| w as u8).collect()
+        let words = match &self.gpu {
+            Some(g) if full.len() <= engine::Engine::max_pixels(g) => {
+                upsample_on(g, mask, small, grid, picture, full).await?
             }
-            _ => cleanup::upsample::cpu(
-                mask.as_raw(),
-                &to_words(small),
-                grid,
-                &to_words(picture),
-                full,
-            ),
+            _ => upsample_on(&engine::Cpu, mask, small, grid, picture, full).await?,
         };
+        let bytes = words.into_iter().map(|w| w as u8).collect();
         Ok(image::GrayImage::from_raw(full.w, full.h, bytes).expect("one byte a pixel"))
     }
 

@@ -15,15 +15,26 @@ pub struct Tally {
     samples: Vec<(u64, u64)>,
 }
 
-/// The figures for one set of samples, each a fraction in [0, 1].
-#[derive(Clone, Debug, PartialEq)]
+/// The figures for one set of samples, each a fraction in [0, 1]. As JSON:
+/// `{"count": N, "ciou": f, "giou": f, "miou": f, "prec": {"0.5": f, ...}}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Summary {
     pub count: usize,
     pub ciou: f64,
     pub giou: f64,
     pub miou: f64,
     /// Prec@t for each t of `PRECISION_AT`.
+    #[serde(serialize_with = "by_threshold")]
     pub prec: [f64; 5],
+}
+
+fn by_threshold<S: serde::Serializer>(prec: &[f64; 5], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(prec.len()))?;
+    for (t, p) in PRECISION_AT.iter().zip(prec) {
+        map.serialize_entry(&format!("{t:.1}"), p)?;
+    }
+    map.end()
 }
 
 /// Intersection and union of a prediction and a truth of the same size (nonzero = inside).
@@ -73,21 +84,8 @@ impl Tally {
 }
 
 impl Summary {
-    /// `{"count": N, "ciou": f, "giou": f, "miou": f, "prec": {"0.5": f, ...}}`
     pub fn to_json(&self) -> String {
-        let prec: Vec<String> = PRECISION_AT
-            .iter()
-            .zip(&self.prec)
-            .map(|(t, p)| format!("\"{t:.1}\":{p:.6}"))
-            .collect();
-        format!(
-            "{{\"count\":{},\"ciou\":{:.6},\"giou\":{:.6},\"miou\":{:.6},\"prec\":{{{}}}}}",
-            self.count,
-            self.ciou,
-            self.giou,
-            self.miou,
-            prec.join(",")
-        )
+        serde_json::to_string(self).expect("plain numbers serialise")
     }
 }
 
@@ -113,9 +111,10 @@ mod tests {
         assert!(close(s.miou, (0.5 + 0.9 + 0.0 + 0.0) / 4.0));
         // IoUs 0.5, 0.9, 1 (empty pair), 0.
         assert_eq!(s.prec, [0.75, 0.5, 0.5, 0.5, 0.5]);
-        assert!(s
-            .to_json()
-            .contains("\"prec\":{\"0.5\":0.750000,\"0.6\":0.500000"));
+        let json: serde_json::Value = serde_json::from_str(&s.to_json()).unwrap();
+        assert_eq!(json["prec"]["0.5"], 0.75);
+        assert_eq!(json["prec"]["0.9"], 0.5);
+        assert_eq!(json["count"], 4);
     }
 
     #[test]

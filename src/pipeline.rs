@@ -129,8 +129,9 @@ impl Options {
     }
 }
 
-/// What the pipeline found and did, for display and logs.
-#[derive(Clone, Debug, PartialEq)]
+/// What the pipeline found and did, for display and logs (as JSON, with camelCase names).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Stats {
     pub backend: String,
     pub width: u32,
@@ -156,29 +157,7 @@ pub struct Stats {
 
 impl Stats {
     pub fn to_json(&self) -> String {
-        let list = |v: &[f32]| {
-            v.iter()
-                .map(|x| format!("{x:.4}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let notes = self
-            .notes
-            .iter()
-            .map(|n| format!("{n:?}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        format!(
-            concat!(
-                "{{\"backend\":{:?},\"width\":{},\"height\":{},\"editedWidth\":{},\"editedHeight\":{},",
-                "\"stretched\":{},\"workingWidth\":{},\"workingHeight\":{},\"area\":{},\"areaFraction\":{:.6},",
-                "\"threshold\":{},\"thresholdAuto\":{},\"gain\":[{}],\"offset\":[{}],\"lighting\":{:.4},",
-                "\"shift\":[{},{}],\"notes\":[{}]}}"
-            ),
-            self.backend, self.width, self.height, self.edited_width, self.edited_height, self.stretched,
-            self.working_width, self.working_height, self.area, self.area_fraction, self.threshold,
-            self.threshold_auto, list(&self.gain), list(&self.offset), self.lighting, self.shift.0, self.shift.1, notes
-        )
+        serde_json::to_string(self).expect("plain values serialise")
     }
 }
 

@@ -64,14 +64,16 @@ pub fn cpu(src: &[u32], grid: Grid, radius: u32, dilate: bool) -> Vec<u32> {
     out
 }
 
+/// Opening (erode, dilate) then closing (dilate, erode): the passes as (radius, dilate), those
+/// with a radius of 0 left out. Both twins run this schedule.
+fn schedule(open: u32, close: u32) -> impl Iterator<Item = (u32, bool)> {
+    [(open, false), (open, true), (close, true), (close, false)]
+        .into_iter()
+        .filter(|(radius, _)| *radius > 0)
+}
+
 pub fn open_close_cpu(mask: &[u32], grid: Grid, open: u32, close: u32) -> Vec<u32> {
-    let mut m = mask.to_vec();
-    for (radius, dilate) in [(open, false), (open, true), (close, true), (close, false)] {
-        if radius > 0 {
-            m = cpu(&m, grid, radius, dilate);
-        }
-    }
-    m
+    schedule(open, close).fold(mask.to_vec(), |m, (radius, dilate)| cpu(&m, grid, radius, dilate))
 }
 
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, radius: u32, dilate: bool) -> wgpu::Buffer {
@@ -92,11 +94,5 @@ pub fn open_close_gpu(
     open: u32,
     close: u32,
 ) -> wgpu::Buffer {
-    let mut m = mask.clone();
-    for (radius, dilate) in [(open, false), (open, true), (close, true), (close, false)] {
-        if radius > 0 {
-            m = gpu(g, &m, grid, radius, dilate);
-        }
-    }
-    m
+    schedule(open, close).fold(mask.clone(), |m, (radius, dilate)| gpu(g, &m, grid, radius, dilate))
 }

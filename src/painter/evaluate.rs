@@ -25,7 +25,7 @@ pub fn kind(meaning: &Meaning) -> usize {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Report {
     pub summary: Summary,
     /// PSNR (dB) of the edit against the original over the pixels the target does not touch.
@@ -34,27 +34,25 @@ pub struct Report {
     pub selection: f64,
     /// The masks' figures over the samples where the right object was selected.
     pub when_selected: Summary,
-    /// The figures per kind of expression ([`KINDS`]).
+    /// The figures per kind of expression ([`KINDS`]), as JSON an object by kind name.
+    #[serde(serialize_with = "by_kind")]
     pub kinds: Vec<Summary>,
 }
 
+fn by_kind<S: serde::Serializer>(kinds: &[Summary], s: S) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(kinds.len()))?;
+    for (k, summary) in KINDS.iter().zip(kinds) {
+        map.serialize_entry(k, summary)?;
+    }
+    map.end()
+}
+
 impl Report {
-    /// The summary's JSON with the PSNR, the selection accuracy and the per-kind figures added.
+    /// `{"summary": {...}, "psnr_outside": dB, "selection": f, "when_selected": {...},
+    /// "kinds": {"attribute": {...}, ...}}`.
     pub fn to_json(&self) -> String {
-        let summary = self.summary.to_json();
-        let kinds: Vec<String> = KINDS
-            .iter()
-            .zip(&self.kinds)
-            .map(|(k, s)| format!("\"{k}\": {}", s.to_json().trim_end()))
-            .collect();
-        format!(
-            "{}, \"psnr_outside\": {:.3}, \"selection\": {:.4}, \"when_selected\": {}, \"kinds\": {{{}}}}}",
-            summary.trim_end().trim_end_matches('}'),
-            self.psnr_outside,
-            self.selection,
-            self.when_selected.to_json().trim_end(),
-            kinds.join(", ")
-        )
+        serde_json::to_string_pretty(self).expect("plain values serialise")
     }
 }
 
