@@ -5,7 +5,6 @@
 //!
 //!   cargo bench --bench painter
 
-use burn::module::Module;
 use burn::prelude::Device;
 use editseg::painter::segment::{paint, segment};
 use editseg::painter::{Painter, Vocabulary};
@@ -70,7 +69,7 @@ fn main() {
     });
     println!("| what | median ms ({RUNS} runs) |");
     println!("|---|---|");
-    println!("| painter forward, batch 1, 64x64 (target <= 30) | {forward:.1} |");
+    println!("| painter at batch 1, 64x64: network, objects, program, edit (target <= 30) | {forward:.1} |");
     println!("| segment: instruction to 512x512 mask | {whole:.1} |");
     println!("| anchor: diff + cleanup of the 64x64 edit | {anchor:.1} |");
     println!(

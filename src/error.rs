@@ -14,6 +14,13 @@ pub enum Error {
     Corrupt { what: String, reason: String },
     /// The image has no pixels (an empty file, or a header with zero width or height).
     ZeroSize(String),
+    /// The header claims more pixels than EditSeg decodes.
+    TooLarge {
+        what: String,
+        width: u32,
+        height: u32,
+        limit: u64,
+    },
     /// A paint colour that is neither a known name nor `#rrggbb`; `known` lists the names.
     UnknownColor { given: String, known: String },
     /// The edited image's aspect ratio is too far from the original's to be the same picture.
@@ -51,6 +58,17 @@ impl fmt::Display for Error {
                 write!(f, "{what}: truncated or corrupt image: {reason}")
             }
             Error::ZeroSize(w) => write!(f, "{w}: zero-size image (no pixels)"),
+            Error::TooLarge {
+                what,
+                width,
+                height,
+                limit,
+            } => write!(
+                f,
+                "{what}: too large: {width}x{height} is {:.0} megapixels; the limit is {} megapixels",
+                *width as f64 * *height as f64 / 1e6,
+                limit / 1_000_000
+            ),
             Error::UnknownColor { given, known } => {
                 write!(f, "unknown colour {given:?}: use a name ({known}) or #rrggbb")
             }

@@ -1,7 +1,11 @@
 //! Decoding (PNG, JPEG, WebP) with errors that say what is wrong with the file, and PNG encoding.
+//! Pictures come out as they are displayed: the EXIF orientation is applied, as browsers do.
 
 use crate::error::{Error, Result};
-use image::{GrayImage, ImageFormat, RgbaImage};
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
+
+/// The largest picture decoded, in pixels (checked from the header, before any pixel is read).
+pub const MAX_PIXELS: u64 = 100_000_000;
 
 /// Decode an encoded image to RGBA8. `what` names the source in error messages.
 pub fn decode(bytes: &[u8], what: &str) -> Result<RgbaImage> {
@@ -18,13 +22,32 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<RgbaImage> {
     if header_has_zero_size(bytes, format) {
         return Err(Error::ZeroSize(what.into()));
     }
-    let img = image::load_from_memory_with_format(bytes, format).map_err(|e| Error::Corrupt {
+    let corrupt = |e: image::ImageError| Error::Corrupt {
         what: what.into(),
         reason: e.to_string(),
-    })?;
-    if img.width() == 0 || img.height() == 0 {
+    };
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    // The size is checked against MAX_PIXELS below, by name, instead of a memory limit.
+    reader.no_limits();
+    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
         return Err(Error::ZeroSize(what.into()));
     }
+    if width as u64 * height as u64 > MAX_PIXELS {
+        return Err(Error::TooLarge {
+            what: what.into(),
+            width,
+            height,
+            limit: MAX_PIXELS,
+        });
+    }
+    // A file whose orientation tag cannot be read is shown as stored.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    img.apply_orientation(orientation);
     Ok(img.to_rgba8())
 }
 
@@ -81,4 +104,73 @@ pub fn encode_png_rgba(img: &RgbaImage) -> Vec<u8> {
     img.write_to(&mut out, ImageFormat::Png)
         .expect("encoding to memory cannot fail");
     out.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::metadata::Orientation;
+    use image::ImageEncoder;
+
+    /// A minimal little-endian EXIF block with one orientation entry.
+    fn exif(orientation: u16) -> Vec<u8> {
+        let mut e = b"II*\0".to_vec();
+        e.extend(8u32.to_le_bytes());
+        e.extend(1u16.to_le_bytes());
+        e.extend(0x0112u16.to_le_bytes()); // Orientation
+        e.extend(3u16.to_le_bytes()); // SHORT
+        e.extend(1u32.to_le_bytes());
+        e.extend((orientation as u32).to_le_bytes());
+        e.extend(0u32.to_le_bytes());
+        e
+    }
+
+    /// PNG's chunk checksum (CRC-32, polynomial 0xEDB88320).
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    fn png_with_orientation(img: &RgbaImage, orientation: u16) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
+        encoder.set_exif_metadata(exif(orientation)).unwrap();
+        encoder
+            .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgba8)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn all_eight_exif_orientations_come_out_as_displayed() {
+        let stored = RgbaImage::from_fn(3, 2, |x, y| image::Rgba([x as u8 * 80, y as u8 * 200, 7, 255]));
+        for tag in 1..=8u16 {
+            let decoded = decode(&png_with_orientation(&stored, tag), "test").unwrap();
+            let mut expected = DynamicImage::ImageRgba8(stored.clone());
+            expected.apply_orientation(Orientation::from_exif(tag as u8).unwrap());
+            assert_eq!(decoded, expected.to_rgba8(), "orientation {tag}");
+        }
+        // Orientation 6 (rotated 90 degrees clockwise to display) swaps the sides.
+        assert_eq!(decode(&png_with_orientation(&stored, 6), "test").unwrap().dimensions(), (2, 3));
+    }
+
+    #[test]
+    fn a_header_over_the_pixel_limit_is_refused_by_size_before_decoding() {
+        let mut png = encode_png_rgba(&RgbaImage::new(1, 1));
+        // Claim 60000 x 60000 in the IHDR chunk, with its checksum made right again.
+        png[16..20].copy_from_slice(&60000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&60000u32.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        let e = decode(&png, "huge.png").unwrap_err();
+        assert!(matches!(e, Error::TooLarge { width: 60000, height: 60000, .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(text.contains("60000x60000") && text.contains("100 megapixels"), "{text}");
+    }
 }
