@@ -27,6 +27,18 @@ fn fresh_painter() -> Painter {
     }
 }
 
+/// The losses a training run reports.
+fn losses_of(run: impl FnOnce(&mut dyn FnMut(Event)) -> editseg::Result<()>) -> Vec<f64> {
+    let mut losses = Vec::new();
+    run(&mut |e| {
+        if let Event::Step { loss, .. } = e {
+            losses.push(loss)
+        }
+    })
+    .unwrap();
+    losses
+}
+
 #[test]
 fn a_short_training_lowers_the_loss_and_a_resumed_run_continues() {
     let out = scratch("painter", "train");
@@ -41,13 +53,7 @@ fn a_short_training_lowers_the_loss_and_a_resumed_run_continues() {
         eval_every: 1000,
         eval_count: 4,
     };
-    let mut losses = Vec::new();
-    train::run(&config, &Device::flex().autodiff(), &mut |e| {
-        if let Event::Step { loss, .. } = e {
-            losses.push(loss)
-        }
-    })
-    .unwrap();
+    let losses = losses_of(|report| train::run(&config, &Device::flex().autodiff(), report).map(drop));
     assert_eq!(losses.len(), 4, "{losses:?}");
     assert!(
         losses[3] < 0.9 * losses[0],
@@ -94,13 +100,8 @@ fn the_object_recipe_learns_and_resumes_exactly_where_it_stopped() {
         eval_count: 4,
         seconds: None,
     };
-    let mut losses = Vec::new();
-    train::run_objects(&config, &Device::flex().autodiff(), &mut |e| {
-        if let Event::Step { loss, .. } = e {
-            losses.push(loss)
-        }
-    })
-    .unwrap();
+    let losses =
+        losses_of(|report| train::run_objects(&config, &Device::flex().autodiff(), report).map(drop));
     assert_eq!(losses.len(), 2, "{losses:?}");
     assert!(losses[1] < losses[0], "the loss does not fall: {losses:?}");
     for file in ["model.bpk", "ema.bpk", "optimizer.bpk", "step", "log.csv"] {
@@ -247,6 +248,7 @@ fn the_shipped_weights_give_the_recorded_edits_and_find_the_named_objects() {
         100.0 * share
     );
     let mean = painter_fixture::mean_iou(&results);
+    eprintln!("the shipped weights' mean IoU on the fixture scenes: {mean:.3}");
     assert!(
         mean >= painter_fixture::MEAN_IOU,
         "the shipped weights find the named objects with a mean IoU of only {mean:.3}"
