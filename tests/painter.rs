@@ -289,3 +289,46 @@ fn the_program_picks_the_named_object_from_perfect_maps() {
         assert!(share >= 0.95, "{}: {share}", split.name());
     }
 }
+
+#[test]
+fn segment_on_the_command_line_masks_the_named_object_at_the_pictures_size_or_says_it_found_none() {
+    let dir = scratch("painter", "segment-cli");
+    let sample = Sample::generate(Split::Val, 3, 7);
+    let picture = sample.image(160, 120);
+    let image = dir.join("scene.png");
+    std::fs::write(&image, editseg::imageio::encode_png_rgba(&picture)).unwrap();
+    let out = dir.join("mask.png");
+    let (code, stdout, stderr) = process::editseg(&[
+        "segment",
+        "--image",
+        image.to_str().unwrap(),
+        "--instruction",
+        &sample.instruction,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("mask 160x120"), "{stdout}");
+    let mask = image::open(&out).unwrap().to_luma8();
+    let truth = sample.object_mask(sample.target, 160, 120);
+    let (i, u) = editseg::metrics::overlap(&mask, &truth);
+    assert!(i as f64 > 0.5 * u as f64, "IoU {:.2} for {:?}", i as f64 / u as f64, sample.instruction);
+
+    let plain = dir.join("plain.png");
+    std::fs::write(
+        &plain,
+        editseg::imageio::encode_png_rgba(&image::RgbaImage::from_pixel(40, 30, image::Rgba([90, 90, 90, 255]))),
+    )
+    .unwrap();
+    let (code, _, stderr) = process::editseg(&[
+        "segment",
+        "--image",
+        plain.to_str().unwrap(),
+        "--instruction",
+        "paint the red star blue",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("found no object"), "{stderr}");
+}

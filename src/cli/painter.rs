@@ -205,6 +205,12 @@ pub fn segment(argv: impl Iterator<Item = String>) -> Result<(), Error> {
         write(Path::new(path), &imageio::encode_png_rgba(&edit))?;
     }
     let area = result.mask.pixels().filter(|p| p.0[0] > 0).count();
+    if area == 0 {
+        eprintln!(
+            "editseg: the painter found no object in the picture that {:?} names; the mask is empty",
+            result.painted.instruction.expression
+        );
+    }
     let t = result.timings;
     println!(
         "{:?} painted #{:02x}{:02x}{:02x}: mask {}x{}, {area} pixels ({:.1}%), {:.0} ms (painter {:.0}, diff {:.0}, upsample {:.0})",
