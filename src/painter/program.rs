@@ -65,7 +65,11 @@ pub fn detect(maps: &Maps) -> Vec<Found> {
     let side = maps.side;
     let n = side * side;
     let label: Vec<usize> = (0..n)
-        .map(|i| argmax(&(0..CATEGORIES).map(|c| maps.at(c, i)).collect::<Vec<_>>()))
+        .map(|i| {
+            (0..CATEGORIES)
+                .max_by(|&a, &b| maps.at(a, i).total_cmp(&maps.at(b, i)))
+                .unwrap_or(0)
+        })
         .collect();
     let vote: Vec<[f32; 2]> = (0..n)
         .map(|i| {
