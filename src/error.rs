@@ -6,7 +6,7 @@ use std::fmt;
 pub enum Error {
     /// A path given on the command line does not exist.
     FileMissing(String),
-    /// A file or buffer could not be read.
+    /// A file or buffer could not be read or written; `reason` says which and why.
     Io { what: String, reason: String },
     /// The bytes are not PNG, JPEG or WebP.
     NotAnImage(String),
@@ -52,7 +52,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::FileMissing(p) => write!(f, "{p}: file not found"),
-            Error::Io { what, reason } => write!(f, "{what}: cannot read: {reason}"),
+            Error::Io { what, reason } => write!(f, "{what}: {reason}"),
             Error::NotAnImage(w) => write!(f, "{w}: not an image (expected PNG, JPEG or WebP)"),
             Error::Corrupt { what, reason } => {
                 write!(f, "{what}: truncated or corrupt image: {reason}")

@@ -31,13 +31,7 @@ type Scored = (String, u64, u64, Option<u64>);
 
 fn read_mask(path: &Path, truth: &GrayImage) -> Result<GrayImage> {
     let what = path.display().to_string();
-    let mask = imageio::decode(
-        &std::fs::read(path).map_err(|e| Error::Io {
-            what: what.clone(),
-            reason: e.to_string(),
-        })?,
-        &what,
-    )?;
+    let mask = imageio::read(path)?;
     if mask.dimensions() != truth.dimensions() {
         return Err(Error::SizeMismatch(format!(
             "{what} is {}x{}, its image is {}x{}",

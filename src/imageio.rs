@@ -51,18 +51,10 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<RgbaImage> {
     Ok(img.to_rgba8())
 }
 
-/// Read and decode a file, telling a missing file apart from an unreadable one.
+/// Read and decode an image file.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read(path: &std::path::Path) -> Result<RgbaImage> {
-    let what = path.display().to_string();
-    if !path.exists() {
-        return Err(Error::FileMissing(what));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        what: what.clone(),
-        reason: e.to_string(),
-    })?;
-    decode(&bytes, &what)
+    decode(&crate::files::read(path)?, &path.display().to_string())
 }
 
 /// PNG and JPEG store the size in a fixed header; decoders reject a zero there with a generic

@@ -176,10 +176,10 @@ fn bad_inputs_fail_with_one_line_naming_the_problem() {
     run(&o, &e, &["--threshold", "999"], "threshold");
     assert_fails(
         &["mask", "--original", &o, "--edited", &e],
-        "--out is required",
+        "required arguments were not provided: --out",
     );
-    assert_fails(&["paint"], "unknown command");
-    assert_fails(&["segment"], "segment needs --image");
+    assert_fails(&["paint"], "unrecognized subcommand 'paint'");
+    assert_fails(&["segment"], "not provided: --image");
     assert_fails(
         &[
             "mask",

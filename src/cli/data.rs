@@ -1,56 +1,83 @@
 //! `editseg data preview|export`: RefScenes samples as a contact sheet or a RefCOCO-format dataset.
 
-use super::{progress_bar, usage, write, Flags};
+use super::progress_bar;
 use editseg::scenes::{Sample, Split};
-use editseg::{imageio, Error};
+use editseg::{files, imageio, Error};
 use std::path::PathBuf;
 
-pub fn run(mut argv: impl Iterator<Item = String>) -> Result<(), Error> {
-    let action = argv
-        .next()
-        .ok_or_else(|| usage("data needs preview or export".into()))?;
-    if action != "preview" && action != "export" {
-        return Err(usage(format!(
-            "unknown data command {action:?}: use preview or export"
-        )));
+/// Draw RefScenes samples: as a contact sheet (target outlined, expression below), or as a
+/// RefCOCO-format dataset (refs(unc).p, instances.json with polygons, images/)
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(clap::Subcommand)]
+enum Action {
+    /// A contact sheet (PNG)
+    Preview(Samples),
+    /// A RefCOCO-format dataset
+    Export(Samples),
+}
+
+#[derive(clap::Args)]
+struct Samples {
+    /// train, val, testA or testB; for export also all (val, testA and testB)
+    #[arg(long, value_name = "SPLIT")]
+    split: String,
+    /// Samples per split
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    count: u64,
+    /// Where to write: SHEET.png for preview, DIR for export
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// Picks the samples
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+    /// The picture's side in pixels
+    #[arg(long, value_name = "PX", default_value_t = 128,
+          value_parser = clap::value_parser!(u32).range(8..=2048))]
+    size: u32,
+}
+
+impl Samples {
+    fn draw(&self, all_allowed: bool) -> Result<Vec<Sample>, Error> {
+        let splits = if all_allowed && self.split == "all" {
+            vec![Split::Val, Split::TestA, Split::TestB]
+        } else {
+            vec![Split::parse(&self.split)?]
+        };
+        Ok(splits
+            .iter()
+            .flat_map(|&s| (0..self.count).map(move |i| Sample::generate(s, i, self.seed)))
+            .collect())
     }
-    let flags = Flags::parse(
-        &format!("data {action}"),
-        argv,
-        &["split", "count", "out", "seed", "size"],
-        &[],
-    )?;
-    let count = flags.number("count", 0, 1..=1_000_000)?;
-    if count == 0 {
-        return Err(usage("--count is required".into()));
-    }
-    let seed = flags.number("seed", 0, 0..=u64::MAX)?;
-    let size = flags.number("size", 128, 8..=2048)? as u32;
-    let split = flags.need("split")?;
-    let splits = match (split, action.as_str()) {
-        ("all", "export") => vec![Split::Val, Split::TestA, Split::TestB],
-        _ => vec![Split::parse(split)?],
-    };
-    let out = PathBuf::from(flags.need("out")?);
-    let samples: Vec<Sample> = splits
-        .iter()
-        .flat_map(|&s| (0..count).map(move |i| Sample::generate(s, i, seed)))
-        .collect();
-    if action == "preview" {
-        let sheet = editseg::scenes::preview::contact_sheet(&samples, size);
-        write(&out, &imageio::encode_png_rgba(&sheet))?;
-        println!(
-            "{} samples of {split} drawn to {}",
-            samples.len(),
-            out.display()
-        );
-    } else {
-        editseg::refcoco::write::export(&samples, size, &out, &progress_bar())?;
-        println!(
-            "{} samples of {split} written to {} (refs(unc).p, instances.json, images/)",
-            samples.len(),
-            out.display()
-        );
+}
+
+pub fn run(args: Args) -> Result<(), Error> {
+    match args.action {
+        Action::Preview(s) => {
+            let samples = s.draw(false)?;
+            let sheet = editseg::scenes::preview::contact_sheet(&samples, s.size);
+            files::write(&s.out, imageio::encode_png_rgba(&sheet))?;
+            println!(
+                "{} samples of {} drawn to {}",
+                samples.len(),
+                s.split,
+                s.out.display()
+            );
+        }
+        Action::Export(s) => {
+            let samples = s.draw(true)?;
+            editseg::refcoco::write::export(&samples, s.size, &s.out, &progress_bar())?;
+            println!(
+                "{} samples of {} written to {} (refs(unc).p, instances.json, images/)",
+                samples.len(),
+                s.split,
+                s.out.display()
+            );
+        }
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use super::model::PainterNet;
 use super::perceive::{dense, Dense, SceneNet, CATEGORIES, COLOUR_CLASSES, SIZE_CLASSES};
 use super::{Encoded, Inputs, Net, Painter, Target, Vocabulary, RES};
 use crate::error::{Error, Result};
+use crate::files;
 use crate::scenes::{Sample, Split};
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::grad_clipping::GradientClippingConfig;
@@ -51,10 +52,7 @@ pub enum Event<'a> {
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Io {
-        what: path.display().to_string(),
-        reason: e.to_string(),
-    }
+    files::error(path, "use", e)
 }
 
 /// Warm up over 100 steps, then cosine decay to a tenth.
@@ -145,7 +143,7 @@ struct Checkpoint {
 
 impl Checkpoint {
     fn open(dir: &Path) -> Result<Checkpoint> {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        files::create_dir(dir)?;
         Ok(Checkpoint {
             dir: dir.to_path_buf(),
         })
@@ -157,7 +155,7 @@ impl Checkpoint {
         if !file.exists() {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(&file).map_err(|e| io(&file, e))?;
+        let text = files::read_text(&file)?;
         text.trim().parse().map(Some).map_err(|e| io(&file, e))
     }
 
@@ -179,7 +177,7 @@ impl Checkpoint {
         let path = self.dir.join("optimizer");
         optimizer.save(&path).map_err(|e| io(&path, e))?;
         let file = self.dir.join("step");
-        std::fs::write(&file, step.to_string()).map_err(|e| io(&file, e))
+        files::write(&file, step.to_string())
     }
 }
 
@@ -196,24 +194,18 @@ impl<M: Module> SaveF32 for M {
 
 /// Start a CSV log with its header line.
 fn start_log(path: &Path, header: &str) -> Result<()> {
-    std::fs::write(path, format!("{header}\n")).map_err(|e| io(path, e))
+    files::write(path, format!("{header}\n"))
 }
 
 fn append_log(path: &Path, line: &str) -> Result<()> {
-    let mut log = std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(|e| io(path, e))?;
-    std::io::Write::write_all(&mut log, format!("{line}\n").as_bytes()).map_err(|e| io(path, e))
+    files::append_line(path, line)
 }
 
 /// Write the shipped files: f16 weights and the vocabulary.
 fn ship(painter: &Painter, out: &Path) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
-    let weights = out.join("painter.bpk");
-    std::fs::write(&weights, painter.weights()?).map_err(|e| io(&weights, e))?;
-    let vocab = out.join("vocab.txt");
-    std::fs::write(&vocab, painter.vocabulary.to_text()).map_err(|e| io(&vocab, e))
+    files::create_dir(out)?;
+    files::write(&out.join("painter.bpk"), painter.weights()?)?;
+    files::write(&out.join("vocab.txt"), painter.vocabulary.to_text())
 }
 
 /// Train as configured on `device` (an autodiff device).
@@ -571,6 +563,6 @@ pub fn run_objects(
     let painter = painter_of(&ema);
     ship(&painter, &config.out)?;
     let log = config.out.join("training-log.csv");
-    std::fs::copy(&log_path, &log).map_err(|e| io(&log, e))?;
+    files::copy(&log_path, &log)?;
     Ok(painter)
 }

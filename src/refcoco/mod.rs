@@ -7,6 +7,7 @@ pub mod mask;
 pub mod write;
 
 use crate::error::{Error, Result};
+use crate::files;
 use image::GrayImage;
 use serde_json::Value as Json;
 use serde_pickle::{HashableValue, Value as Pickle};
@@ -65,16 +66,6 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> Error {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    if !path.exists() {
-        return Err(Error::FileMissing(path.display().to_string()));
-    }
-    std::fs::read(path).map_err(|e| Error::Io {
-        what: path.display().to_string(),
-        reason: e.to_string(),
-    })
-}
-
 /// The refs file in `dir`: `refs(unc).p` where there is one, else the only `refs(*).p`.
 fn refs_file(dir: &Path) -> Result<PathBuf> {
     let unc = dir.join("refs(unc).p");
@@ -82,10 +73,7 @@ fn refs_file(dir: &Path) -> Result<PathBuf> {
         return Ok(unc);
     }
     let found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::Io {
-            what: dir.display().to_string(),
-            reason: e.to_string(),
-        })?
+        .map_err(|e| crate::files::error(dir, "list", e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
@@ -126,7 +114,7 @@ fn pickle_text(v: Option<&Pickle>) -> Option<String> {
 
 fn parse_refs(path: &Path) -> Result<Vec<Ref>> {
     let value = serde_pickle::value_from_slice(
-        &read(path)?,
+        &files::read(path)?,
         serde_pickle::DeOptions::new()
             .decode_strings()
             .replace_unresolved_globals(),
@@ -243,7 +231,7 @@ impl Dataset {
         }
         let refs = parse_refs(&refs_file(dir)?)?;
         let path = dir.join("instances.json");
-        let json: Json = serde_json::from_slice(&read(&path)?)
+        let json: Json = serde_json::from_slice(&files::read(&path)?)
             .map_err(|e| bad(&path, format!("not valid JSON: {e}")))?;
         let list = |name: &str| {
             json.get(name)

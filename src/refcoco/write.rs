@@ -3,7 +3,8 @@
 //! and 3), `instances.json` with a polygon segmentation for every object, and `images/*.png`.
 
 use super::mask::polygon_from_mask;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::files;
 use crate::scenes::{draw, Category, Sample};
 use serde_json::json;
 use serde_pickle::{HashableValue, Value as Pickle};
@@ -23,13 +24,6 @@ fn category_id(c: Category) -> u64 {
     Category::ALL.iter().position(|&k| k == c).expect("listed") as u64 + 1
 }
 
-fn io(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Io {
-        what: path.display().to_string(),
-        reason: format!("cannot write: {e}"),
-    }
-}
-
 /// Write `samples` drawn at `size` x `size` into `dir`. Sample k gets image, ref and sentence id
 /// k + 1; object j of it annotation id 10 (k + 1) + j.
 pub fn export(
@@ -40,7 +34,7 @@ pub fn export(
 ) -> Result<()> {
     use rayon::prelude::*;
     let images_dir = dir.join("images");
-    std::fs::create_dir_all(&images_dir).map_err(|e| io(&images_dir, e))?;
+    files::create_dir(&images_dir)?;
     let done = std::sync::atomic::AtomicUsize::new(0);
     let per_sample: Vec<Result<(serde_json::Value, Vec<serde_json::Value>, Pickle)>> = samples
         .par_iter()
@@ -50,7 +44,7 @@ pub fn export(
             let file_name = format!("refscenes_{}_{:06}.png", s.split.name(), s.index);
             let rgb = image::DynamicImage::ImageRgba8(s.image(size, size)).to_rgb8();
             let path = images_dir.join(&file_name);
-            rgb.save(&path).map_err(|e| io(&path, e))?;
+            rgb.save(&path).map_err(|e| files::error(&path, "write", e))?;
             let annotations = (0..s.scene.objects.len())
                 .map(|j| {
                     let mask = crate::synth::truth(
@@ -134,16 +128,15 @@ pub fn export(
         "categories": categories,
     });
     let path = dir.join("instances.json");
-    std::fs::write(
+    files::write(
         &path,
         serde_json::to_vec(&instances).expect("JSON of plain values"),
-    )
-    .map_err(|e| io(&path, e))?;
+    )?;
     let path = dir.join("refs(unc).p");
     let pickle = serde_pickle::value_to_vec(
         &Pickle::List(refs),
         serde_pickle::SerOptions::new().proto_v2(),
     )
-    .map_err(|e| io(&path, e))?;
-    std::fs::write(&path, pickle).map_err(|e| io(&path, e))
+    .map_err(|e| files::error(&path, "write", e))?;
+    files::write(&path, pickle)
 }

@@ -2,15 +2,20 @@
 //! resample -> thumbnails -> drift -> blur -> shift search -> score -> threshold -> open/close
 //! -> components -> holes -> mask, heat map, overlay and stats.
 
-use crate::cleanup::components::{Keep, Selection};
+mod options;
+mod stats;
+
+pub use options::{KeepOption, Options};
+pub use stats::{Outcome, Stats};
+
+use crate::cleanup::components::Selection;
 use crate::cleanup::threshold;
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::color;
 use crate::pixels::{to_words, Grid};
 use crate::render;
-use image::{GrayImage, RgbaImage};
+use image::RgbaImage;
 
 /// Work on at most this many pixels; larger originals are processed downscaled and the mask is
 /// brought back to full size.
@@ -19,157 +24,6 @@ pub const MAX_PIXELS: usize = 16 << 20;
 const THUMBNAIL: u32 = 96;
 /// Aspect ratios further apart than this are not the same picture.
 const MAX_ASPECT_RATIO: f64 = 2.0;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Options {
-    /// The colour the editor was asked to paint, when known.
-    pub color: Option<[u8; 3]>,
-    /// A fixed score threshold (0-255); automatic (Otsu) when `None`.
-    pub threshold: Option<u8>,
-    pub keep: KeepOption,
-    /// Disk radii for opening and closing; chosen from the image size when `None`.
-    pub open_radius: Option<u32>,
-    pub close_radius: Option<u32>,
-    /// Components smaller than this share of the image are dropped.
-    pub min_area: f64,
-    /// Holes no larger than this share of the image are filled.
-    pub max_hole: f64,
-    /// Largest shift to search for, in the edited image's pixels.
-    pub max_shift: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum KeepOption {
-    All,
-    Largest,
-    /// Keep the components touching this point of the original.
-    Seed(u32, u32),
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            color: None,
-            threshold: None,
-            keep: KeepOption::All,
-            open_radius: None,
-            close_radius: None,
-            min_area: 0.0005,
-            max_hole: 0.01,
-            max_shift: 2,
-        }
-    }
-}
-
-impl Options {
-    /// The option names `set` accepts, shared by the command line and the JS options object.
-    pub const KEYS: &'static [&'static str] = &[
-        "color",
-        "threshold",
-        "keep",
-        "seed",
-        "open",
-        "close",
-        "min-area",
-        "max-hole",
-        "max-shift",
-    ];
-
-    /// Set one option from its text form.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let bad = |why: &str| Error::BadOption(format!("{key} {value:?}: {why}"));
-        let int = |max: u32| {
-            value
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|v| *v <= max)
-                .ok_or_else(|| bad(&format!("expected a whole number 0-{max}")))
-        };
-        let share = || {
-            value
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| (0.0..=1.0).contains(v))
-                .ok_or_else(|| bad("expected a share of the image between 0 and 1"))
-        };
-        match key {
-            "color" | "colour" => self.color = Some(color::parse(value)?),
-            "threshold" => self.threshold = Some(int(255)? as u8),
-            "keep" => {
-                self.keep = match value.trim() {
-                    "all" => KeepOption::All,
-                    "largest" => KeepOption::Largest,
-                    _ => return Err(bad("expected all or largest (or give seed=x,y)")),
-                }
-            }
-            "seed" => {
-                let (x, y) = value.split_once(',').ok_or_else(|| bad("expected x,y"))?;
-                let p = |s: &str| {
-                    s.trim()
-                        .parse::<u32>()
-                        .map_err(|_| bad("expected x,y in pixels"))
-                };
-                self.keep = KeepOption::Seed(p(x)?, p(y)?);
-            }
-            "open" => self.open_radius = Some(int(32)?),
-            "close" => self.close_radius = Some(int(32)?),
-            "min-area" => self.min_area = share()?,
-            "max-hole" => self.max_hole = share()?,
-            "max-shift" => self.max_shift = int(16)?,
-            _ => {
-                return Err(Error::BadOption(format!(
-                    "unknown option {key:?} (known: {})",
-                    Self::KEYS.join(", ")
-                )))
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What the pipeline found and did, for display and logs (as JSON, with camelCase names).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stats {
-    pub backend: String,
-    pub width: u32,
-    pub height: u32,
-    pub edited_width: u32,
-    pub edited_height: u32,
-    /// The edit had another aspect ratio and was stretched back onto the original.
-    pub stretched: bool,
-    /// The grid the stages ran on (smaller than the original for very large images).
-    pub working_width: u32,
-    pub working_height: u32,
-    pub area: u64,
-    pub area_fraction: f64,
-    pub threshold: u8,
-    pub threshold_auto: bool,
-    pub gain: [f32; 3],
-    pub offset: [f32; 3],
-    pub lighting: f32,
-    /// Edited pixel = original pixel + shift, in working-grid pixels.
-    pub shift: (i32, i32),
-    pub notes: Vec<String>,
-}
-
-impl Stats {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("plain values serialise")
-    }
-}
-
-pub struct Outcome {
-    /// 255 inside the object, 0 outside, the original's size.
-    pub mask: GrayImage,
-    /// The change score as a colour map.
-    pub heat: RgbaImage,
-    /// The original with the mask painted over it.
-    pub overlay: RgbaImage,
-    pub stats: Stats,
-}
 
 /// Refuse pairs that cannot be the same picture; true when the edit has another aspect ratio.
 pub fn check_sizes(original: &RgbaImage, edited: &RgbaImage) -> Result<bool> {
@@ -320,26 +174,8 @@ pub(crate) async fn run<E: Engine>(
     let open = opts.open_radius.unwrap_or(auto_radius);
     let close = opts.close_radius.unwrap_or(auto_radius + 1);
     let mask = engine.open_close(&mask, grid, open, close);
-    let to_working = |v: u32, from: u32, to: u32| (v as f64 * to as f64 / from as f64) as i32;
-    let keep = match opts.keep {
-        KeepOption::All => Keep::All,
-        KeepOption::Largest => Keep::Largest,
-        KeepOption::Seed(x, y) => {
-            if x >= full.w || y >= full.h {
-                return Err(Error::BadOption(format!(
-                    "seed {x},{y} is outside the {}x{} original",
-                    full.w, full.h
-                )));
-            }
-            Keep::Seed {
-                x: to_working(x, full.w, grid.w),
-                y: to_working(y, full.h, grid.h),
-                radius: open as i32 + 1,
-            }
-        }
-    };
     let selection = Selection {
-        keep,
+        keep: opts.keep.on(full, grid, open as i32 + 1)?,
         min_area: (opts.min_area * n as f64).ceil() as u32,
         max_hole: (opts.max_hole * n as f64) as u32,
     };
@@ -385,33 +221,6 @@ pub(crate) async fn run<E: Engine>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn options_parse_and_refuse_bad_values_by_name() {
-        let mut o = Options::default();
-        o.set("color", "#102030").unwrap();
-        o.set("seed", "3, 4").unwrap();
-        o.set("threshold", "40").unwrap();
-        assert_eq!(
-            (o.color, o.keep, o.threshold),
-            (Some([16, 32, 48]), KeepOption::Seed(3, 4), Some(40))
-        );
-        assert!(o
-            .set("threshold", "300")
-            .unwrap_err()
-            .to_string()
-            .contains("threshold"));
-        assert!(o
-            .set("colour", "plaid")
-            .unwrap_err()
-            .to_string()
-            .contains("plaid"));
-        assert!(o
-            .set("speed", "1")
-            .unwrap_err()
-            .to_string()
-            .contains("unknown option \"speed\""));
-    }
 
     #[test]
     fn large_originals_get_a_working_grid_under_the_limit() {

@@ -1,0 +1,92 @@
+//! `editseg eval-painter`: a painter's masks scored on RefScenes.
+
+use super::{progress_bar, Weights};
+use editseg::painter::evaluate::{evaluate, KINDS};
+use editseg::painter::Target;
+use editseg::scenes::Split;
+use editseg::{files, Error};
+use std::path::PathBuf;
+
+/// Score a painter's masks (cIoU, gIoU, mIoU, Prec@X) and its edit's PSNR outside the target,
+/// per kind of expression, and its selection accuracy (the object its mask overlaps most is the
+/// named one)
+#[derive(clap::Args)]
+pub struct Args {
+    /// val, testA or testB
+    #[arg(long, value_name = "SPLIT", value_parser = parse_split)]
+    split: Split,
+    /// Samples to score
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    count: u64,
+    /// Picks the samples
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+    /// How the painter shows its choice: paint, overlay or mask
+    #[arg(long, value_name = "TARGET", default_value = "paint", value_parser = parse_target)]
+    target: Target,
+    /// Score the object recipe's program on perfect perception maps instead (its ceiling)
+    #[arg(long)]
+    oracle: bool,
+    /// Also write the report as JSON
+    #[arg(long, value_name = "OUT")]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    weights: Weights,
+}
+
+pub(super) fn parse_split(s: &str) -> Result<Split, String> {
+    super::reason(Split::parse(s))
+}
+
+pub(super) fn parse_target(s: &str) -> Result<Target, String> {
+    super::reason(Target::parse(s))
+}
+
+pub fn run(args: Args) -> Result<(), Error> {
+    let painter = if args.oracle {
+        None
+    } else {
+        Some(args.weights.load()?)
+    };
+    let report = evaluate(
+        painter.as_ref(),
+        args.target,
+        args.split,
+        args.count,
+        args.seed,
+        &progress_bar(),
+    )?;
+    let s = &report.summary;
+    println!("| split | count | cIoU | gIoU | mIoU | Prec@0.5 | Prec@0.6 | Prec@0.7 | Prec@0.8 | Prec@0.9 | PSNR outside (dB) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.1} |",
+        args.split.name(),
+        s.count,
+        100.0 * s.ciou,
+        100.0 * s.giou,
+        100.0 * s.miou,
+        s.prec
+            .iter()
+            .map(|p| format!("{:.1}", 100.0 * p))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        report.psnr_outside
+    );
+    println!(
+        "selection accuracy {:.1}%; cIoU when the right object is selected {:.1} ({} samples)",
+        100.0 * report.selection,
+        100.0 * report.when_selected.ciou,
+        report.when_selected.count
+    );
+    for (name, k) in KINDS.iter().zip(&report.kinds) {
+        if k.count > 0 {
+            println!("  {name}: cIoU {:.1} over {} samples", 100.0 * k.ciou, k.count);
+        }
+    }
+    if let Some(path) = &args.json {
+        files::write(path, report.to_json())?;
+    }
+    Ok(())
+}

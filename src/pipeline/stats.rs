@@ -1,0 +1,45 @@
+//! What a run returns: the mask, heat map and overlay, and the stats of what it found and did.
+
+use image::{GrayImage, RgbaImage};
+
+/// What the pipeline found and did, for display and logs (as JSON, with camelCase names).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub backend: String,
+    pub width: u32,
+    pub height: u32,
+    pub edited_width: u32,
+    pub edited_height: u32,
+    /// The edit had another aspect ratio and was stretched back onto the original.
+    pub stretched: bool,
+    /// The grid the stages ran on (smaller than the original for very large images).
+    pub working_width: u32,
+    pub working_height: u32,
+    pub area: u64,
+    pub area_fraction: f64,
+    pub threshold: u8,
+    pub threshold_auto: bool,
+    pub gain: [f32; 3],
+    pub offset: [f32; 3],
+    pub lighting: f32,
+    /// Edited pixel = original pixel + shift, in working-grid pixels.
+    pub shift: (i32, i32),
+    pub notes: Vec<String>,
+}
+
+impl Stats {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain values serialise")
+    }
+}
+
+pub struct Outcome {
+    /// 255 inside the object, 0 outside, the original's size.
+    pub mask: GrayImage,
+    /// The change score as a colour map.
+    pub heat: RgbaImage,
+    /// The original with the mask painted over it.
+    pub overlay: RgbaImage,
+    pub stats: Stats,
+}
