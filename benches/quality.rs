@@ -58,7 +58,7 @@ fn main() {
         let original = imageio::read(&photos.join(photo)).expect("photo");
         let stem = photo.split('.').next().unwrap();
         for seed in SEEDS {
-            for style in [Style::Recolour, Style::Overlay] {
+            for style in [Style::Paint, Style::Overlay] {
                 for level in 0..LEVELS {
                     let case =
                         synth::case(stem, &original, seed * 100 + level as u64, style, level);

@@ -41,7 +41,7 @@ fn main() {
     let photo =
         imageio::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos/coffee.png"))
             .unwrap();
-    let case = synth::case("coffee", &photo, 5, Style::Recolour, 2);
+    let case = synth::case("coffee", &photo, 5, Style::Paint, 2);
     let mut options = Options::default();
     options.set("color", &case.color).unwrap();
     let cpu = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();

@@ -133,11 +133,6 @@ pub fn evaluate(
 }
 
 impl Report {
-    /// `{"overall": {...}, "splits": {"val": {...}}, "missing": [sent_id, ...]}`.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("plain values serialise")
-    }
-
     /// A markdown table in percent: one row per split, then overall.
     pub fn table(&self) -> String {
         let heads: Vec<String> = PRECISION_AT.iter().map(|t| format!("P@{t:.1} %")).collect();

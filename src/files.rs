@@ -28,6 +28,11 @@ pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| error(path, "write", e))
 }
 
+/// `value` as pretty-printed JSON.
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    write(path, serde_json::to_vec_pretty(value).expect("plain values serialise"))
+}
+
 /// Add `line` and a newline at the end of the file.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
     let mut file = std::fs::OpenOptions::new()

@@ -1,5 +1,5 @@
-//! Editor-like edits with a known answer: paint a region of a photo (a shading-keeping recolour or
-//! a half-opacity overlay), then damage the result the way image editors do (tone drift, a
+//! Editor-like edits with a known answer: paint a region of a photo (its shading kept, or the
+//! paint at half opacity over it), then damage the result the way image editors do (tone drift, a
 //! lighting change, re-synthesised texture and noise, a shift, their own output size, JPEG).
 //! The quality benchmark, the tests and the demo's sample are built from these.
 
@@ -63,7 +63,7 @@ pub fn truth(cover: &[f32], w: u32, h: u32) -> GrayImage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
     /// The object takes the paint's colour and keeps its own shading.
-    Recolour,
+    Paint,
     /// The paint at half opacity over the object (how Ming draws "... with red mask").
     Overlay,
 }
@@ -88,7 +88,7 @@ pub fn paint(original: &RgbaImage, cover: &[f32], color: [u8; 3], style: Style) 
             continue;
         }
         let painted: [f32; 3] = match style {
-            Style::Recolour => {
+            Style::Paint => {
                 let shade = (luminance(p.0) / mean).clamp(0.35, 1.5);
                 color.map(|v| (v as f32 * shade).min(255.0))
             }

@@ -5,7 +5,7 @@
 
 use crate::painter::{segment, Painter, Vocabulary};
 use crate::{clock::now_ms, error::Error, imageio, BackendChoice, Options, Outcome, Segmenter};
-use image::{GrayImage, RgbaImage};
+use image::RgbaImage;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,17 +21,6 @@ fn js_error(e: Error) -> JsValue {
 pub struct EditSeg {
     inner: Rc<Segmenter>,
     painter: Rc<RefCell<Option<Rc<Painter>>>>,
-    /// The last painting and what it was asked for: moving a cleanup slider repeats `segment`
-    /// with the same picture and instruction, which then runs only the cheap stages.
-    last: Rc<RefCell<Option<(u64, segment::Painted)>>>,
-}
-
-/// What a painting depends on.
-fn painting_key(picture: &RgbaImage, instruction: &str, color: Option<[u8; 3]>) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (picture.dimensions(), picture.as_raw(), instruction, color).hash(&mut h);
-    h.finish()
 }
 
 #[wasm_bindgen]
@@ -49,7 +38,6 @@ impl EditSeg {
         Ok(EditSeg {
             inner: Rc::new(inner),
             painter: Rc::new(RefCell::new(None)),
-            last: Rc::new(RefCell::new(None)),
         })
     }
 
@@ -80,7 +68,6 @@ impl EditSeg {
     pub fn load_painter(&self, weights: Uint8Array, vocabulary: String) -> js_sys::Promise {
         let inner = self.inner.clone();
         let slot = self.painter.clone();
-        let last = self.last.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let vocabulary = Vocabulary::parse(&vocabulary).map_err(js_error)?;
             let device = match inner.gpu() {
@@ -91,7 +78,6 @@ impl EditSeg {
                 Painter::load(&weights.to_vec(), vocabulary, device).map_err(js_error)?;
             let backend = painter_backend(&inner);
             *slot.borrow_mut() = Some(Rc::new(painter));
-            last.borrow_mut().take();
             Ok(backend.into())
         })
     }
@@ -106,16 +92,15 @@ impl EditSeg {
     }
 
     /// Paint what `instruction` names ("paint the star left of the red ball purple", "segment
-    /// the small heart") and resolve to `{edit, editPng, heat, mask, maskBytes, maskPng,
-    /// expression, paint, painterBackend, timings: {painter, diff, upsample, total}, stats}`.
-    /// `edit` and `heat` are at the painter's working size, the mask at the image's. `image` is
-    /// what `maskFromEdit` accepts; `options` as there (`color` overrides the instruction's).
-    /// Asked again for the same image, instruction and colour, the painting is reused
+    /// the small heart") and resolve to what `maskFromEdit` gives (mask, heat and overlay at the
+    /// image's size) and `{edit, editPng, expression, paint, painterBackend, timings: {painter,
+    /// diff, upsample, total}}`; `edit` is at the painter's working size. `image` is what
+    /// `maskFromEdit` accepts; `options` as there (`color` overrides the instruction's). Asked
+    /// again for the same image, instruction and colour, the painter reuses its painting
     /// (`timings.painter` is then 0): only the diff and cleanup run again.
     pub fn segment(&self, image: JsValue, instruction: String, options: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         let painter = self.painter.borrow().clone();
-        let last = self.last.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let started = now_ms();
             let painter = painter.ok_or_else(|| {
@@ -125,71 +110,35 @@ impl EditSeg {
             })?;
             let options = parse_options(&options).map_err(js_error)?;
             let picture = to_image(&image, "image").map_err(js_error)?;
-            let key = painting_key(&picture, &instruction, options.color);
-            let reused = match &*last.borrow() {
-                Some((k, painted)) if *k == key => Some(segment::Painted {
-                    ms: 0.0,
-                    ..painted.clone()
-                }),
-                _ => None,
-            };
-            let painted = match reused {
-                Some(p) => p,
-                None => segment::paint(&painter, &picture, &instruction, options.color)
-                    .await
-                    .map_err(js_error)?,
-            };
-            *last.borrow_mut() = Some((key, painted.clone()));
-            let result = segment::mask_of_painted(&inner, &picture, painted, &options)
+            let result = segment::segment(&painter, &inner, &picture, &instruction, &options)
                 .await
                 .map_err(js_error)?;
-            let out = Object::new();
-            set_mask(&out, &result.mask)?;
-            Reflect::set(&out, &"edit".into(), &image_data(&result.painted.edit)?)?;
+            let out = to_js(&result.outcome)?;
+            let painted = &result.painted;
+            Reflect::set(&out, &"edit".into(), &image_data(&painted.edit)?)?;
             Reflect::set(
                 &out,
                 &"editPng".into(),
-                &Uint8Array::from(imageio::encode_png_rgba(&result.painted.edit).as_slice()),
+                &Uint8Array::from(imageio::encode_png_rgba(&painted.edit).as_slice()),
             )?;
-            Reflect::set(&out, &"heat".into(), &image_data(&result.small_outcome.heat)?)?;
             Reflect::set(
                 &out,
                 &"expression".into(),
-                &result.painted.instruction.expression.as_str().into(),
+                &painted.instruction.expression.as_str().into(),
             )?;
-            let [r, g, b] = result.painted.paint;
-            Reflect::set(
-                &out,
-                &"paint".into(),
-                &format!("#{r:02x}{g:02x}{b:02x}").into(),
-            )?;
-            Reflect::set(
-                &out,
-                &"painterBackend".into(),
-                &painter_backend(&inner).into(),
-            )?;
-            let timings = Object::new();
-            let t = result.timings;
-            for (key, ms) in [
-                ("painter", t.painter),
-                ("diff", t.diff),
-                ("upsample", t.upsample),
-                ("total", now_ms() - started),
-            ] {
-                Reflect::set(&timings, &key.into(), &ms.into())?;
-            }
+            let [r, g, b] = painted.paint;
+            Reflect::set(&out, &"paint".into(), &format!("#{r:02x}{g:02x}{b:02x}").into())?;
+            Reflect::set(&out, &"painterBackend".into(), &painter_backend(&inner).into())?;
+            let timings = to_value(&result.timings)?;
+            Reflect::set(&timings, &"total".into(), &(now_ms() - started).into())?;
             Reflect::set(&out, &"timings".into(), &timings)?;
-            Reflect::set(
-                &out,
-                &"stats".into(),
-                &js_sys::JSON::parse(&result.small_outcome.stats.to_json())?,
-            )?;
-            Ok(out.into())
+            Ok(out)
         })
     }
 
-    /// Resolve to `{mask, maskBytes, heat, overlay, stats}`: `mask`, `heat` and `overlay` are
-    /// ImageData of the original's size (objects of the same shape where ImageData is missing), `maskBytes` one byte per pixel (255 inside). `original`
+    /// Resolve to `{mask, maskBytes, maskPng, heat, overlay, stats}`: `mask`, `heat` and
+    /// `overlay` are ImageData of the original's size (objects of the same shape where ImageData
+    /// is missing), `maskBytes` one byte per pixel (255 inside), `maskPng` the mask as PNG. `original`
     /// and `edited` are ImageData, ImageBitmap, or encoded PNG/JPEG/WebP bytes (Uint8Array or
     /// ArrayBuffer). `options`: {color, threshold, keep: "all"|"largest", seed: [x, y], open,
     /// close, minArea, maxHole, maxShift}.
@@ -209,7 +158,7 @@ impl EditSeg {
                 .mask_from_edit(&original, &edited, &options)
                 .await
                 .map_err(js_error)?;
-            to_js(outcome)
+            to_js(&outcome)
         })
     }
 }
@@ -297,7 +246,7 @@ fn to_image(value: &JsValue, what: &str) -> Result<RgbaImage, Error> {
         }
         let canvas_error = |e: JsValue| Error::Io {
             what: what.into(),
-            reason: format!("{e:?}"),
+            reason: format!("cannot read the bitmap: {e:?}"),
         };
         let canvas = OffscreenCanvas::new(w, h).map_err(canvas_error)?;
         let ctx: OffscreenCanvasRenderingContext2d = canvas
@@ -305,7 +254,7 @@ fn to_image(value: &JsValue, what: &str) -> Result<RgbaImage, Error> {
             .map_err(canvas_error)?
             .ok_or_else(|| Error::Io {
                 what: what.into(),
-                reason: "no 2d canvas".into(),
+                reason: "cannot read the bitmap: no 2d canvas".into(),
             })?
             .unchecked_into();
         ctx.draw_image_with_image_bitmap(bitmap, 0.0, 0.0)
@@ -348,35 +297,31 @@ fn painter_backend(segmenter: &Segmenter) -> &'static str {
     }
 }
 
-/// `mask` (ImageData), `maskBytes` (one byte a pixel) and `maskPng` on `out`.
-fn set_mask(out: &Object, mask: &GrayImage) -> Result<(), JsValue> {
+/// A Rust value as a plain JS object (camelCase names, as its serde derive says).
+fn to_value(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()).into())
+}
+
+/// The one result shape of `maskFromEdit` and `segment`: `{mask, maskBytes, maskPng, heat,
+/// overlay, stats}`.
+fn to_js(outcome: &Outcome) -> Result<JsValue, JsValue> {
+    let mask = &outcome.mask;
+    let out: JsValue = Object::new().into();
     let rgba = RgbaImage::from_fn(mask.width(), mask.height(), |x, y| {
         let v = mask.get_pixel(x, y).0[0];
         image::Rgba([v, v, v, 255])
     });
-    Reflect::set(out, &"mask".into(), &image_data(&rgba)?)?;
+    Reflect::set(&out, &"mask".into(), &image_data(&rgba)?)?;
+    Reflect::set(&out, &"maskBytes".into(), &Uint8Array::from(mask.as_raw().as_slice()))?;
     Reflect::set(
-        out,
-        &"maskBytes".into(),
-        &Uint8Array::from(mask.as_raw().as_slice()),
-    )?;
-    Reflect::set(
-        out,
+        &out,
         &"maskPng".into(),
         &Uint8Array::from(imageio::encode_png_gray(mask).as_slice()),
     )?;
-    Ok(())
-}
-
-fn to_js(outcome: Outcome) -> Result<JsValue, JsValue> {
-    let out = Object::new();
-    set_mask(&out, &outcome.mask)?;
     Reflect::set(&out, &"heat".into(), &image_data(&outcome.heat)?)?;
     Reflect::set(&out, &"overlay".into(), &image_data(&outcome.overlay)?)?;
-    Reflect::set(
-        &out,
-        &"stats".into(),
-        &js_sys::JSON::parse(&outcome.stats.to_json())?,
-    )?;
-    Ok(out.into())
+    Reflect::set(&out, &"stats".into(), &to_value(&outcome.stats)?)?;
+    Ok(out)
 }

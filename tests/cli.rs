@@ -86,9 +86,10 @@ fn a_real_edit_gives_a_mask_heat_map_and_overlay_of_the_originals_size() {
     assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
     assert_eq!(image::image_dimensions(&heat).unwrap(), (451, 300));
     assert_eq!(image::image_dimensions(&overlay).unwrap(), (451, 300));
-    assert!(std::fs::read_to_string(&stats)
-        .unwrap()
-        .contains("\"thresholdAuto\":true"));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(stats["thresholdAuto"], true);
+    assert_eq!((stats["width"].as_u64(), stats["height"].as_u64()), (Some(451), Some(300)));
 }
 
 #[test]

@@ -22,7 +22,7 @@ async fn auto_falls_back_to_the_cpu_and_gpu_is_refused_by_name() {
     assert!(seg.fallback_reason().unwrap().contains("navigator.gpu"));
 
     let photo = editseg::imageio::decode(include_bytes!("photos/chelsea.png"), "chelsea").unwrap();
-    let case = synth::case("chelsea", &photo, 4, Style::Recolour, 1);
+    let case = synth::case("chelsea", &photo, 4, Style::Paint, 1);
     let bytes = |img: &image::RgbaImage| -> JsValue {
         Uint8Array::from(editseg::imageio::encode_png_rgba(img).as_slice()).into()
     };

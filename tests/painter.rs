@@ -20,11 +20,11 @@ use process::scratch;
 fn fresh_painter() -> Painter {
     let vocabulary = Vocabulary::builtin();
     let device = Device::flex();
-    Painter {
-        net: Net::EndToEnd(PainterNet::new(vocabulary.len(), &device)),
+    Painter::new(
+        Net::EndToEnd(PainterNet::new(vocabulary.len(), &device)),
         vocabulary,
         device,
-    }
+    )
 }
 
 /// The losses a training run reports.
@@ -132,47 +132,60 @@ fn the_object_recipe_learns_and_resumes_exactly_where_it_stopped() {
 }
 
 #[test]
-fn f16_object_weights_load_back_to_the_same_edits() {
+fn f16_weights_of_either_network_load_back_to_the_same_edits() {
     let device = Device::flex();
-    let painter = Painter {
-        net: Net::Objects(SceneNet::new(&device)),
-        vocabulary: Vocabulary::builtin(),
-        device,
-    };
-    let loaded =
-        Painter::load(&painter.weights().unwrap(), Vocabulary::builtin(), Device::flex()).unwrap();
-    assert!(matches!(loaded.net, Net::Objects(_)));
     let s = Sample::generate(Split::Val, 0, 0);
     let image = s.image(RES, RES);
-    let a =
-        pollster::block_on(painter.paint(&[&image], &[&s.expression], &[[200, 0, 200]])).unwrap();
-    let b =
-        pollster::block_on(loaded.paint(&[&image], &[&s.expression], &[[200, 0, 200]])).unwrap();
-    assert_eq!(a[0].dimensions(), (RES, RES));
-    let differing = a[0].pixels().zip(b[0].pixels()).filter(|(x, y)| x != y).count();
-    // A pixel whose class is a near tie may fall either way after rounding to f16.
-    assert!(differing <= 40, "f16 weights change {differing} pixels of the edit");
+    let edit = |p: &Painter| {
+        pollster::block_on(p.paint(&[&image], &[&s.expression], &[[200, 0, 200]]))
+            .unwrap()
+            .remove(0)
+    };
+    let objects = Painter::new(Net::Objects(SceneNet::new(&device)), Vocabulary::builtin(), device);
+    for painter in [objects, fresh_painter()] {
+        let loaded =
+            Painter::load(&painter.weights().unwrap(), Vocabulary::builtin(), Device::flex())
+                .unwrap();
+        assert_eq!(
+            std::mem::discriminant(&loaded.net),
+            std::mem::discriminant(&painter.net)
+        );
+        let (a, b) = (edit(&painter), edit(&loaded));
+        assert_eq!(a.dimensions(), (RES, RES));
+        let differing = a
+            .pixels()
+            .zip(b.pixels())
+            .filter(|(x, y)| x.0.iter().zip(y.0).any(|(p, q)| p.abs_diff(q) > 2))
+            .count();
+        // The object net's classes: a pixel whose class is a near tie may fall either way after
+        // rounding to f16. The end-to-end net's colours move by a level or two at most.
+        let allowed = if matches!(painter.net, Net::Objects(_)) { 40 } else { 0 };
+        assert!(differing <= allowed, "f16 weights change {differing} pixels of the edit");
+    }
 }
 
 #[test]
-fn f16_weights_load_back_to_the_same_edits() {
-    let painter = fresh_painter();
-    let bytes = painter.weights().unwrap();
-    let loaded = Painter::load(&bytes, Vocabulary::builtin(), Device::flex()).unwrap();
-    let s = Sample::generate(Split::Val, 0, 0);
+fn the_same_painting_asked_again_is_remembered_and_any_other_is_painted_anew() {
+    let device = Device::flex();
+    let painter = Painter::new(Net::Objects(SceneNet::new(&device)), Vocabulary::builtin(), device);
+    let s = Sample::generate(Split::Val, 3, 0);
     let image = s.image(RES, RES);
-    let a =
-        pollster::block_on(painter.paint(&[&image], &[&s.expression], &[[200, 0, 200]])).unwrap();
-    let b =
-        pollster::block_on(loaded.paint(&[&image], &[&s.expression], &[[200, 0, 200]])).unwrap();
-    let worst = a[0]
-        .as_raw()
-        .iter()
-        .zip(b[0].as_raw())
-        .map(|(x, y)| x.abs_diff(*y))
-        .max()
-        .unwrap();
-    assert!(worst <= 2, "f16 weights change the edit by {worst} levels");
+    let other_image = Sample::generate(Split::Val, 4, 0).image(RES, RES);
+    let paint = |image: &image::RgbaImage, expression: &str, colour: [u8; 3], target: Target| {
+        pollster::block_on(painter.paint_one(image, expression, colour, target)).unwrap()
+    };
+    let (first, reused) = paint(&image, &s.expression, [200, 0, 200], Target::Paint);
+    assert!(!reused);
+    let (again, reused) = paint(&image, &s.expression, [200, 0, 200], Target::Paint);
+    assert!(reused && again == first);
+    for (image, expression, colour, target) in [
+        (&image, s.expression.as_str(), [0, 200, 0], Target::Paint),
+        (&image, "the big ball", [0, 200, 0], Target::Paint),
+        (&image, "the big ball", [0, 200, 0], Target::Mask),
+        (&other_image, "the big ball", [0, 200, 0], Target::Mask),
+    ] {
+        assert!(!paint(image, expression, colour, target).1, "{expression} {colour:?} {target:?}");
+    }
 }
 
 #[test]

@@ -20,9 +20,9 @@ fn clean_and_heavily_damaged_edits_of_every_photo_are_segmented_well() {
         )
         .unwrap();
         for (seed, style, level) in [
-            (11, Style::Recolour, 0),
+            (11, Style::Paint, 0),
             (12, Style::Overlay, 0),
-            (13, Style::Recolour, 3),
+            (13, Style::Paint, 3),
             (14, Style::Overlay, 3),
         ] {
             let case = synth::case(photo, &original, seed, style, level);

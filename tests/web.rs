@@ -128,7 +128,7 @@ async fn two_instances_on_one_page_work_at_the_same_time_and_the_cpu_path_agrees
         "coffee",
         &common::photo_image("coffee.png"),
         3,
-        Style::Recolour,
+        Style::Paint,
         1,
     );
     let (a, b) = (
@@ -293,7 +293,7 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
         let segmenter = Segmenter::new(BackendChoice::Cpu).await.unwrap();
         let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), burn::prelude::Device::flex()).unwrap();
         let native = painter_fixture::run_all(&painter, &segmenter).await;
-        let (i, u) = editseg::metrics::overlap(&native[0].mask, &truth);
+        let (i, u) = editseg::metrics::overlap(&native[0].outcome.mask, &truth);
         i as f64 / u.max(1) as f64
     };
     let iou = inter as f64 / union.max(1) as f64;
@@ -303,13 +303,23 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     // Results live in JS memory: growing the wasm memory (a large scene) leaves them readable.
     drop(editseg::web_api::scene(3, 2048).unwrap());
     assert_eq!(edit.data().len(), (4 * editseg::painter::RES * editseg::painter::RES) as usize);
-    assert!(get(&out, "heat").is_instance_of::<ImageData>());
+    // The same shape as maskFromEdit's, heat map and overlay at the picture's size.
+    for key in ["mask", "heat", "overlay"] {
+        let view: ImageData = get(&out, key).dyn_into().unwrap();
+        assert_eq!((view.width(), view.height()), (SIZE, SIZE), "{key}");
+    }
+    assert_eq!(Uint8Array::new(&get(&out, "maskPng")).to_vec()[1..4], *b"PNG");
+    assert_eq!(get(&get(&out, "stats"), "width").as_f64(), Some(SIZE as f64));
     assert_eq!(get(&out, "painterBackend").as_string().as_deref(), Some("webgpu"));
     assert!(get(&out, "paint").as_string().unwrap().starts_with('#'));
     let timings = get(&out, "timings");
-    for key in ["painter", "diff", "upsample", "total"] {
-        assert!(get(&timings, key).as_f64().is_some_and(|ms| ms >= 0.0), "{key}");
-    }
+    let ms = |key: &str| get(&timings, key).as_f64().unwrap();
+    assert!(ms("painter") > 0.0, "the first painting was not timed");
+    assert!(
+        ms("total") >= ms("painter") + ms("diff") + ms("upsample"),
+        "the total {} ms does not cover its parts",
+        ms("total")
+    );
 
     let err = settle(seg.segment(image_data(&picture), "   ".into(), JsValue::UNDEFINED))
         .await

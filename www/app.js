@@ -1,29 +1,28 @@
 // The demo page. Prompt: a RefScenes scene (or your image) + an instruction -> the painter paints
 // -> diff + cleanup -> mask. Bring your own edit: an original + its edit -> diff + cleanup -> mask.
-import { start, onProgress, scene, bitmap, draw, overlay } from './editseg-web.js';
+import { start, scene, bitmap } from './runtime.js';
+import { draw, say as show, maskArea, message } from './view.js';
 
 const $ = (id) => document.getElementById(id);
 // Larger pictures are scaled down before they are processed.
 const MAX_SIDE = 2048;
 
-const say = (text, kind = 'info') => {
-  $('status').textContent = text;
-  $('status').classList.toggle('error', kind === 'error');
-  document.body.dataset.state = kind;
-};
+const say = (text, state = 'info') => show($('status'), document.body, text, state);
 const notice = (text) => {
   $('notice').textContent = text ?? '';
   $('notice').hidden = !text;
 };
 
-onProgress(({ what, done, total }) => {
+/** The progress bar and the status line follow a download. */
+const progress = ({ what, done, total }) => {
+  $('progress').hidden = done >= total && total > 0;
   $('progress').max = total || done;
   $('progress').value = done;
   say(`Loading the ${what}… ${(done / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`);
-});
+};
 
 const backend = new URLSearchParams(location.search).get('backend') ?? 'auto';
-const ready = start({ backend });
+const ready = start({ backend, onProgress: progress });
 
 // What the result views show, kept so that the sliders can re-run the cheap stages.
 let job = null;
@@ -73,7 +72,7 @@ async function run() {
   let result;
   if (job.kind === 'prompt') {
     if (!$('auto-color').checked) options.color = $('paint').value;
-    result = await seg.segment(job.picture, job.instruction, options);
+    result = await seg.segment(job.picture, job.instruction, options, { onProgress: progress });
     draw($('view-edited'), result.edit);
     link('download-edit', result.editPng);
     const t = result.timings;
@@ -87,11 +86,10 @@ async function run() {
   }
   draw($('view-original'), job.picture);
   draw($('view-heat'), result.heat);
-  overlay($('view-overlay'), job.picture, result.maskBytes);
+  draw($('view-overlay'), result.overlay);
   $('view-mask').src = link('download-mask', result.maskPng);
   $('view-mask').hidden = false;
-  const area = result.maskBytes.reduce((n, v) => n + (v > 0), 0);
-  say(`Mask: ${area} pixels (${(100 * area / result.maskBytes.length).toFixed(1)}%) in ${ms(performance.now() - started)}.`, 'done');
+  say(`Mask: ${maskArea(result)} in ${ms(performance.now() - started)}.`, 'done');
 }
 
 const guard = (fn) => async (event) => {
@@ -99,7 +97,7 @@ const guard = (fn) => async (event) => {
   try {
     await fn(event);
   } catch (e) {
-    say(String(e?.message ?? e), 'error');
+    say(message(e), 'error');
   }
 };
 
@@ -224,8 +222,9 @@ try {
   const seg = await ready;
   if (seg.fallbackReason) notice(`No WebGPU here (${seg.fallbackReason}): everything runs on the CPU, more slowly.`);
   $('progress').hidden = true;
-  say('Ready');
-  document.body.dataset.ready = 'yes';
+  say('Ready', 'ready');
+  // Fetch the painter while the visitor reads the page; the first Segment waits for it.
+  seg.loadPainter().catch((e) => say(`The painter could not load: ${message(e)}`, 'error'));
 } catch (e) {
-  say(`EditSeg could not start: ${e?.message ?? e}`, 'error');
+  say(`EditSeg could not start: ${message(e)}`, 'error');
 }

@@ -1,10 +1,11 @@
 // <edit-seg>: EditSeg as one self-contained widget for docs pages. Import this module once; every
-// widget on the page shares one wasm instance and one GPU device (editseg-web.js).
+// widget on the page shares one wasm instance and one GPU device (runtime.js).
 //
 //   <edit-seg mode="prompt" scene="3"></edit-seg>                   a RefScenes scene
 //   <edit-seg mode="prompt" image="cat.png" instruction="..."></edit-seg>
 //   <edit-seg mode="edit" original="a.png" edited="b.jpg" color="purple"></edit-seg>
-import { start, scene, bitmap, draw, overlay } from './editseg-web.js';
+import { start, scene, bitmap } from './runtime.js';
+import { draw, say, maskArea, message } from './view.js';
 
 const STYLE = `
   :host { display: block; border: 1px solid #ddd; border-radius: 8px; padding: 0.7rem; font: 14px/1.4 system-ui, sans-serif; }
@@ -40,7 +41,7 @@ class EditSegElement extends HTMLElement {
       await this.prepare();
       this.say('Ready', 'ready');
     } catch (e) {
-      this.say(String(e?.message ?? e), 'error');
+      this.say(message(e), 'error');
     }
   }
 
@@ -50,9 +51,7 @@ class EditSegElement extends HTMLElement {
 
   /** Show `text`; `state` (loading, ready, working, done or error) goes to data-state for scripts. */
   say(text, state) {
-    this.status.textContent = text;
-    this.status.classList.toggle('error', state === 'error');
-    this.dataset.state = state;
+    say(this.status, this, text, state);
   }
 
   async prepare() {
@@ -83,13 +82,12 @@ class EditSegElement extends HTMLElement {
         ? await this.seg.maskFromEdit(this.picture, this.edited, options)
         : await this.seg.segment(this.picture, this.input.value, options);
       if (result.edit) draw(this.canvases[1], result.edit);
-      overlay(this.canvases[2], this.picture, result.maskBytes);
-      const area = result.maskBytes.reduce((n, v) => n + (v > 0), 0);
+      draw(this.canvases[2], result.overlay);
       this.result = result;
-      this.say(`Mask: ${area} pixels`, 'done');
+      this.say(`Mask: ${maskArea(result)}`, 'done');
       return result;
     } catch (e) {
-      this.say(String(e?.message ?? e), 'error');
+      this.say(message(e), 'error');
       return null;
     }
   }

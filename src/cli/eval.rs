@@ -52,7 +52,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         );
     }
     if let Some(p) = &args.json {
-        files::write(p, report.to_json())?;
+        files::write_json(p, &report)?;
     }
     Ok(())
 }

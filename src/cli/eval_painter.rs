@@ -86,7 +86,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         }
     }
     if let Some(path) = &args.json {
-        files::write(path, report.to_json())?;
+        files::write_json(path, &report)?;
     }
     Ok(())
 }

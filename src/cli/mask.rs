@@ -100,7 +100,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         files::write(p, imageio::encode_png_rgba(&outcome.overlay))?;
     }
     if let Some(p) = &args.stats {
-        files::write(p, outcome.stats.to_json())?;
+        files::write_json(p, &outcome.stats)?;
     }
     for note in &outcome.stats.notes {
         eprintln!("editseg: {note}");

@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         &args.instruction,
         &options,
     ))?;
-    files::write(&args.out, imageio::encode_png_gray(&result.mask))?;
+    files::write(&args.out, imageio::encode_png_gray(&result.outcome.mask))?;
     if let Some(path) = &args.edit_out {
         let edit = image::imageops::resize(
             &result.painted.edit,
@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         );
         files::write(path, imageio::encode_png_rgba(&edit))?;
     }
-    let area = result.mask.pixels().filter(|p| p.0[0] > 0).count();
+    let area = result.outcome.stats.area;
     if area == 0 {
         eprintln!(
             "editseg: the painter found no object in the picture that {:?} names; the mask is empty",
@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         result.painted.instruction.expression,
         picture.width(),
         picture.height(),
-        100.0 * area as f64 / (picture.width() * picture.height()) as f64,
+        100.0 * result.outcome.stats.area_fraction,
         clock.elapsed().as_secs_f64() * 1000.0,
         t.painter,
         t.diff,

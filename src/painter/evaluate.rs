@@ -26,6 +26,7 @@ pub fn kind(meaning: &Meaning) -> usize {
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     pub summary: Summary,
     /// PSNR (dB) of the edit against the original over the pixels the target does not touch.
@@ -46,14 +47,6 @@ fn by_kind<S: serde::Serializer>(kinds: &[Summary], s: S) -> std::result::Result
         map.serialize_entry(k, summary)?;
     }
     map.end()
-}
-
-impl Report {
-    /// `{"summary": {...}, "psnr_outside": dB, "selection": f, "when_selected": {...},
-    /// "kinds": {"attribute": {...}, ...}}`.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("plain values serialise")
-    }
 }
 
 /// The object of the scene the mask overlaps most (in pixels), if it overlaps any.

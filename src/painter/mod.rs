@@ -233,7 +233,7 @@ pub fn to_images(data: TensorData) -> Result<Vec<RgbaImage>> {
 fn compose(image: &RgbaImage, cover: &[f32], paint: [u8; 3], target: Target) -> RgbaImage {
     use crate::synth::{paint as draw, Style};
     match target {
-        Target::Paint => draw(image, cover, paint, Style::Recolour),
+        Target::Paint => draw(image, cover, paint, Style::Paint),
         Target::Overlay => draw(image, cover, paint, Style::Overlay),
         Target::Mask => RgbaImage::from_fn(image.width(), image.height(), |x, y| {
             let v = (cover[(y * image.width() + x) as usize] * 255.0).round() as u8;
@@ -289,6 +289,17 @@ pub struct Painter {
     pub net: Net,
     pub vocabulary: Vocabulary,
     pub device: Device,
+    /// The last single painting and what it was asked for: moving a cleanup slider asks for
+    /// the same painting again, and only the cheap stages after it need to run.
+    last: std::sync::Mutex<Option<Remembered>>,
+}
+
+struct Remembered {
+    picture: RgbaImage,
+    expression: String,
+    paint: [u8; 3],
+    target: Target,
+    edit: RgbaImage,
 }
 
 /// Load f16 burnpack `weights` into `net`; the reason they do not fit, if they do not.
@@ -338,11 +349,45 @@ impl Painter {
                 Net::EndToEnd(end_to_end)
             }
         };
-        Ok(Painter {
+        Ok(Painter::new(net, vocabulary, device))
+    }
+
+    pub fn new(net: Net, vocabulary: Vocabulary, device: Device) -> Painter {
+        Painter {
             net,
             vocabulary,
             device,
-        })
+            last: Default::default(),
+        }
+    }
+
+    /// Paint one picture (at `RES` x `RES`) as [`Painter::paint_as`]; the same request as the
+    /// last one is answered from memory. Returns the edit and whether it was remembered.
+    pub async fn paint_one(
+        &self,
+        picture: &RgbaImage,
+        expression: &str,
+        paint: [u8; 3],
+        target: Target,
+    ) -> Result<(RgbaImage, bool)> {
+        let same = |r: &Remembered| {
+            r.picture == *picture && r.expression == expression && r.paint == paint && r.target == target
+        };
+        if let Some(r) = self.last.lock().expect("not poisoned").as_ref().filter(|r| same(r)) {
+            return Ok((r.edit.clone(), true));
+        }
+        let edit = self
+            .paint_as(&[picture], &[expression], &[paint], target)
+            .await?
+            .remove(0);
+        *self.last.lock().expect("not poisoned") = Some(Remembered {
+            picture: picture.clone(),
+            expression: expression.into(),
+            paint,
+            target,
+            edit: edit.clone(),
+        });
+        Ok((edit, false))
     }
 
     /// The weights as f16 burnpack bytes.

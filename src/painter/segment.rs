@@ -60,12 +60,12 @@ pub async fn mask_of(
 }
 
 /// Milliseconds spent in each part of [`segment`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct Timings {
     pub painter: f64,
     /// Diff and cleanup at the painter's size.
     pub diff: f64,
-    /// Edge-aware upsampling to the picture's size.
+    /// Edge-aware upsampling to the picture's size, heat map and overlay.
     pub upsample: f64,
 }
 
@@ -78,17 +78,19 @@ pub struct Painted {
     /// The picture the painter saw and its edit, at `RES` x `RES`.
     pub small: RgbaImage,
     pub edit: RgbaImage,
-    /// Milliseconds the network took.
+    /// Milliseconds the network took (0 when the painting was remembered).
     pub ms: f64,
+    /// The painter had painted the same picture, instruction and paint just before: its
+    /// painting was reused.
+    pub reused: bool,
 }
 
 pub struct Segmented {
     pub painted: Painted,
-    /// The diff of the edit against the picture the painter saw: mask, heat map and stats at
-    /// the painter's size.
-    pub small_outcome: Outcome,
-    /// The mask at the picture's size.
-    pub mask: GrayImage,
+    /// Mask, heat map and overlay at the picture's size, as [`Segmenter::mask_from_edit`] gives
+    /// them; the stats describe the diff at the painter's size, with the picture's size and the
+    /// mask's area there.
+    pub outcome: Outcome,
     pub timings: Timings,
 }
 
@@ -136,16 +138,16 @@ pub async fn paint(
         .unwrap_or_else(|| crate::color::contrasting(picture));
     let small = resize(picture, RES, RES, FilterType::Triangle);
     let started = now_ms();
-    let edit = painter
-        .paint(&[&small], &[instruction.expression.as_str()], &[paint])
-        .await?
-        .remove(0);
+    let (edit, reused) = painter
+        .paint_one(&small, &instruction.expression, paint, Target::Paint)
+        .await?;
     Ok(Painted {
         instruction,
         paint,
         small,
         edit,
-        ms: now_ms() - started,
+        ms: if reused { 0.0 } else { now_ms() - started },
+        reused,
     })
 }
 
@@ -170,6 +172,20 @@ pub async fn mask_of_painted(
     let mask = segmenter
         .upsample(&small_outcome.mask, &painted.small, picture)
         .await?;
+    let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
+    let stats = crate::Stats {
+        width: picture.width(),
+        height: picture.height(),
+        area,
+        area_fraction: area as f64 / (picture.width() as f64 * picture.height() as f64),
+        ..small_outcome.stats
+    };
+    let outcome = Outcome {
+        heat: resize(&small_outcome.heat, picture.width(), picture.height(), FilterType::Nearest),
+        overlay: crate::render::overlay(picture, &mask),
+        mask,
+        stats,
+    };
     let timings = Timings {
         painter: painted.ms,
         diff: diffed - started,
@@ -177,8 +193,7 @@ pub async fn mask_of_painted(
     };
     Ok(Segmented {
         painted,
-        small_outcome,
-        mask,
+        outcome,
         timings,
     })
 }

@@ -254,11 +254,11 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
             });
         }
         if done % config.eval_every == 0 || done == config.steps {
-            let painter = Painter {
-                net: Net::EndToEnd(net.valid()),
-                vocabulary: vocabulary.clone(),
-                device: device.clone().inner(),
-            };
+            let painter = Painter::new(
+                Net::EndToEnd(net.valid()),
+                vocabulary.clone(),
+                device.clone().inner(),
+            );
             let scores = evaluate(
                 Some(&painter),
                 config.target,
@@ -284,11 +284,7 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
             (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
         }
     }
-    let painter = Painter {
-        net: Net::EndToEnd(net.valid()),
-        vocabulary,
-        device: device.clone().inner(),
-    };
+    let painter = Painter::new(Net::EndToEnd(net.valid()), vocabulary, device.clone().inner());
     ship(&painter, &config.out)?;
     Ok(painter)
 }
@@ -495,11 +491,8 @@ pub fn run_objects(
             )?;
         }
     }
-    let painter_of = |ema: &SceneNet| Painter {
-        net: Net::Objects(ema.clone()),
-        vocabulary: vocabulary.clone(),
-        device: inner.clone(),
-    };
+    let painter_of =
+        |ema: &SceneNet| Painter::new(Net::Objects(ema.clone()), vocabulary.clone(), inner.clone());
     let clock = Instant::now();
     let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
     let end = config.stop_at.min(config.steps);

@@ -28,12 +28,6 @@ pub struct Stats {
     pub notes: Vec<String>,
 }
 
-impl Stats {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("plain values serialise")
-    }
-}
-
 pub struct Outcome {
     /// 255 inside the object, 0 outside, the original's size.
     pub mask: GrayImage,

@@ -327,7 +327,7 @@ impl Sample {
         let paint = self
             .paint
             .unwrap_or_else(|| crate::color::contrasting(&image));
-        let painted = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Recolour);
+        let painted = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Paint);
         let overlay = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Overlay);
         Targets {
             image,

@@ -326,7 +326,7 @@ pub async fn component_selection_and_hole_filling_match_cpu_exactly_for_every_ke
 }
 
 pub async fn the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu() {
-    let case = synth::case("coffee", &photo_image("coffee.png"), 42, Style::Recolour, 2);
+    let case = synth::case("coffee", &photo_image("coffee.png"), 42, Style::Paint, 2);
     let mut options = Options::default();
     options.set("color", &case.color).unwrap();
     let mut outcomes = Vec::new();

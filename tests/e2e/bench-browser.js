@@ -27,7 +27,7 @@ for (const webgpu of [true, false]) {
   await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: SLOW });
   const firstMaskMs = Date.now() - opened;
   const runs = await page.evaluate(async (n) => {
-    const { start, scene } = await import('./editseg-web.js');
+    const { start, scene } = await import('./runtime.js');
     const seg = await start();
     const { image, suggestions } = scene(1, 512);
     const out = [];

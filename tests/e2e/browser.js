@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const WWW = fileURLToPath(new URL('../../www/', import.meta.url));
@@ -59,23 +60,51 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** IoU of a mask PNG (bytes) against a truth given as one byte a pixel, decoded in the page. */
-export async function iou(page, png, truth) {
-  return page.evaluate(async ({ png, truth }) => {
-    const bitmap = await createImageBitmap(new Blob([new Uint8Array(png)], { type: 'image/png' }));
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d');
+/**
+ * The server and browser a test file shares, started before its tests and closed after them:
+ * `env.server`, `env.browser`. `options` go to launch().
+ */
+export function setup(options) {
+  const env = {};
+  before(async () => {
+    env.server = await serve();
+    env.browser = await launch(options);
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.close();
+  });
+  return env;
+}
+
+/** open() the demo page at `query` and wait until it says Ready. */
+export async function openDemo(browser, server, query = '') {
+  const page = await open(browser, `${server.url}${query}`);
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'Ready', null, { timeout: SLOW });
+  return page;
+}
+
+/** The first channel of an encoded image (bytes, or a URL the page can fetch), one byte a pixel. */
+export async function decode(page, image) {
+  return page.evaluate(async (image) => {
+    const blob = typeof image === 'string' ? await (await fetch(image)).blob() : new Blob([new Uint8Array(image)]);
+    const bitmap = await createImageBitmap(blob);
+    const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
     ctx.drawImage(bitmap, 0, 0);
-    const px = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-    if (px.length / 4 !== truth.length) throw new Error(`mask ${bitmap.width}x${bitmap.height} vs truth ${truth.length} pixels`);
-    let inter = 0, union = 0;
-    for (let i = 0; i < truth.length; i++) {
-      const a = px[4 * i] > 127, b = truth[i] > 127;
-      inter += a && b;
-      union += a || b;
-    }
-    return union ? inter / union : 1;
-  }, { png: [...png], truth: [...truth] });
+    return [...ctx.getImageData(0, 0, bitmap.width, bitmap.height).data.filter((_, i) => i % 4 === 0)];
+  }, typeof image === 'string' ? image : [...image]);
+}
+
+/** IoU of two masks given one byte a pixel (> 127 inside). */
+export function iou(a, b) {
+  if (a.length !== b.length) throw new Error(`masks of ${a.length} and ${b.length} pixels`);
+  let inter = 0, union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] > 127, y = b[i] > 127;
+    inter += x && y;
+    union += x || y;
+  }
+  return union ? inter / union : 1;
 }
 
 /** The bytes of the file a click on `link` downloads. */

@@ -1,10 +1,10 @@
 // The demo page and the docs page as a person uses them, in headless Chromium with WebGPU
 // (SwiftShader), and once more with WebGPU off. Screenshots of each state go to artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, launch, open, shot, iou, download, SLOW, WWW } from './browser.js';
+import { setup, launch, open, openDemo, shot, decode, iou, download, SLOW, WWW } from './browser.js';
 
 // The shipped painter (README's model card: val cIoU 92.3 at 64x64) finds the named object on
 // each of these three scenes, drawn at 256x256: IoU 0.940, 0.725 and 0.987 (mean 0.884). Every
@@ -18,39 +18,23 @@ const RIGHT_OBJECT_IOU = 0.5;
 // Bring your own edit on the sample photo: the diff stages alone, which are accurate.
 const SAMPLE_IOU = 0.9;
 
-let server;
-let browser;
-const gpuMasks = [];
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function ready(page) {
-  await page.waitForFunction(() => document.getElementById('status').textContent === 'Ready', null, { timeout: SLOW });
-}
+const env = setup();
 
 async function settled(page) {
   await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SLOW });
   return page.evaluate(() => document.body.dataset.state);
 }
 
+/** Scene `index`'s first suggestion's true mask at 256x256, one byte a pixel. */
 async function truthOf(page, index) {
   return page.evaluate(async (i) => {
-    const { scene } = await import('./editseg-web.js');
+    const { scene } = await import('./runtime.js');
     return [...scene(i, 256).suggestions[0].mask];
   }, index);
 }
 
-/** Draw scenes SCENE.. and segment each one's first suggestion; the masks and their IoUs. */
+/** Draw scenes SCENE.. and segment each one's first suggestion; check the masks against the truth. */
 async function segmentScenes(page, name) {
-  const masks = [];
   const ious = [];
   for (let k = 0; k < SCENES; k++) {
     await page.getByRole('button', { name: 'New scene' }).click();
@@ -61,26 +45,21 @@ async function segmentScenes(page, name) {
     assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
     if (k === 0) await shot(page, `${name}-segmented`);
     const png = await download(page, page.getByRole('link', { name: 'Download mask' }));
-    masks.push(png);
-    ious.push(await iou(page, png, await truthOf(page, index)));
+    ious.push(iou(await decode(page, png), await truthOf(page, index)));
     await page.evaluate(() => delete document.body.dataset.state);
   }
-  return { masks, ious };
+  const mean = ious.reduce((a, b) => a + b) / ious.length;
+  console.log(`${name}: the painter's masks on scenes ${SCENE}-${SCENE + SCENES - 1}: IoU ${ious.map((x) => x.toFixed(3)).join(', ')}`);
+  assert.ok(mean >= MEAN_IOU, `mean IoU ${mean.toFixed(3)} (${ious.map((x) => x.toFixed(2))})`);
+  assert.ok(ious.every((x) => x > RIGHT_OBJECT_IOU), `a mask misses its object: IoU ${ious.map((x) => x.toFixed(2))}`);
 }
 
 test('the demo loads, segments suggested instructions on RefScenes and the masks match the truth', { timeout: 2 * SLOW }, async () => {
-  const page = await open(browser, `${server.url}?scene=${SCENE}`);
-  await ready(page);
+  const page = await openDemo(env.browser, env.server, `?scene=${SCENE}`);
   await shot(page, 'demo-ready');
   assert.ok(await page.locator('#progress').evaluate((e) => e.hidden), 'the progress bar stays after loading');
-  const { masks, ious } = await segmentScenes(page, 'demo');
-  gpuMasks.push(...masks);
-  const mean = ious.reduce((a, b) => a + b) / ious.length;
-  console.log(`the painter's masks on scenes ${SCENE}-${SCENE + SCENES - 1}: IoU ${ious.map((x) => x.toFixed(3)).join(', ')}`);
-  assert.ok(mean >= MEAN_IOU, `mean IoU ${mean.toFixed(3)} (${ious.map((x) => x.toFixed(2))})`);
-  assert.ok(ious.every((x) => x > RIGHT_OBJECT_IOU), `a mask misses its object: IoU ${ious.map((x) => x.toFixed(2))}`);
-  const timings = await page.locator('#timings').textContent();
-  assert.match(timings, /Model \d+ ms.*painter on WebGPU/);
+  await segmentScenes(page, 'demo');
+  assert.match(await page.locator('#timings').textContent(), /Model \d+ ms.*painter on WebGPU/);
   assert.ok(await page.getByRole('img', { name: 'Mask' }).getAttribute('src'));
   // A slider re-runs only the cheap stages: the painting is reused.
   await page.getByLabel('Cleanup strength').fill('3');
@@ -89,8 +68,7 @@ test('the demo loads, segments suggested instructions on RefScenes and the masks
 });
 
 test('bring your own edit finds the painted region of a real photo', { timeout: SLOW }, async () => {
-  const page = await open(browser, server.url);
-  await ready(page);
+  const page = await openDemo(env.browser, env.server);
   await page.getByRole('tab', { name: 'Bring your own edit' }).click();
   await page.getByLabel('Original image').setInputFiles(join(WWW, 'sample/original.png'));
   await page.getByLabel('Edited image').setInputFiles(join(WWW, 'sample/edited.jpg'));
@@ -99,28 +77,26 @@ test('bring your own edit finds the painted region of a real photo', { timeout: 
   assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
   await shot(page, 'edit-mask');
   const png = await download(page, page.getByRole('link', { name: 'Download mask' }));
-  const truth = await page.evaluate(async () => {
-    const bitmap = await createImageBitmap(await (await fetch('sample/truth.png')).blob());
-    const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
-    ctx.drawImage(bitmap, 0, 0);
-    return [...ctx.getImageData(0, 0, bitmap.width, bitmap.height).data.filter((_, i) => i % 4 === 0)];
-  });
-  const value = await iou(page, png, truth);
+  const value = iou(await decode(page, png), await decode(page, 'sample/truth.png'));
   assert.ok(value >= SAMPLE_IOU, `IoU ${value.toFixed(3)}`);
   const edit = await download(page, page.getByRole('link', { name: 'Download edit' }));
   assert.deepEqual(edit, await readFile(join(WWW, 'sample/edited.jpg')));
   assert.deepEqual(page.errors, []);
 });
 
-test('the docs page runs two widgets, one in each mode, on one shared EditSeg', { timeout: SLOW }, async () => {
-  const page = await open(browser, `${server.url}docs-example.html`);
+test('the docs page runs two widgets, one in each mode, on one shared EditSeg, and both masks match the truth', { timeout: SLOW }, async () => {
+  const page = await open(env.browser, `${env.server.url}docs-example.html`);
   await page.waitForFunction(() => [...document.querySelectorAll('edit-seg')].every((w) => w.dataset.state === 'ready'), null, { timeout: SLOW });
   await page.getByRole('button', { name: 'Segment', exact: true }).click();
   await page.getByRole('button', { name: 'Get mask' }).click();
   await page.waitForFunction(() => [...document.querySelectorAll('edit-seg')].every((w) => w.dataset.state === 'done'), null, { timeout: SLOW });
   await shot(page, 'docs-widgets');
-  const areas = await page.evaluate(() => [...document.querySelectorAll('edit-seg')].map((w) => w.result.maskBytes.reduce((n, v) => n + (v > 0), 0)));
-  assert.ok(areas.every((a) => a > 0), `mask areas ${areas}`);
+  const [prompt, edit] = await page.evaluate(() => [...document.querySelectorAll('edit-seg')].map((w) => [...w.result.maskBytes]));
+  const scene = Number(await page.locator('#prompt-widget').getAttribute('scene'));
+  const promptIou = iou(prompt, await truthOf(page, scene));
+  assert.ok(promptIou > RIGHT_OBJECT_IOU, `the prompt widget's mask misses its object: IoU ${promptIou.toFixed(3)}`);
+  const editIou = iou(edit, await decode(page, 'sample/truth.png'));
+  assert.ok(editIou >= SAMPLE_IOU, `the edit widget's mask: IoU ${editIou.toFixed(3)}`);
   assert.ok(await page.evaluate(() => {
     const [a, b] = document.querySelectorAll('edit-seg');
     return a.seg === b.seg;
@@ -129,8 +105,7 @@ test('the docs page runs two widgets, one in each mode, on one shared EditSeg', 
 });
 
 test('bad inputs show messages that name the problem', { timeout: SLOW }, async () => {
-  const page = await open(browser, `${server.url}?scene=${SCENE}`);
-  await ready(page);
+  const page = await openDemo(env.browser, env.server, `?scene=${SCENE}`);
   await page.getByRole('button', { name: 'New scene' }).click();
   const status = page.locator('#status');
   for (const [instruction, message] of [
@@ -161,25 +136,13 @@ test('bad inputs show messages that name the problem', { timeout: SLOW }, async 
   await shot(page, 'bad-file');
 });
 
-test('without WebGPU the CPU path says so and gives the same masks', { timeout: 3 * SLOW }, async () => {
+test('without WebGPU the CPU path says so and its masks match the truth', { timeout: 3 * SLOW }, async () => {
   const cpu = await launch({ webgpu: false });
   try {
-    const page = await open(cpu, `${server.url}?scene=${SCENE}`);
-    await ready(page);
+    const page = await openDemo(cpu, env.server, `?scene=${SCENE}`);
     assert.match(await page.locator('#notice').textContent(), /No WebGPU here/);
     await shot(page, 'cpu-ready');
-    const { masks } = await segmentScenes(page, 'cpu');
-    assert.equal(gpuMasks.length, masks.length, 'the WebGPU test ran first');
-    for (let k = 0; k < masks.length; k++) {
-      const truth = await page.evaluate(async (png) => {
-        const bitmap = await createImageBitmap(new Blob([new Uint8Array(png)], { type: 'image/png' }));
-        const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
-        ctx.drawImage(bitmap, 0, 0);
-        return [...ctx.getImageData(0, 0, bitmap.width, bitmap.height).data.filter((_, i) => i % 4 === 0)];
-      }, [...gpuMasks[k]]);
-      const same = await iou(page, masks[k], truth);
-      assert.ok(same >= 0.97, `scene ${SCENE + k}: CPU and WebGPU masks overlap ${same.toFixed(3)}`);
-    }
+    await segmentScenes(page, 'cpu');
     assert.match(await page.locator('#timings').textContent(), /painter on the CPU/);
     assert.deepEqual(page.errors, []);
   } finally {

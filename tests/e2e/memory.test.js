@@ -1,30 +1,19 @@
 // 200 segmentations in one page: neither the JS heap nor the live GPU buffers keep growing. The
 // painter runs for every twentieth (a new paint colour); the others move a cleanup slider, which
 // reruns the diff and cleanup on the GPU, as the demo's sliders do.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open, SLOW } from './browser.js';
+import { setup, SLOW } from './browser.js';
 
 const RUNS = 200;
 // Allowed growth between run 50 and run 200, once caches and pools have warmed up.
 const HEAP_GROWTH = 8 << 20;
 const BUFFER_GROWTH = 16;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch({ extra: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = setup({ extra: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 
 test(`${RUNS} segmentations in one page keep the JS heap and GPU buffers bounded`, { timeout: 6 * SLOW }, async () => {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   // Count live GPUBuffers: created, minus destroyed or garbage-collected (once each).
   await page.addInitScript(() => {
     if (!self.GPUDevice) return;
@@ -54,10 +43,10 @@ test(`${RUNS} segmentations in one page keep the JS heap and GPU buffers bounded
   });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.url}?scene=0`);
+  await page.goto(`${env.server.url}?scene=0`);
   await page.waitForFunction(() => document.getElementById('status').textContent === 'Ready', null, { timeout: SLOW });
   const samples = await page.evaluate(async (runs) => {
-    const { start, scene } = await import('./editseg-web.js');
+    const { start, scene } = await import('./runtime.js');
     const seg = await start();
     // A small picture: this checks for leaks, not for size.
     const { image, suggestions } = scene(5, 64);
@@ -66,7 +55,7 @@ test(`${RUNS} segmentations in one page keep the JS heap and GPU buffers bounded
     for (let i = 1; i <= runs; i++) {
       const paint = paints[Math.floor(i / 20) % paints.length];
       const result = await seg.segment(image, suggestions[0].instruction, { color: paint, close: i % 3 });
-      if (!result.maskBytes.length) throw new Error('empty result');
+      if (!result.stats.area) throw new Error(`run ${i}: an empty mask`);
       if (i === 50 || i === runs) {
         for (let k = 0; k < 3; k++) {
           self.gc();

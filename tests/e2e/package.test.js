@@ -1,26 +1,15 @@
 // The npm-shaped package in www/pkg: its package.json points at files that exist, and the
 // README's usage example runs as written, importing the package by its name.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, SLOW, WWW } from './browser.js';
+import { setup, SLOW, WWW } from './browser.js';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = setup();
 
 test('package.json names the module, its types and the wasm, and they exist', async () => {
   const pkg = JSON.parse(await readFile(join(WWW, 'pkg/package.json'), 'utf8'));
@@ -40,15 +29,15 @@ test("the README's usage example runs as written", { timeout: SLOW }, async () =
   const example = readme.match(/<!-- usage example -->\s*```js\n([\s\S]*?)```/)?.[1];
   assert.ok(example, 'no usage example in the README');
   assert.ok(example.trim().split('\n').length <= 10, 'the usage example is longer than ten lines');
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const logs = [];
   const errors = [];
   page.on('console', (m) => (m.type() === 'error' ? errors : logs).push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
   // Any page in sample/, so that the example's relative URLs find the sample pair.
-  await page.goto(`${server.url}sample/color.txt`);
+  await page.goto(`${env.server.url}sample/color.txt`);
   // The page stands for an app that installed the package: the bare name resolves to it.
-  await page.setContent(`<script type="importmap">{"imports": {"editseg": "${server.url}pkg/editseg.js"}}</script>
+  await page.setContent(`<script type="importmap">{"imports": {"editseg": "${env.server.url}pkg/editseg.js"}}</script>
     <script type="module">${example}; document.title = 'finished';</script>`);
   await page.waitForFunction(() => document.title === 'finished' || document.title === 'failed', null, { timeout: SLOW });
   assert.deepEqual(errors, []);

@@ -74,7 +74,7 @@ where
 pub fn record(results: &[Segmented]) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/painter_fixture");
     let edits: Vec<&RgbaImage> = results.iter().map(|r| &r.painted.edit).collect();
-    let masks: Vec<&GrayImage> = results.iter().map(|r| &r.mask).collect();
+    let masks: Vec<&GrayImage> = results.iter().map(|r| &r.outcome.mask).collect();
     std::fs::write(
         dir.join("edits.png"),
         imageio::encode_png_rgba(&strip(&edits, RgbaImage::new)),
@@ -108,7 +108,7 @@ pub fn compare(results: &[Segmented]) -> (u8, f64, f64) {
         let recorded = GrayImage::from_fn(SIZE, SIZE, |px, py| {
             image::Luma([masks.get_pixel(x * SIZE + px, py).0[0]])
         });
-        let (inter, union) = overlap(&r.mask, &recorded);
+        let (inter, union) = overlap(&r.outcome.mask, &recorded);
         if union > 0 {
             iou = iou.min(inter as f64 / union as f64);
         }
@@ -122,7 +122,7 @@ pub fn mean_iou(results: &[Segmented]) -> f64 {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let (inter, union) = overlap(&r.mask, &scene(i as u32).1);
+            let (inter, union) = overlap(&r.outcome.mask, &scene(i as u32).1);
             inter as f64 / union.max(1) as f64
         })
         .sum();
