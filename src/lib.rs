@@ -17,7 +17,6 @@ mod engine;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod files;
 pub mod gpu;
 pub mod imageio;
