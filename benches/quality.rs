@@ -1,9 +1,12 @@
 //! Quality benchmark: editor-like edits of real photos with known masks, segmented by EditSeg and
-//! by the classic OpenCV recipe (scripts/opencv_recipe.py) in the same run.
+//! by the classic OpenCV recipe (scripts/opencv_recipe.py) in the same run. Every case comes
+//! twice: painted with a hard edge, and with the paint faded over the edge the way diffusion
+//! editors do (Gaussian sigma 0.6, 1.0 or 1.6 px, by seed).
 //!
 //!   cargo bench --bench quality [-- --backend cpu|gpu] [--out DIR]
 //!
-//! Prints a markdown table of cIoU and the worst case per damage level.
+//! Prints a markdown table of cIoU and the worst case per edge and damage level, and how far the
+//! outline sits from the paint's 50% line on the undamaged feathered edits.
 
 use editseg::synth::{self, Style};
 use editseg::{imageio, BackendChoice, Options, Segmenter};
@@ -14,6 +17,8 @@ use std::path::PathBuf;
 const PHOTOS: &[&str] = &["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"];
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=3;
 const LEVELS: u32 = 4;
+/// Feather sigmas in pixels, one per seed in turn.
+const FEATHERS: [f32; 3] = [0.6, 1.0, 1.6];
 
 /// The metrics' tally, plus which case was worst.
 #[derive(Default)]
@@ -34,6 +39,39 @@ impl Tally {
         let (w, name) = self.worst.clone().unwrap_or((1.0, "-".into()));
         format!("{:.4} | {:.3} ({name})", self.all.summary().ciou, w)
     }
+}
+
+/// How far `mask`'s outline lies from `truth`'s: the signed mean offset (area difference per
+/// outline pixel; positive when the mask is larger) and the mean distance from each outline pixel
+/// of the mask to the nearest outline pixel of the truth (searched up to 8 px away).
+fn outline_offset(mask: &GrayImage, truth: &GrayImage) -> (f64, f64) {
+    let outline = |m: &GrayImage| -> Vec<(i32, i32)> {
+        let (w, h) = (m.width() as i32, m.height() as i32);
+        let inside = |x: i32, y: i32| x >= 0 && y >= 0 && x < w && y < h && m.get_pixel(x as u32, y as u32).0[0] > 127;
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                inside(x, y) && [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().any(|(dx, dy)| !inside(x + dx, y + dy))
+            })
+            .collect()
+    };
+    let (ours, theirs) = (outline(mask), outline(truth));
+    let area = |m: &GrayImage| m.pixels().filter(|p| p.0[0] > 127).count() as f64;
+    let signed = (area(mask) - area(truth)) / theirs.len().max(1) as f64;
+    let near: std::collections::HashSet<(i32, i32)> = theirs.iter().copied().collect();
+    let distance = |&(x, y): &(i32, i32)| {
+        (0..=8)
+            .find_map(|r: i32| {
+                (-r..=r)
+                    .flat_map(|dy| (-r..=r).map(move |dx| (dx, dy)))
+                    .filter(|(dx, dy)| near.contains(&(x + dx, y + dy)))
+                    .map(|(dx, dy)| ((dx * dx + dy * dy) as f64).sqrt())
+                    .reduce(f64::min)
+            })
+            .unwrap_or(8.0)
+    };
+    let mean = ours.iter().map(distance).sum::<f64>() / ours.len().max(1) as f64;
+    (signed, mean)
 }
 
 fn main() {
@@ -58,10 +96,22 @@ fn main() {
         let original = imageio::read(&photos.join(photo)).expect("photo");
         let stem = photo.split('.').next().unwrap();
         for seed in SEEDS {
-            for style in [Style::Paint, Style::Overlay] {
-                for level in 0..LEVELS {
-                    let case =
-                        synth::case(stem, &original, seed * 100 + level as u64, style, level);
+            for (style, level, feather) in [Style::Paint, Style::Overlay]
+                .into_iter()
+                .flat_map(|style| (0..LEVELS).map(move |level| (style, level)))
+                .flat_map(|(style, level)| {
+                    [0.0, FEATHERS[seed as usize % 3]].map(|f| (style, level, f))
+                })
+            {
+                {
+                    let case = synth::feathered_case(
+                        stem,
+                        &original,
+                        seed * 100 + level as u64,
+                        style,
+                        level,
+                        feather,
+                    );
                     let dir = out.join(&case.name);
                     std::fs::create_dir_all(&dir).unwrap();
                     case.original.save(dir.join("original.png")).unwrap();
@@ -79,8 +129,10 @@ fn main() {
         .expect("python3 with opencv-python-headless");
     assert!(status.success(), "the OpenCV recipe failed");
 
-    // Per level: ours with the paint colour, ours without it, OpenCV.
-    let mut tallies: BTreeMap<u32, [Tally; 3]> = BTreeMap::new();
+    // Per edge and level: ours with the paint colour, ours without it, OpenCV.
+    let mut tallies: BTreeMap<(bool, u32), [Tally; 3]> = BTreeMap::new();
+    // The outline's offset from the truth's on undamaged feathered edits: (signed, absolute).
+    let mut offsets: Vec<(f64, f64)> = Vec::new();
     let mut all: [Tally; 3] = Default::default();
     let started = std::time::Instant::now();
     for case in &cases {
@@ -98,7 +150,10 @@ fn main() {
         .expect("segment");
         known.mask.save(dir.join("editseg.png")).unwrap();
         let opencv: GrayImage = image::open(dir.join("opencv.png")).unwrap().to_luma8();
-        let t = tallies.entry(case.level).or_default();
+        if case.feather > 0.0 && case.level == 0 {
+            offsets.push(outline_offset(&known.mask, &case.truth));
+        }
+        let t = tallies.entry((case.feather > 0.0, case.level)).or_default();
         for (k, mask) in [&known.mask, &unknown.mask, &opencv]
             .into_iter()
             .enumerate()
@@ -113,22 +168,31 @@ fn main() {
         cases.len(),
         started.elapsed().as_secs_f64()
     );
-    println!("| damage level | cases | EditSeg, colour known: cIoU | worst | EditSeg, colour unknown: cIoU | worst | OpenCV recipe: cIoU | worst |");
-    println!("|---|---|---|---|---|---|---|---|");
-    let per_level = cases.len() / LEVELS as usize;
-    for (level, t) in &tallies {
+    println!("| edge | damage level | cases | EditSeg, colour known: cIoU | worst | EditSeg, colour unknown: cIoU | worst | OpenCV recipe: cIoU | worst |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let per_row = cases.len() / (2 * LEVELS as usize);
+    for ((soft, level), t) in &tallies {
         println!(
-            "| {level} | {per_level} | {} | {} | {} |",
+            "| {} | {level} | {per_row} | {} | {} | {} |",
+            if *soft { "feathered" } else { "hard" },
             t[0].cell(),
             t[1].cell(),
             t[2].cell()
         );
     }
     println!(
-        "| all | {} | {} | {} | {} |",
+        "| all | all | {} | {} | {} | {} |",
         cases.len(),
         all[0].cell(),
         all[1].cell(),
         all[2].cell()
+    );
+    let n = offsets.len().max(1) as f64;
+    let worst = offsets.iter().map(|o| o.1).fold(0.0, f64::max);
+    println!(
+        "\nOutline vs the paint's 50% line, undamaged feathered edits ({} cases): mean signed offset {:+.2} px (positive: outside), mean distance {:.2} px, worst case's mean distance {worst:.2} px",
+        offsets.len(),
+        offsets.iter().map(|o| o.0).sum::<f64>() / n,
+        offsets.iter().map(|o| o.1).sum::<f64>() / n,
     );
 }

@@ -27,3 +27,23 @@ fn lab(rgb: vec3<f32>) -> vec3<f32> {
     let fz = lab_f(z);
     return vec3<f32>(116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz));
 }
+
+// The CIELAB change from one packed RGBA pixel to another. With a known paint colour, a change
+// that points from the original toward the paint counts fully and one in another direction
+// counts `off_axis`. CPU twin: `change` in src/diff/score.rs.
+fn change_toward(original_rgba: u32, edited_rgba: u32, paint: vec3<f32>, has_paint: bool, off_axis: f32) -> f32 {
+    let o = lab(unpack4x8unorm(original_rgba).xyz);
+    let e = lab(unpack4x8unorm(edited_rgba).xyz);
+    let d = e - o;
+    let change = length(d);
+    var weight = 1.0;
+    if (has_paint) {
+        let toward = paint - o;
+        let reach = length(toward);
+        if (reach > 1.0 && change > 0.0) {
+            let cosine = dot(d, toward) / (change * reach);
+            weight = off_axis + (1.0 - off_axis) * max(cosine, 0.0);
+        }
+    }
+    return change * weight;
+}

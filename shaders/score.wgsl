@@ -19,20 +19,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> score: array<u32>;
 
 fn change(original_rgba: u32, edited_rgba: u32) -> f32 {
-    let o = lab(unpack4x8unorm(original_rgba).xyz);
-    let e = lab(unpack4x8unorm(edited_rgba).xyz);
-    let d = e - o;
-    let change = length(d);
-    var weight = 1.0;
-    if (p.has_paint == 1u) {
-        let toward = p.paint - o;
-        let reach = length(toward);
-        if (reach > 1.0 && change > 0.0) {
-            let cosine = dot(d, toward) / (change * reach);
-            weight = p.off_axis + (1.0 - p.off_axis) * max(cosine, 0.0);
-        }
-    }
-    return change * weight;
+    return change_toward(original_rgba, edited_rgba, p.paint, p.has_paint == 1u, p.off_axis);
 }
 
 @compute @workgroup_size(256)

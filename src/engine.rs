@@ -1,7 +1,7 @@
 //! The two places the stages run: the CPU twins on host memory, or the WGSL kernels on a GPU
 //! device. The pipeline is written once against this trait.
 
-use crate::cleanup::{components, morphology, threshold, upsample};
+use crate::cleanup::{components, edge, morphology, threshold, upsample};
 use crate::diff::{align, blur, drift, resample, score};
 use crate::error::Result;
 use crate::gpu::Gpu;
@@ -41,6 +41,15 @@ pub(crate) trait Engine {
         grid: Grid,
         selection: &components::Selection,
     ) -> Result<Self::Buf>;
+    /// Stage 5c: the cleaned mask (0/1) on `detect`'s grid, its outline placed again at the
+    /// paint's half-strength line, on `fine`'s grid.
+    fn outline(
+        &self,
+        mask: &Self::Buf,
+        band: edge::Band,
+        detect: edge::Sharp<Self::Buf>,
+        fine: edge::Sharp<Self::Buf>,
+    ) -> Self::Buf;
     /// Stage 7: a mask (0/255 a word) on the `small` grid of `guide` brought to `picture`'s
     /// `full` grid along the picture's edges.
     fn upsample(
@@ -105,6 +114,15 @@ impl Engine for Cpu {
     }
     fn open_close(&self, mask: &Vec<u32>, grid: Grid, open: u32, close: u32) -> Vec<u32> {
         morphology::open_close_cpu(mask, grid, open, close)
+    }
+    fn outline(
+        &self,
+        mask: &Vec<u32>,
+        band: edge::Band,
+        detect: edge::Sharp<Vec<u32>>,
+        fine: edge::Sharp<Vec<u32>>,
+    ) -> Vec<u32> {
+        edge::cpu(mask, band, detect, fine)
     }
     fn upsample(
         &self,
@@ -179,6 +197,15 @@ impl Engine for Gpu {
     }
     fn open_close(&self, mask: &wgpu::Buffer, grid: Grid, open: u32, close: u32) -> wgpu::Buffer {
         morphology::open_close_gpu(self, mask, grid, open, close)
+    }
+    fn outline(
+        &self,
+        mask: &wgpu::Buffer,
+        band: edge::Band,
+        detect: edge::Sharp<wgpu::Buffer>,
+        fine: edge::Sharp<wgpu::Buffer>,
+    ) -> wgpu::Buffer {
+        edge::gpu(self, mask, band, detect, fine)
     }
     fn upsample(
         &self,

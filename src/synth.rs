@@ -193,7 +193,43 @@ pub struct Case {
     pub color: String,
     pub style: Style,
     pub level: u32,
+    /// The Gaussian sigma (pixels) the paint's edge fades over; 0 for a hard edge.
+    pub feather: f32,
     pub truth: GrayImage,
+}
+
+/// The coverage map with its edge faded the way diffusion editors fade their paint: blurred
+/// with a Gaussian of `sigma` pixels. Its 50% line stays where the hard edge was.
+pub fn feathered(cover: &[f32], w: u32, h: u32, sigma: f32) -> Vec<f32> {
+    if sigma <= 0.0 {
+        return cover.to_vec();
+    }
+    let r = (3.0 * sigma).ceil() as i32;
+    let weights: Vec<f32> = (-r..=r)
+        .map(|d| (-(d * d) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let total: f32 = weights.iter().sum();
+    let pass = |src: &[f32], horizontal: bool| -> Vec<f32> {
+        let (w, h) = (w as i32, h as i32);
+        (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                (-r..=r)
+                    .zip(&weights)
+                    .map(|(d, k)| {
+                        let (sx, sy) = if horizontal {
+                            ((x + d).clamp(0, w - 1), y)
+                        } else {
+                            (x, (y + d).clamp(0, h - 1))
+                        };
+                        k * src[(sy * w + sx) as usize]
+                    })
+                    .sum::<f32>()
+                    / total
+            })
+            .collect()
+    };
+    pass(&pass(cover, true), false)
 }
 
 /// The paint colours cases use, in turn; one too close to part of the region is skipped.
@@ -202,6 +238,19 @@ pub const COLORS: &[&str] = &[
 ];
 
 pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u32) -> Case {
+    feathered_case(name, original, seed, style, level, 0.0)
+}
+
+/// A case whose paint fades over the object's edge (Gaussian `feather` sigma, in pixels); the
+/// truth is still the pixels at least half covered, where the paint is at half strength.
+pub fn feathered_case(
+    name: &str,
+    original: &RgbaImage,
+    seed: u64,
+    style: Style,
+    level: u32,
+    feather: f32,
+) -> Case {
     let mut rng = Rng::new(seed);
     let (w, h) = original.dimensions();
     let cover = blob(w, h, &mut rng);
@@ -223,17 +272,23 @@ pub fn case(name: &str, original: &RgbaImage, seed: u64, style: Style, level: u3
     });
     let painted = paint(
         original,
-        &cover,
+        &feathered(&cover, w, h, feather),
         color::parse(color).expect("known colour"),
         style,
     );
+    let soft = if feather > 0.0 {
+        format!("-f{feather:.1}")
+    } else {
+        String::new()
+    };
     Case {
-        name: format!("{name}-{seed}-{style:?}-L{level}").to_lowercase(),
+        name: format!("{name}-{seed}-{style:?}{soft}-L{level}").to_lowercase(),
         edited: Damage { level }.apply(&painted, &mut rng),
         original: original.clone(),
         color: color.into(),
         style,
         level,
+        feather,
         truth: truth(&cover, w, h),
     }
 }

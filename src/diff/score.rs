@@ -13,7 +13,7 @@ const KERNEL: Kernel = Kernel {
 /// Score units per unit of CIELAB distance: a difference of 64 saturates at 255.
 pub const SCALE: f32 = 4.0;
 /// Weight of a change that does not point toward the paint colour.
-const OFF_AXIS: f32 = 1.0 / 3.0;
+pub(crate) const OFF_AXIS: f32 = 1.0 / 3.0;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Scoring {
@@ -46,7 +46,8 @@ pub struct Pair<'a, B> {
     pub edited: &'a B,
 }
 
-fn change(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
+/// The CIELAB change from `o` to `e`, a change away from the paint (when known) counting a third.
+pub(crate) fn change(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
     let (o, e) = (table.lab(o), table.lab(e));
     let d: [f32; 3] = std::array::from_fn(|c| e[c] - o[c]);
     let change = norm(d);

@@ -1,6 +1,7 @@
 //! The whole bring-your-own-edit pipeline, written once for both engines:
 //! resample -> thumbnails -> drift -> blur -> shift search -> score -> threshold -> open/close
-//! -> components -> holes -> mask, heat map, overlay and stats.
+//! -> components -> holes -> outline at the paint's half strength -> mask, heat map, overlay and
+//! stats.
 
 mod options;
 mod stats;
@@ -9,6 +10,7 @@ pub use options::{KeepOption, Options};
 pub use stats::{Outcome, Stats};
 
 use crate::cleanup::components::Selection;
+use crate::cleanup::edge::{Band, Sharp};
 use crate::cleanup::threshold;
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
@@ -180,6 +182,16 @@ pub(crate) async fn run<E: Engine>(
         max_hole: (opts.max_hole * n as f64) as u32,
     };
     let mask = engine.components(&mask, grid, &selection).await?;
+
+    // Stage 5c: the outline where the paint is at half its local strength.
+    let sharp = Sharp {
+        original: &o_sharp,
+        edited: &e,
+        grid,
+        shift,
+        paint: opts.color,
+    };
+    let mask = engine.outline(&mask, Band::new(1.0), sharp, sharp);
 
     // Stage 6: outputs at the original's size.
     let mask = engine.download(&mask, n).await?;

@@ -4,7 +4,7 @@
 //! where rounding lands on the other side.
 
 use editseg::cleanup::components::{self, Keep, Selection};
-use editseg::cleanup::{morphology, threshold, upsample};
+use editseg::cleanup::{edge, morphology, threshold, upsample};
 use editseg::diff::{align, blur, drift, resample, score};
 use editseg::gpu::Gpu;
 use editseg::pixels::{pack, to_words, Grid};
@@ -417,6 +417,55 @@ pub async fn mask_upsampling_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &Gpu
     }
 }
 
+pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &Gpu) {
+    // A feathered paint on a real photo, its mask detected a few pixels too wide; the placed
+    // outline on the detection grid and on a fine grid twice as large.
+    let original = photo_image("coffee.png");
+    let case = synth::feathered_case("coffee", &original, 21, Style::Paint, 0, 1.4);
+    let grid = Grid { w: original.width(), h: original.height() };
+    let truth: Vec<u32> = case.truth.pixels().map(|p| (p.0[0] > 0) as u32).collect();
+    let wide = morphology::cpu(&truth, grid, 3, true);
+    let (o, e) = (to_words(&case.original), to_words(&case.edited));
+    let fine_grid = Grid { w: 2 * grid.w, h: 2 * grid.h };
+    let (fo, fe) = (
+        resample::cpu(&o, grid, fine_grid),
+        resample::cpu(&e, grid, fine_grid),
+    );
+    let paint = Some(editseg::color::parse(&case.color).unwrap());
+    for (fine_o, fine_e, fine, band) in [
+        (&o, &e, grid, edge::Band::new(1.0)),
+        (&fo, &fe, fine_grid, edge::Band::new(2.0)),
+    ] {
+        fn sharp<'a, B>(original: &'a B, edited: &'a B, grid: Grid, paint: Option<[u8; 3]>) -> edge::Sharp<'a, B> {
+            edge::Sharp { original, edited, grid, shift: (0, 0), paint }
+        }
+        let cpu = edge::cpu(&wide, band, sharp(&o, &e, grid, paint), sharp(fine_o, fine_e, fine, paint));
+        let bufs = [&wide, &o, &e, fine_o, fine_e].map(|b| g.upload(b));
+        let out = edge::gpu(
+            g,
+            &bufs[0],
+            band,
+            sharp(&bufs[1], &bufs[2], grid, paint),
+            sharp(&bufs[3], &bufs[4], fine, paint),
+        );
+        let gpu = read(g, &out, fine.len()).await;
+        let differing = cpu.iter().zip(&gpu).filter(|(c, g)| c != g).count();
+        let moved = cpu.iter().zip(&wide_on(&wide, grid, fine)).filter(|(c, w)| c != w).count();
+        assert!(moved > 100, "the outline did not move: {moved} pixels");
+        assert!(differing * 50 <= moved, "{differing} of {moved} moved pixels differ");
+    }
+}
+
+/// A mask on `grid` looked up on the larger `fine` grid (nearest).
+fn wide_on(mask: &[u32], grid: Grid, fine: Grid) -> Vec<u32> {
+    (0..fine.len())
+        .map(|i| {
+            let (x, y) = (i % fine.w as usize, i / fine.w as usize);
+            mask[y * grid.h as usize / fine.h as usize * grid.w as usize + x * grid.w as usize / fine.w as usize]
+        })
+        .collect()
+}
+
 pub async fn a_destroyed_device_reports_device_lost(g: &Gpu) {
     let buf = g.upload(&[1, 2, 3]);
     g.destroy();
@@ -440,6 +489,7 @@ macro_rules! for_each_gpu_check {
             component_labels_match_cpu_exactly_including_a_spiral,
             component_selection_and_hole_filling_match_cpu_exactly_for_every_keep_mode,
             mask_upsampling_matches_cpu_but_for_a_few_pixels_at_the_cut,
+            outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut,
             a_destroyed_device_reports_device_lost,
         );
     };

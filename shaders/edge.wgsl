@@ -1,0 +1,112 @@
+// Stage 5c: the outline placed where the paint is at half its local strength. `strength`
+// measures the paint's change per detection pixel (unblurred, unsaturated), `classify` marks
+// the band along the cleaned mask's outline, `plan` gives each band pixel of the mask the cut
+// half way between the strongest mask pixel nearby and the weakest other one, `place` decides
+// each pixel of the fine grid against its detection pixel's plan. Cuts are whole numbers from
+// whole-number strengths, so they are the CPU twin's exactly wherever the strengths agree.
+// CPU twin: src/cleanup/edge.rs.
+
+struct Params {
+    w: u32, h: u32, fw: u32, fh: u32,
+    radius: u32, reach: u32, dx: i32, dy: i32,
+    paint: vec3<f32>, has_paint: u32,
+    strength_scale: f32, off_axis: f32,
+}
+
+// strength: a = original, b = edited (both on the detection grid, fw x fh), c = strength.
+// classify: a = mask, b = classes. plan: a = classes, b = strength, c = plan.
+// place: a = plan, b = fine original, c = fine edited, d = fine mask.
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> a: array<u32>;
+@group(0) @binding(2) var<storage, read_write> b: array<u32>;
+@group(0) @binding(3) var<storage, read_write> c: array<u32>;
+@group(0) @binding(4) var<storage, read_write> d: array<u32>;
+
+const OUTSIDE: u32 = 0u;
+const INSIDE: u32 = 1u;
+const BAND: u32 = 2u;
+const CUT: u32 = 2u;
+const MAX_STRENGTH: u32 = 4095u;
+
+// The paint's strength for one pixel pair.
+fn strength_of(original: u32, edited: u32) -> u32 {
+    let change = change_toward(original, edited, p.paint, p.has_paint == 1u, p.off_axis);
+    return min(u32(change * p.strength_scale + 0.5), MAX_STRENGTH);
+}
+
+// Edited index for pixel (x, y) of the fw x fh grid after the shift.
+fn shifted(x: u32, y: u32) -> u32 {
+    let ex = u32(clamp(i32(x) + p.dx, 0, i32(p.fw) - 1));
+    let ey = u32(clamp(i32(y) + p.dy, 0, i32(p.fh) - 1));
+    return ey * p.fw + ex;
+}
+
+@compute @workgroup_size(256)
+fn strength(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = item_index(gid, nwg);
+    if (i >= p.fw * p.fh) { return; }
+    let j = shifted(i % p.fw, i / p.fw);
+    c[i] = strength_of(a[i], b[j]);
+}
+
+@compute @workgroup_size(256)
+fn classify(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = item_index(gid, nwg);
+    if (i >= p.w * p.h) { return; }
+    let x = i32(i % p.w);
+    let y = i32(i / p.w);
+    let r = i32(p.radius);
+    let label = select(0u, 1u, a[i] != 0u);
+    var other = false;
+    for (var yy = max(y - r, 0); yy <= min(y + r, i32(p.h) - 1); yy++) {
+        for (var xx = max(x - r, 0); xx <= min(x + r, i32(p.w) - 1); xx++) {
+            if (select(0u, 1u, a[u32(yy) * p.w + u32(xx)] != 0u) != label) { other = true; }
+        }
+    }
+    b[i] = select(label, BAND + label, other);
+}
+
+@compute @workgroup_size(256)
+fn plan(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = item_index(gid, nwg);
+    if (i >= p.w * p.h) { return; }
+    let kind = a[i];
+    if (kind != BAND + INSIDE) { c[i] = kind % BAND; return; }
+    let x = i32(i % p.w);
+    let y = i32(i / p.w);
+    // The mask's strongest strength within `reach` (its plateau) and the others' weakest within
+    // `radius` (the background).
+    let reach = i32(p.reach);
+    let r = max(i32(p.radius), reach);
+    var strongest = 0u;
+    var weakest = MAX_STRENGTH + 1u;
+    for (var yy = max(y - r, 0); yy <= min(y + r, i32(p.h) - 1); yy++) {
+        for (var xx = max(x - r, 0); xx <= min(x + r, i32(p.w) - 1); xx++) {
+            let j = u32(yy) * p.w + u32(xx);
+            let near = abs(xx - x) <= reach && abs(yy - y) <= reach;
+            let background = abs(xx - x) <= i32(p.radius) && abs(yy - y) <= i32(p.radius);
+            if (a[j] == INSIDE || a[j] == BAND + INSIDE) {
+                if (near) { strongest = max(strongest, b[j]); }
+            } else if (background) {
+                weakest = min(weakest, b[j]);
+            }
+        }
+    }
+    if (weakest > MAX_STRENGTH || strongest <= weakest) { c[i] = INSIDE; return; }
+    c[i] = CUT + (strongest + weakest + 1u) / 2u;
+}
+
+@compute @workgroup_size(256)
+fn place(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = item_index(gid, nwg);
+    if (i >= p.fw * p.fh) { return; }
+    let x = i % p.fw;
+    let y = i / p.fw;
+    // The detection pixel this one falls in (the products fit: sides stay under 65536).
+    let gx = x * p.w / p.fw;
+    let gy = y * p.h / p.fh;
+    let word = a[gy * p.w + gx];
+    if (word < CUT) { d[i] = word; return; }
+    let j = shifted(x, y);
+    d[i] = select(0u, 1u, strength_of(b[i], c[j]) >= word - CUT);
+}

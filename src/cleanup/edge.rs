@@ -1,0 +1,356 @@
+//! Stage 5c: the outline placed where the paint is at half its local strength.
+//!
+//! The threshold of stage 4 finds the faintest visible change, which is right for finding the
+//! paint and wrong for placing its edge: editors fade their paint over a few pixels, and every
+//! faintly tinted pixel of that fade would count as the object. So along the outline of the
+//! cleaned mask, each mask pixel is decided again against the local paint: half way between the
+//! strongest change among the mask pixels nearby (the paint's local plateau, which a fade
+//! reaches within a few pixels) and the weakest among the pixels outside nearby. A hard edge
+//! keeps its place; a feathered one moves in to its 50% line. Only mask pixels are decided
+//! again: the threshold already took every pixel above the faintest change, so the half line
+//! lies inside the mask, and a thin, weakly painted part keeps its own plateau.
+//! GPU: `shaders/edge.wgsl`.
+//!
+//! Four passes: `strength` measures the paint's strength per pixel of the detection grid,
+//! `classify` marks the band along the outline (pixels with a pixel of the other label within
+//! `radius`), `plan` gives each band pixel its cut (or keeps its label where one side has no deep
+//! pixels nearby), `place` decides. The first three run on the detection grid; `place` runs on
+//! the fine grid, which may be larger (each fine pixel reads the plan of the detection pixel it
+//! falls in), so the outline can be placed at full resolution.
+
+use crate::color::{lab_u8, LabTable};
+use crate::diff::score::{change, OFF_AXIS};
+use crate::gpu::{Gpu, Kernel};
+use crate::pixels::{for_rows, Grid};
+
+const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
+const STRENGTH_KERNEL: Kernel = Kernel {
+    source: SOURCE,
+    entry: "strength",
+};
+const CLASSIFY: Kernel = Kernel {
+    source: SOURCE,
+    entry: "classify",
+};
+const PLAN: Kernel = Kernel {
+    source: SOURCE,
+    entry: "plan",
+};
+const PLACE: Kernel = Kernel {
+    source: SOURCE,
+    entry: "place",
+};
+
+/// Classes from `classify`: deep outside, deep inside, and the band pixels with their label.
+const OUTSIDE: u32 = 0;
+const INSIDE: u32 = 1;
+const BAND: u32 = 2;
+/// Plan words at or above this are a cut: `CUT + t` means "inside when the strength >= t".
+const CUT: u32 = 2;
+/// The widest window `plan` reads (GPU invocations scan it whole).
+const MAX_REACH: u32 = 16;
+const MAX_STRENGTH: u32 = 4095;
+/// Strength steps per unit of CIELAB change.
+const STRENGTH: f32 = 16.0;
+
+/// How far from the outline pixels are decided again, and how far their background is looked
+/// for (fine-grid pixels): the threshold of stage 4 takes about this much of a fade of 1.6 px
+/// (Gaussian sigma) beyond its half line. Wider, it would also cut into parts of the object the
+/// paint barely changed (a red stripe painted red) wherever they meet the outline.
+const RADIUS: u32 = 2;
+/// How far the paint's plateau is looked for (fine-grid pixels): near enough that a more
+/// strongly changed part of the object further in does not count, far enough that a fade of
+/// 1.6 px reaches most of its plateau.
+const REACH: u32 = 2;
+
+/// Where to decide again and what to compare with, in detection-grid pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Band {
+    /// Band half-width: mask pixels within this of a pixel outside are decided again, against
+    /// the weakest outside pixel within it.
+    pub radius: u32,
+    /// Window half-width for the plateau: the strongest mask pixel within it.
+    pub reach: u32,
+}
+
+impl Band {
+    /// The band for a detection grid `scale` times coarser than the fine grid.
+    pub fn new(scale: f64) -> Band {
+        let on_detection = |fine: u32| ((fine as f64 / scale.max(1.0)).ceil() as u32).max(1);
+        Band {
+            radius: on_detection(RADIUS).min(MAX_REACH),
+            reach: on_detection(REACH).min(MAX_REACH),
+        }
+    }
+}
+
+/// What the paint's strength is measured on: the drift-corrected original and the edit on one
+/// grid (unblurred), the shift between them and the paint.
+#[derive(Debug)]
+pub struct Sharp<'a, B> {
+    pub original: &'a B,
+    pub edited: &'a B,
+    pub grid: Grid,
+    /// Edited pixel = original pixel + shift, in fine-grid pixels.
+    pub shift: (i32, i32),
+    pub paint: Option<[u8; 3]>,
+}
+
+// Copyable whatever the buffer type: it only holds references.
+impl<B> Clone for Sharp<'_, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<B> Copy for Sharp<'_, B> {}
+
+/// Per pixel: `OUTSIDE`, `INSIDE`, or `BAND +` its label when a pixel of the other label lies
+/// within `radius`.
+pub fn classify_cpu(mask: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
+    let ones: Vec<u32> = mask.iter().map(|&m| (m != 0) as u32).collect();
+    let zeros: Vec<u32> = ones.iter().map(|&m| 1 - m).collect();
+    let (any_one, any_zero) = (window_max(&ones, grid, radius), window_max(&zeros, grid, radius));
+    (0..grid.len())
+        .map(|i| {
+            let inside = mask[i] != 0;
+            let other = (if inside { any_zero[i] } else { any_one[i] }) > 0;
+            match (other, inside) {
+                (false, false) => OUTSIDE,
+                (false, true) => INSIDE,
+                (true, label) => BAND + label as u32,
+            }
+        })
+        .collect()
+}
+
+/// The cut for one band pixel of the mask, half way between the strongest strength among the
+/// mask pixels in its window (the paint's local plateau) and the weakest among the others (the
+/// local background): `CUT + ceil((strongest + weakest) / 2)`; kept (`INSIDE`) when no pixel
+/// outside the mask is near or the inside is not the stronger.
+fn cut(strongest: u32, weakest: Option<u32>) -> u32 {
+    match weakest {
+        Some(weakest) if strongest > weakest => CUT + (strongest + weakest).div_ceil(2),
+        _ => INSIDE,
+    }
+}
+
+/// The largest value in the square of `radius` around each pixel (clipped to the grid).
+fn window_max(values: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
+    let (w, h, r) = (grid.w as usize, grid.h as usize, radius as usize);
+    let mut across = vec![0u32; grid.len()];
+    for_rows(&mut across, w, |y, row| {
+        let src = &values[y * w..][..w];
+        for (x, o) in row.iter_mut().enumerate() {
+            *o = src[x.saturating_sub(r)..(x + r + 1).min(w)].iter().copied().max().unwrap_or(0);
+        }
+    });
+    let mut out = vec![0u32; grid.len()];
+    for_rows(&mut out, w, |y, row| {
+        for (x, o) in row.iter_mut().enumerate() {
+            *o = (y.saturating_sub(r)..(y + r + 1).min(h)).map(|yy| across[yy * w + x]).max().unwrap_or(0);
+        }
+    });
+    out
+}
+
+/// Per pixel: its label away from the outline and outside the mask, or a cut for the mask's band
+/// (see [`cut`]).
+pub fn plan_cpu(classes: &[u32], strength: &[u32], grid: Grid, band: Band) -> Vec<u32> {
+    let inside = |c: u32| c == INSIDE || c == BAND + INSIDE;
+    // Window maxima of the mask's strengths, and of the others' strengths turned upside down
+    // (0 where there is no such pixel).
+    let strongest = window_max(
+        &(0..grid.len())
+            .map(|i| if inside(classes[i]) { strength[i] } else { 0 })
+            .collect::<Vec<_>>(),
+        grid,
+        band.reach.min(MAX_REACH),
+    );
+    let weakest = window_max(
+        &(0..grid.len())
+            .map(|i| if inside(classes[i]) { 0 } else { MAX_STRENGTH + 1 - strength[i] })
+            .collect::<Vec<_>>(),
+        grid,
+        band.radius.min(MAX_REACH),
+    );
+    (0..grid.len())
+        .map(|i| match classes[i] {
+            c if c == BAND + INSIDE => cut(
+                strongest[i],
+                (weakest[i] > 0).then(|| MAX_STRENGTH + 1 - weakest[i]),
+            ),
+            c => c % BAND,
+        })
+        .collect()
+}
+
+/// The paint's strength at one pixel pair: the change toward the paint in `STRENGTH` steps.
+fn strength_of(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> u32 {
+    ((change(table, o, e, paint) * STRENGTH + 0.5) as u32).min(MAX_STRENGTH)
+}
+
+/// The paint's strength per pixel of `pair`'s grid.
+pub fn strength_cpu(pair: Sharp<Vec<u32>>) -> Vec<u32> {
+    let table = LabTable::new();
+    let paint = pair.paint.map(lab_u8);
+    let g = pair.grid;
+    let mut out = vec![0u32; g.len()];
+    for_rows(&mut out, g.w as usize, |y, row| {
+        let ey = (y as i32 + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
+        for (x, o) in row.iter_mut().enumerate() {
+            let ex = (x as i32 + pair.shift.0).clamp(0, g.w as i32 - 1) as usize;
+            *o = strength_of(
+                &table,
+                pair.original[y * g.w as usize + x],
+                pair.edited[ey * g.w as usize + ex],
+                paint,
+            );
+        }
+    });
+    out
+}
+
+/// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
+/// mask (0/1) on `fine`'s grid.
+pub fn cpu(mask: &[u32], band: Band, detect: Sharp<Vec<u32>>, fine: Sharp<Vec<u32>>) -> Vec<u32> {
+    let grid = detect.grid;
+    let strength = strength_cpu(detect);
+    let classes = classify_cpu(mask, grid, band.radius);
+    let plan = plan_cpu(&classes, &strength, grid, band);
+    place_cpu(&plan, grid, fine)
+}
+
+/// The mask (0/1) on the fine grid.
+pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
+    let table = LabTable::new();
+    let paint = fine.paint.map(lab_u8);
+    let f = fine.grid;
+    let mut out = vec![0u32; f.len()];
+    for_rows(&mut out, f.w as usize, |y, row| {
+        let gy = (y as u64 * grid.h as u64 / f.h as u64) as usize;
+        let ey = (y as i32 + fine.shift.1).clamp(0, f.h as i32 - 1) as usize;
+        for (x, o) in row.iter_mut().enumerate() {
+            let gx = (x as u64 * grid.w as u64 / f.w as u64) as usize;
+            let word = plan[gy * grid.w as usize + gx];
+            *o = if word < CUT {
+                word
+            } else {
+                let ex = (x as i32 + fine.shift.0).clamp(0, f.w as i32 - 1) as usize;
+                let s = strength_of(
+                    &table,
+                    fine.original[y * f.w as usize + x],
+                    fine.edited[ey * f.w as usize + ex],
+                    paint,
+                );
+                (s >= word - CUT) as u32
+            };
+        }
+    });
+    out
+}
+
+/// The uniform block every entry point of `shaders/edge.wgsl` reads: the detection grid, the
+/// band, and the pixel pairs the strength is measured on (the detection grid's for `strength`,
+/// the fine grid's for `place`).
+fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> [u32; 14] {
+    let (f, shift, paint) = pair.map_or((grid, (0, 0), None), |p| (p.grid, p.shift, p.paint));
+    let lab = paint.map(lab_u8).unwrap_or([0.0; 3]);
+    [
+        grid.w,
+        grid.h,
+        f.w,
+        f.h,
+        band.radius,
+        band.reach.min(MAX_REACH),
+        shift.0 as u32,
+        shift.1 as u32,
+        lab[0].to_bits(),
+        lab[1].to_bits(),
+        lab[2].to_bits(),
+        paint.is_some() as u32,
+        STRENGTH.to_bits(),
+        OFF_AXIS.to_bits(),
+    ]
+}
+
+/// The whole stage on the GPU, as [`cpu`]; nothing is read back.
+pub fn gpu(
+    g: &Gpu,
+    mask: &wgpu::Buffer,
+    band: Band,
+    detect: Sharp<wgpu::Buffer>,
+    fine: Sharp<wgpu::Buffer>,
+) -> wgpu::Buffer {
+    let grid = detect.grid;
+    let n = grid.len();
+    let strength = g.zeroed(n);
+    g.run_items(
+        STRENGTH_KERNEL,
+        &params(grid, band, Some(detect)),
+        &[detect.original, detect.edited, &strength],
+        n,
+    );
+    let classes = g.zeroed(n);
+    g.run_items(CLASSIFY, &params(grid, band, None), &[mask, &classes], n);
+    let plan = g.zeroed(n);
+    g.run_items(PLAN, &params(grid, band, None), &[&classes, &strength, &plan], n);
+    let out = g.zeroed(fine.grid.len());
+    g.run_items(
+        PLACE,
+        &params(grid, band, Some(fine)),
+        &[&plan, fine.original, fine.edited, &out],
+        fine.grid.len(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_is_half_way_between_the_plateau_and_the_background() {
+        // Plateau 100, background 10: cut at 55; rounded up from 55.5 to 56.
+        assert_eq!(cut(100, Some(10)), CUT + 55);
+        assert_eq!(cut(101, Some(10)), CUT + 56);
+        // Nothing outside nearby, or an inside no stronger than the outside: kept.
+        assert_eq!(cut(100, None), INSIDE);
+        assert_eq!(cut(10, Some(20)), INSIDE);
+    }
+
+    #[test]
+    fn a_feathered_step_is_cut_at_its_half_way_line_and_a_weak_part_keeps_its_own() {
+        // Rows of 40 pixels painted with a fade of sigma 1.6 px whose half line lies between
+        // x = 19 and x = 20; the plateau is 200, or 60 (weakly painted) on rows 20 and below.
+        // The detected mask starts 2 px outside the half line, where the paint is at 17%.
+        let grid = Grid { w: 40, h: 30 };
+        let alpha = |x: usize| 1.0 / (1.0 + (-1.702 * (x as f64 - 19.5) / 1.6).exp());
+        let strength: Vec<u32> = (0..grid.len())
+            .map(|i| {
+                let plateau = if i / 40 >= 20 { 60.0 } else { 200.0 };
+                (plateau * alpha(i % 40)).round() as u32
+            })
+            .collect();
+        let mask: Vec<u32> = (0..grid.len()).map(|i| (alpha(i % 40) >= 0.12) as u32).collect();
+        assert_eq!(mask.iter().position(|&m| m == 1), Some(18));
+        let band = Band::new(1.0);
+        assert_eq!(band, Band { radius: 2, reach: 2 });
+        let classes = classify_cpu(&mask, grid, band.radius);
+        let plan = plan_cpu(&classes, &strength, grid, band);
+        let row = |y: usize| -> Vec<u32> {
+            (0..40)
+                .map(|x| {
+                    let (w, s) = (plan[y * 40 + x], strength[y * 40 + x]);
+                    if w < CUT { w } else { (s >= w - CUT) as u32 }
+                })
+                .collect()
+        };
+        for y in [10, 29] {
+            // Row 29 is cut at half its own plateau, not at half of the strong rows' (a window
+            // reaching them would cut it at 100 and drop the whole weak part).
+            let decided = row(y);
+            assert_eq!(decided.iter().position(|&v| v == 1), Some(20), "row {y}: {decided:?}");
+            assert!(decided[20..].iter().all(|&v| v == 1), "row {y}: {decided:?}");
+        }
+    }
+}
