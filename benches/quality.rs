@@ -92,10 +92,19 @@ fn main() {
     eprintln!("backend: {}", segmenter.backend());
 
     let mut cases = Vec::new();
-    for photo in PHOTOS {
+    // Each photo as it is (0.14-0.27 MP, all seeds), and enlarged 3x (1.2-2.5 MP, where the
+    // region is found on a smaller grid and its outline placed at full size; seed 1).
+    for (photo, enlarge) in PHOTOS.iter().flat_map(|p| [(p, 1), (p, 3)]) {
         let original = imageio::read(&photos.join(photo)).expect("photo");
-        let stem = photo.split('.').next().unwrap();
-        for seed in SEEDS {
+        let original = image::imageops::resize(
+            &original,
+            original.width() * enlarge,
+            original.height() * enlarge,
+            image::imageops::FilterType::CatmullRom,
+        );
+        let stem = format!("{}{}", photo.split('.').next().unwrap(), if enlarge > 1 { "-3x" } else { "" });
+        let seeds = if enlarge > 1 { 1..=1 } else { SEEDS };
+        for seed in seeds {
             for (style, level, feather) in [Style::Paint, Style::Overlay]
                 .into_iter()
                 .flat_map(|style| (0..LEVELS).map(move |level| (style, level)))
@@ -105,7 +114,7 @@ fn main() {
             {
                 {
                     let case = synth::feathered_case(
-                        stem,
+                        &stem,
                         &original,
                         seed * 100 + level as u64,
                         style,
@@ -129,8 +138,8 @@ fn main() {
         .expect("python3 with opencv-python-headless");
     assert!(status.success(), "the OpenCV recipe failed");
 
-    // Per edge and level: ours with the paint colour, ours without it, OpenCV.
-    let mut tallies: BTreeMap<(bool, u32), [Tally; 3]> = BTreeMap::new();
+    // Per size, edge and level: ours with the paint colour, ours without it, OpenCV.
+    let mut tallies: BTreeMap<(bool, bool, u32), [Tally; 3]> = BTreeMap::new();
     // The outline's offset from the truth's on undamaged feathered edits: (signed, absolute).
     let mut offsets: Vec<(f64, f64)> = Vec::new();
     let mut all: [Tally; 3] = Default::default();
@@ -153,7 +162,8 @@ fn main() {
         if case.feather > 0.0 && case.level == 0 {
             offsets.push(outline_offset(&known.mask, &case.truth));
         }
-        let t = tallies.entry((case.feather > 0.0, case.level)).or_default();
+        let large = case.original.width() > 1000;
+        let t = tallies.entry((large, case.feather > 0.0, case.level)).or_default();
         for (k, mask) in [&known.mask, &unknown.mask, &opencv]
             .into_iter()
             .enumerate()
@@ -168,20 +178,21 @@ fn main() {
         cases.len(),
         started.elapsed().as_secs_f64()
     );
-    println!("| edge | damage level | cases | EditSeg, colour known: cIoU | worst | EditSeg, colour unknown: cIoU | worst | OpenCV recipe: cIoU | worst |");
-    println!("|---|---|---|---|---|---|---|---|---|");
-    let per_row = cases.len() / (2 * LEVELS as usize);
-    for ((soft, level), t) in &tallies {
+    println!("| photos | edge | damage level | cases | EditSeg, colour known: cIoU | worst | EditSeg, colour unknown: cIoU | worst | OpenCV recipe: cIoU | worst |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for ((large, soft, level), t) in &tallies {
         println!(
-            "| {} | {level} | {per_row} | {} | {} | {} |",
+            "| {} | {} | {level} | {} | {} | {} | {} |",
+            if *large { "3x (1.2-2.5 MP)" } else { "as they are" },
             if *soft { "feathered" } else { "hard" },
+            t[0].all.summary().count,
             t[0].cell(),
             t[1].cell(),
             t[2].cell()
         );
     }
     println!(
-        "| all | all | {} | {} | {} | {} |",
+        "| all | all | all | {} | {} | {} | {} |",
         cases.len(),
         all[0].cell(),
         all[1].cell(),

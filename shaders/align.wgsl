@@ -3,7 +3,11 @@
 // the rows up and picks the cheapest shift. Integer arithmetic, so it matches the CPU twin
 // (src/diff/align.rs) exactly.
 
-struct Params { w: u32, h: u32, radius: u32, stride: u32, rows: u32, cols: u32, cap: u32 }
+struct Params {
+    w: u32, h: u32, radius: u32, stride: u32, rows: u32, cols: u32, cap: u32,
+    // Sampled pixels stay this far from the border; candidates are centred on (cx, cy).
+    margin: u32, cx: i32, cy: i32,
+}
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> original: array<u32>;
@@ -27,13 +31,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (i >= side * side * p.rows) { return; }
     let shift = i / p.rows;
     let row = i % p.rows;
-    let dx = i32(shift % side) - i32(p.radius);
-    let dy = i32(shift / side) - i32(p.radius);
-    let y = p.radius + row * p.stride;
+    let dx = i32(shift % side) - i32(p.radius) + p.cx;
+    let dy = i32(shift / side) - i32(p.radius) + p.cy;
+    let y = p.margin + row * p.stride;
     let ey = u32(i32(y) + dy);
     var sum = 0u;
     for (var col = 0u; col < p.cols; col++) {
-        let x = p.radius + col * p.stride;
+        let x = p.margin + col * p.stride;
         let ex = u32(i32(x) + dx);
         sum += min(channel_diff(original[y * p.w + x], edited[ey * p.w + ex]), p.cap);
     }

@@ -10,7 +10,7 @@ struct Params {
     w: u32, h: u32, fw: u32, fh: u32,
     radius: u32, reach: u32, dx: i32, dy: i32,
     paint: vec3<f32>, has_paint: u32,
-    strength_scale: f32, off_axis: f32,
+    strength_scale: f32, off_axis: f32, grow: u32,
 }
 
 // strength: a = original, b = edited (both on the detection grid, fw x fh), c = strength.
@@ -71,7 +71,7 @@ fn plan(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
     let kind = a[i];
-    if (kind != BAND + INSIDE) { c[i] = kind % BAND; return; }
+    if (kind != BAND + INSIDE && !(p.grow == 1u && kind == BAND + OUTSIDE)) { c[i] = kind % BAND; return; }
     let x = i32(i % p.w);
     let y = i32(i / p.w);
     // The mask's strongest strength within `reach` (its plateau) and the others' weakest within
@@ -92,7 +92,7 @@ fn plan(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             }
         }
     }
-    if (weakest > MAX_STRENGTH || strongest <= weakest) { c[i] = INSIDE; return; }
+    if (weakest > MAX_STRENGTH || strongest <= weakest) { c[i] = kind - BAND; return; }
     c[i] = CUT + (strongest + weakest + 1u) / 2u;
 }
 

@@ -71,6 +71,10 @@ pub struct Band {
     pub radius: u32,
     /// Window half-width for the plateau: the strongest mask pixel within it.
     pub reach: u32,
+    /// Whether pixels just outside the mask are decided again too. On one grid the threshold
+    /// already took every pixel above the faintest change, so only mask pixels need it; a
+    /// coarser detection grid's outline is a detection pixel off either way.
+    pub grow: bool,
 }
 
 impl Band {
@@ -80,6 +84,7 @@ impl Band {
         Band {
             radius: on_detection(RADIUS).min(MAX_REACH),
             reach: on_detection(REACH).min(MAX_REACH),
+            grow: scale > 1.0,
         }
     }
 }
@@ -125,12 +130,12 @@ pub fn classify_cpu(mask: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
 
 /// The cut for one band pixel of the mask, half way between the strongest strength among the
 /// mask pixels in its window (the paint's local plateau) and the weakest among the others (the
-/// local background): `CUT + ceil((strongest + weakest) / 2)`; kept (`INSIDE`) when no pixel
+/// local background): `CUT + ceil((strongest + weakest) / 2)`; its `label` kept when no pixel
 /// outside the mask is near or the inside is not the stronger.
-fn cut(strongest: u32, weakest: Option<u32>) -> u32 {
+fn cut(label: u32, strongest: u32, weakest: Option<u32>) -> u32 {
     match weakest {
         Some(weakest) if strongest > weakest => CUT + (strongest + weakest).div_ceil(2),
-        _ => INSIDE,
+        _ => label,
     }
 }
 
@@ -175,7 +180,8 @@ pub fn plan_cpu(classes: &[u32], strength: &[u32], grid: Grid, band: Band) -> Ve
     );
     (0..grid.len())
         .map(|i| match classes[i] {
-            c if c == BAND + INSIDE => cut(
+            c if c == BAND + INSIDE || (band.grow && c == BAND + OUTSIDE) => cut(
+                c - BAND,
                 strongest[i],
                 (weakest[i] > 0).then(|| MAX_STRENGTH + 1 - weakest[i]),
             ),
@@ -252,7 +258,7 @@ pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
 /// The uniform block every entry point of `shaders/edge.wgsl` reads: the detection grid, the
 /// band, and the pixel pairs the strength is measured on (the detection grid's for `strength`,
 /// the fine grid's for `place`).
-fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> [u32; 14] {
+fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> [u32; 15] {
     let (f, shift, paint) = pair.map_or((grid, (0, 0), None), |p| (p.grid, p.shift, p.paint));
     let lab = paint.map(lab_u8).unwrap_or([0.0; 3]);
     [
@@ -270,6 +276,7 @@ fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> [u32; 14
         paint.is_some() as u32,
         STRENGTH.to_bits(),
         OFF_AXIS.to_bits(),
+        band.grow as u32,
     ]
 }
 
@@ -311,11 +318,11 @@ mod tests {
     #[test]
     fn a_cut_is_half_way_between_the_plateau_and_the_background() {
         // Plateau 100, background 10: cut at 55; rounded up from 55.5 to 56.
-        assert_eq!(cut(100, Some(10)), CUT + 55);
-        assert_eq!(cut(101, Some(10)), CUT + 56);
+        assert_eq!(cut(INSIDE, 100, Some(10)), CUT + 55);
+        assert_eq!(cut(INSIDE, 101, Some(10)), CUT + 56);
         // Nothing outside nearby, or an inside no stronger than the outside: kept.
-        assert_eq!(cut(100, None), INSIDE);
-        assert_eq!(cut(10, Some(20)), INSIDE);
+        assert_eq!(cut(INSIDE, 100, None), INSIDE);
+        assert_eq!(cut(OUTSIDE, 10, Some(20)), OUTSIDE);
     }
 
     #[test]
@@ -334,7 +341,7 @@ mod tests {
         let mask: Vec<u32> = (0..grid.len()).map(|i| (alpha(i % 40) >= 0.12) as u32).collect();
         assert_eq!(mask.iter().position(|&m| m == 1), Some(18));
         let band = Band::new(1.0);
-        assert_eq!(band, Band { radius: 2, reach: 2 });
+        assert_eq!(band, Band { radius: 2, reach: 2, grow: false });
         let classes = classify_cpu(&mask, grid, band.radius);
         let plan = plan_cpu(&classes, &strength, grid, band);
         let row = |y: usize| -> Vec<u32> {

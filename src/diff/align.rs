@@ -19,6 +19,8 @@ const SAMPLES: usize = 1 << 18;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Search {
     pub radius: u32,
+    /// The shift the candidates are centred on.
+    pub centre: (i32, i32),
     stride: u32,
     rows: u32,
     cols: u32,
@@ -27,27 +29,42 @@ pub struct Search {
 impl Search {
     /// Shifts up to `radius` pixels each way; none when the image is too small to shift.
     pub fn new(grid: Grid, radius: u32) -> Search {
-        let radius = if grid.w > 4 * radius + 4 && grid.h > 4 * radius + 4 {
-            radius
-        } else {
-            0
+        Search::around(grid, (0, 0), radius)
+    }
+
+    /// Shifts up to `radius` pixels each way from `centre` (a coarser search's answer brought to
+    /// this grid); `centre` alone when the image is too small to shift.
+    pub fn around(grid: Grid, centre: (i32, i32), radius: u32) -> Search {
+        let reach = |r: u32| r + centre.0.unsigned_abs().max(centre.1.unsigned_abs());
+        let fits = |r: u32| grid.w > 4 * reach(r) + 4 && grid.h > 4 * reach(r) + 4;
+        let (radius, centre) = match (fits(radius), fits(0)) {
+            (true, _) => (radius, centre),
+            (false, true) => (0, centre),
+            (false, false) => (0, (0, 0)),
         };
+        let margin = reach(radius);
         let stride = ((grid.len() / SAMPLES) as f64).sqrt().ceil().max(1.0) as u32;
-        let rows = (grid.h - 2 * radius).div_ceil(stride);
-        let cols = (grid.w - 2 * radius).div_ceil(stride);
+        let rows = (grid.h - 2 * margin).div_ceil(stride);
+        let cols = (grid.w - 2 * margin).div_ceil(stride);
         Search {
             radius,
+            centre,
             stride,
             rows,
             cols,
         }
     }
 
+    /// How far from the border the sampled pixels stay, so that every candidate stays inside.
+    fn margin(&self) -> u32 {
+        self.radius + self.centre.0.unsigned_abs().max(self.centre.1.unsigned_abs())
+    }
+
     fn side(&self) -> u32 {
         2 * self.radius + 1
     }
 
-    fn params(&self, grid: Grid) -> [u32; 7] {
+    fn params(&self, grid: Grid) -> [u32; 10] {
         [
             grid.w,
             grid.h,
@@ -56,6 +73,9 @@ impl Search {
             self.rows,
             self.cols,
             CAP,
+            self.margin(),
+            self.centre.0 as u32,
+            self.centre.1 as u32,
         ]
     }
 
@@ -74,8 +94,8 @@ impl Search {
                 (total, dx.abs() + dy.abs(), dx, dy)
             })
             .min()
-            .map(|(_, _, dx, dy)| (dx, dy))
-            .unwrap_or((0, 0))
+            .map(|(_, _, dx, dy)| (dx + self.centre.0, dy + self.centre.1))
+            .unwrap_or(self.centre)
     }
 }
 
@@ -90,14 +110,18 @@ pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, search: &Search) -> Vec
     let side = search.side();
     let r = search.radius as i32;
     let mut cost = Vec::with_capacity((side * side * search.rows) as usize);
+    let margin = search.margin();
     for shift in 0..side * side {
-        let (dx, dy) = ((shift % side) as i32 - r, (shift / side) as i32 - r);
+        let (dx, dy) = (
+            (shift % side) as i32 - r + search.centre.0,
+            (shift / side) as i32 - r + search.centre.1,
+        );
         for row in 0..search.rows {
-            let y = search.radius + row * search.stride;
+            let y = margin + row * search.stride;
             let ey = (y as i32 + dy) as u32;
             let sum: u32 = (0..search.cols)
                 .map(|col| {
-                    let x = search.radius + col * search.stride;
+                    let x = margin + col * search.stride;
                     let ex = (x as i32 + dx) as u32;
                     channel_diff(
                         original[(y * grid.w + x) as usize],

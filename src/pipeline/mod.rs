@@ -22,6 +22,9 @@ use image::RgbaImage;
 /// Work on at most this many pixels; larger originals are processed downscaled and the mask is
 /// brought back to full size.
 pub const MAX_PIXELS: usize = 16 << 20;
+/// Find the painted region on at most this many pixels; its outline is then placed on the
+/// working grid.
+const DETECT_PIXELS: usize = 1 << 18;
 /// Longest side of the thumbnails the drift is estimated on.
 const THUMBNAIL: u32 = 96;
 /// Aspect ratios further apart than this are not the same picture.
@@ -123,27 +126,41 @@ pub(crate) async fn run<E: Engine>(
     let o = onto(original, full, &mut notes);
     let e = onto(edited, edit_grid, &mut notes);
 
+    // Stages 2-5 find the painted region on the detection grid (the working grid, or smaller
+    // for large pictures); stage 5c places its outline on the working grid.
+    let detect = working_grid(grid.w, grid.h, DETECT_PIXELS);
+    let scale = grid.w as f64 / detect.w as f64;
+    let (o_small, e_small);
+    let (o_d, e_d) = if detect == grid {
+        (&o, &e)
+    } else {
+        o_small = engine.resample(&o, grid, detect);
+        e_small = engine.resample(&e, grid, detect);
+        (&o_small, &e_small)
+    };
+
     // Stage 2: drift from thumbnails, blur, drift applied to the original, shift search.
-    let thumb = thumbnail_grid(grid);
+    let thumb = thumbnail_grid(detect);
     let o_thumb = engine
-        .download(&engine.resample(&o, grid, thumb), thumb.len())
+        .download(&engine.resample(o_d, detect, thumb), thumb.len())
         .await?;
     let e_thumb = engine
-        .download(&engine.resample(&e, grid, thumb), thumb.len())
+        .download(&engine.resample(e_d, detect, thumb), thumb.len())
         .await?;
     let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
-    let sigma = (grid.w.min(grid.h) as f32 / 512.0).clamp(1.0, 2.0);
-    let o_blurred = engine.drift(&engine.blur(&o, grid, sigma), grid, &drift);
-    let e_blurred = engine.blur(&e, grid, sigma);
-    let o_sharp = engine.drift(&o, grid, &drift);
-    let upscale = (grid.w as f64 / edit_grid.w as f64)
-        .max(grid.h as f64 / edit_grid.h as f64)
+    let sigma = (detect.w.min(detect.h) as f32 / 512.0).clamp(1.0, 2.0);
+    let o_blurred = engine.drift(&engine.blur(o_d, detect, sigma), detect, &drift);
+    let e_blurred = engine.blur(e_d, detect, sigma);
+    let o_sharp = engine.drift(o_d, detect, &drift);
+    // Editors shift by a pixel or two of their own output: that many detection pixels here.
+    let upscale = (detect.w as f64 / edit_grid.w as f64)
+        .max(detect.h as f64 / edit_grid.h as f64)
         .max(1.0);
     let search = align::Search::new(
-        grid,
+        detect,
         ((opts.max_shift as f64 * upscale).ceil() as u32).min(16),
     );
-    let shift = search.best(&engine.align(&o_blurred, &e_blurred, grid, &search).await?);
+    let shift = search.best(&engine.align(&o_blurred, &e_blurred, detect, &search).await?);
 
     // Stage 3: score.
     let scoring = score::Scoring {
@@ -157,14 +174,14 @@ pub(crate) async fn run<E: Engine>(
         },
         score::Pair {
             original: &o_sharp,
-            edited: &e,
+            edited: e_d,
         },
-        grid,
+        detect,
         &scoring,
     );
 
     // Stage 4: threshold.
-    let n = grid.len();
+    let n = detect.len();
     let t = match opts.threshold {
         Some(t) => t,
         None => threshold::auto(&engine.histogram(&s, n).await?),
@@ -172,29 +189,49 @@ pub(crate) async fn run<E: Engine>(
     let mask = engine.binarize(&s, n, t);
 
     // Stage 5: cleanup.
-    let auto_radius = (grid.w.min(grid.h) as f32 / 256.0).round().clamp(1.0, 8.0) as u32;
+    let auto_radius = (detect.w.min(detect.h) as f32 / 256.0).round().clamp(1.0, 8.0) as u32;
     let open = opts.open_radius.unwrap_or(auto_radius);
     let close = opts.close_radius.unwrap_or(auto_radius + 1);
-    let mask = engine.open_close(&mask, grid, open, close);
+    let mask = engine.open_close(&mask, detect, open, close);
     let selection = Selection {
-        keep: opts.keep.on(full, grid, open as i32 + 1)?,
+        keep: opts.keep.on(full, detect, open as i32 + 1)?,
         min_area: (opts.min_area * n as f64).ceil() as u32,
         max_hole: (opts.max_hole * n as f64) as u32,
     };
-    let mask = engine.components(&mask, grid, &selection).await?;
+    let mask = engine.components(&mask, detect, &selection).await?;
 
-    // Stage 5c: the outline where the paint is at half its local strength.
-    let sharp = Sharp {
+    // Stage 5c: the outline where the paint is at half its local strength, on the working grid.
+    // The shift found on the detection grid is refined there, around its scaled value.
+    let coarse = Sharp {
         original: &o_sharp,
-        edited: &e,
-        grid,
+        edited: e_d,
+        grid: detect,
         shift,
         paint: opts.color,
     };
-    let mask = engine.outline(&mask, Band::new(1.0), sharp, sharp);
+    let (o_fine, fine_shift);
+    let fine = if detect == grid {
+        coarse
+    } else {
+        o_fine = engine.drift(&o, grid, &drift);
+        let guess = (
+            (shift.0 as f64 * scale).round() as i32,
+            (shift.1 as f64 * scale).round() as i32,
+        );
+        let around = align::Search::around(grid, guess, (scale / 2.0).ceil() as u32);
+        fine_shift = around.best(&engine.align(&o_fine, &e, grid, &around).await?);
+        Sharp {
+            original: &o_fine,
+            edited: &e,
+            grid,
+            shift: fine_shift,
+            paint: opts.color,
+        }
+    };
+    let mask = engine.outline(&mask, Band::new(scale), coarse, fine);
 
     // Stage 6: outputs at the original's size.
-    let mask = engine.download(&mask, n).await?;
+    let mask = engine.download(&mask, grid.len()).await?;
     let heat = engine.download(&s, n).await?;
     let mask = render::mask_image(&mask, grid, full);
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
@@ -205,7 +242,7 @@ pub(crate) async fn run<E: Engine>(
         );
     }
     Ok(Outcome {
-        heat: render::heat_image(&heat, grid, full),
+        heat: render::heat_image(&heat, detect, full),
         overlay: render::overlay(original, &mask),
         mask,
         stats: Stats {
@@ -217,6 +254,8 @@ pub(crate) async fn run<E: Engine>(
             stretched,
             working_width: grid.w,
             working_height: grid.h,
+            detection_width: detect.w,
+            detection_height: detect.h,
             area,
             area_fraction: area as f64 / full.len() as f64,
             threshold: t,
@@ -224,7 +263,7 @@ pub(crate) async fn run<E: Engine>(
             gain: drift.gain(),
             offset: drift.offset(),
             lighting: drift.lighting(),
-            shift,
+            shift: fine.shift,
             notes,
         },
     })

@@ -16,6 +16,10 @@ pub struct Stats {
     /// The grid the stages ran on (smaller than the original for very large images).
     pub working_width: u32,
     pub working_height: u32,
+    /// The grid the painted region was found on (smaller than the working grid for large
+    /// pictures; the outline is placed on the working grid).
+    pub detection_width: u32,
+    pub detection_height: u32,
     pub area: u64,
     pub area_fraction: f64,
     pub threshold: u8,

@@ -133,7 +133,7 @@ pub async fn drift_correction_matches_cpu_within_one_level(g: &Gpu) {
     }
 }
 
-pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift(g: &Gpu) {
+pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess(g: &Gpu) {
     let (real, grid) = photo("rocket.jpg");
     // The edit is the photo moved by (2, -1): edited(x + 2, y - 1) = original(x, y).
     let edited: Vec<u32> = (0..grid.len())
@@ -153,6 +153,14 @@ pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift(g: 
         .unwrap();
     assert_eq!(cpu, gpu_costs);
     assert_eq!(search.best(&cpu), (2, -1));
+    // A search around a coarser answer finds the same shift.
+    let around = align::Search::around(grid, (3, 0), 1);
+    let cpu = align::cpu(&real, &edited, grid, &around);
+    let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &around)
+        .await
+        .unwrap();
+    assert_eq!(cpu, gpu_costs);
+    assert_eq!(around.best(&cpu), (2, -1));
     let small = Grid { w: 40, h: 30 };
     let (a, b) = (random_image(small, 5), random_image(small, 6));
     let search = align::Search::new(small, 2);
@@ -482,7 +490,7 @@ macro_rules! for_each_gpu_check {
             resample_matches_cpu_within_one_level_when_enlarging_shrinking_and_squeezing,
             blur_matches_cpu_within_one_level,
             drift_correction_matches_cpu_within_one_level,
-            shift_search_costs_match_cpu_exactly_and_find_the_applied_shift,
+            shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess,
             change_score_matches_cpu_within_one_level,
             histogram_and_binarisation_match_cpu_exactly,
             erosion_and_dilation_match_cpu_exactly,
