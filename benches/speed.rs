@@ -1,33 +1,75 @@
-//! Speed benchmark: the CPU path and the GPU path per megapixel on 1 MP and 12 MP edits, and the
-//! OpenCV recipe (scripts/opencv_recipe.py --time) on the same inputs in the same run.
+//! Speed benchmark: the CPU path and the GPU path on 1 MP and 12 MP edits, as the pipeline alone
+//! (decoded images in, mask, heat map and overlay out) and as whole commands (`editseg mask`
+//! reading both PNGs and writing mask, heat map and overlay), next to the OpenCV recipe
+//! (scripts/opencv_recipe.py --time, one thread; its whole command reads both PNGs and writes the
+//! mask) on the same inputs in the same run.
 //!
 //!   cargo bench --bench speed [-- --out DIR]
 //!
-//! Prints a markdown table; decoding is excluded everywhere.
+//! Prints a markdown table.
 
 use editseg::synth::{self, Style};
 use editseg::{imageio, BackendChoice, Options, Segmenter};
 use image::imageops::{resize, FilterType};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
 /// (label, width, height, repeats)
-const SIZES: &[(&str, u32, u32, usize)] = &[("1 MP", 1155, 866, 3), ("12 MP", 4000, 3000, 1)];
+const SIZES: &[(&str, u32, u32, usize)] = &[("1 MP", 1155, 866, 5), ("12 MP", 4000, 3000, 2)];
 
-fn seconds_per_run(
-    segmenter: &Segmenter,
-    o: &image::RgbaImage,
-    e: &image::RgbaImage,
-    options: &Options,
-    repeats: usize,
-) -> f64 {
-    // One warm-up run compiles the GPU pipelines and fills caches.
-    pollster::block_on(segmenter.mask_from_edit(o, e, options)).expect("segment");
+/// Seconds per call of `run`, after one warm-up call (which compiles GPU pipelines and fills
+/// caches).
+fn seconds(repeats: usize, mut run: impl FnMut()) -> f64 {
+    run();
     let start = Instant::now();
     for _ in 0..repeats {
-        pollster::block_on(segmenter.mask_from_edit(o, e, options)).expect("segment");
+        run();
     }
     start.elapsed().as_secs_f64() / repeats as f64
+}
+
+fn pipeline(segmenter: &Segmenter, o: &image::RgbaImage, e: &image::RgbaImage, options: &Options, repeats: usize) -> f64 {
+    seconds(repeats, || {
+        pollster::block_on(segmenter.mask_from_edit(o, e, options)).expect("segment");
+    })
+}
+
+fn command(dir: &Path, backend: &str, color: &str, repeats: usize) -> f64 {
+    seconds(repeats, || {
+        let status = Command::new(env!("CARGO_BIN_EXE_editseg"))
+            .args(["mask", "--backend", backend, "--color", color])
+            .arg("--original")
+            .arg(dir.join("original.png"))
+            .arg("--edited")
+            .arg(dir.join("edited.png"))
+            .arg("--out")
+            .arg(dir.join("mask.png"))
+            .arg("--heat")
+            .arg(dir.join("heat.png"))
+            .arg("--overlay")
+            .arg(dir.join("overlay.png"))
+            .output()
+            .expect("editseg");
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    })
+}
+
+/// The OpenCV recipe's seconds on `dir`: the recipe alone, or the whole command.
+fn opencv(dir: &Path, repeats: usize, whole: bool) -> f64 {
+    let mut cmd = Command::new("python3");
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/opencv_recipe.py"))
+        .arg(dir.parent().unwrap())
+        .args(["--time", &(repeats * 5).to_string(), "--only"])
+        .arg(dir.file_name().unwrap());
+    if whole {
+        cmd.arg("--whole");
+    }
+    let out = cmd.output().expect("python3 with opencv-python-headless");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<f64> = text.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    // "name megapixels seconds-per-megapixel"
+    fields[0] * fields[1]
 }
 
 fn main() {
@@ -47,7 +89,8 @@ fn main() {
     let cpu = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
     let gpu = pollster::block_on(Segmenter::new(BackendChoice::Gpu)).ok();
 
-    let mut rows = Vec::new();
+    println!("| input | EditSeg CPU path (2 cores), ms | EditSeg GPU path, ms | OpenCV recipe (1 thread), ms | CPU path / OpenCV |");
+    println!("|---|---|---|---|---|");
     for &(label, w, h, repeats) in SIZES {
         let o = resize(&case.original, w, h, FilterType::Triangle);
         let e = resize(&case.edited, w, h, FilterType::Triangle);
@@ -55,41 +98,26 @@ fn main() {
         std::fs::create_dir_all(&dir).unwrap();
         o.save(dir.join("original.png")).unwrap();
         e.save(dir.join("edited.png")).unwrap();
-        let mp = (w * h) as f64 / 1e6;
-        let cpu_s = seconds_per_run(&cpu, &o, &e, &options, repeats);
-        let gpu_s = gpu
-            .as_ref()
-            .map(|g| seconds_per_run(g, &o, &e, &options, repeats));
-        rows.push((label, dir, mp, cpu_s, gpu_s, repeats));
-    }
-
-    println!("| input | EditSeg CPU path, s/MP | EditSeg GPU path, s/MP | OpenCV recipe, s/MP (1 thread) | CPU path / OpenCV |");
-    println!("|---|---|---|---|---|");
-    for (label, dir, mp, cpu_s, gpu_s, repeats) in rows {
-        let opencv = std::process::Command::new("python3")
-            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/opencv_recipe.py"))
-            .arg(dir.parent().unwrap())
-            .args([
-                "--time",
-                &(repeats * 5).to_string(),
-                "--only",
-                dir.file_name().unwrap().to_str().unwrap(),
-            ])
-            .output()
-            .expect("python3 with opencv-python-headless");
-        let text = String::from_utf8_lossy(&opencv.stdout);
-        let opencv_s: f64 = text
-            .split_whitespace()
-            .nth(2)
-            .and_then(|v| v.parse().ok())
-            .expect("the recipe's timing");
-        let gpu_cell = gpu_s
-            .map(|s| format!("{:.3}", s / mp))
-            .unwrap_or("no adapter".into());
+        let cpu_s = pipeline(&cpu, &o, &e, &options, repeats);
+        let gpu_s = gpu.as_ref().map(|g| pipeline(g, &o, &e, &options, repeats));
+        let cv = opencv(&dir, repeats, false);
+        let ms = |s: f64| format!("{:.0}", s * 1000.0);
         println!(
-            "| {label} ({mp:.1} MP) | {:.3} | {gpu_cell} | {opencv_s:.4} | {:.1}x |",
-            cpu_s / mp,
-            cpu_s / mp / opencv_s
+            "| {label} pipeline | {} | {} | {} | {:.1}x |",
+            ms(cpu_s),
+            gpu_s.map(ms).unwrap_or("no adapter".into()),
+            ms(cv),
+            cpu_s / cv
+        );
+        let cpu_s = command(&dir, "cpu", &case.color, repeats);
+        let gpu_s = gpu.as_ref().map(|_| command(&dir, "gpu", &case.color, repeats));
+        let cv = opencv(&dir, repeats, true);
+        println!(
+            "| {label} whole command | {} | {} | {} | {:.1}x |",
+            ms(cpu_s),
+            gpu_s.map(ms).unwrap_or("no adapter".into()),
+            ms(cv),
+            cpu_s / cv
         );
     }
     match &gpu {

@@ -84,18 +84,24 @@ fn header_has_zero_size(bytes: &[u8], format: ImageFormat) -> bool {
     }
 }
 
-pub fn encode_png_gray(img: &GrayImage) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png)
+/// PNG with fast compression: a 12 MP overlay encodes several times faster than at the
+/// default level, for files about a third larger.
+fn encode_png(bytes: &[u8], width: u32, height: u32, color: image::ExtendedColorType) -> Vec<u8> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+        .write_image(bytes, width, height, color)
         .expect("encoding to memory cannot fail");
-    out.into_inner()
+    out
+}
+
+pub fn encode_png_gray(img: &GrayImage) -> Vec<u8> {
+    encode_png(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
 }
 
 pub fn encode_png_rgba(img: &RgbaImage) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png)
-        .expect("encoding to memory cannot fail");
-    out.into_inner()
+    encode_png(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgba8)
 }
 
 #[cfg(test)]

@@ -11,6 +11,10 @@ fn lookup(values: &[u32], grid: Grid, full: Grid, x: u32, y: u32) -> u32 {
 }
 
 pub fn mask_image(mask: &[u32], grid: Grid, full: Grid) -> GrayImage {
+    if grid == full {
+        let bytes = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
+        return GrayImage::from_raw(full.w, full.h, bytes).expect("one byte a pixel");
+    }
     GrayImage::from_fn(full.w, full.h, |x, y| {
         Luma([if lookup(mask, grid, full, x, y) > 0 {
             255
@@ -36,22 +40,27 @@ fn ramp(v: u32) -> Rgba<u8> {
 }
 
 pub fn heat_image(score: &[u32], grid: Grid, full: Grid) -> RgbaImage {
-    RgbaImage::from_fn(full.w, full.h, |x, y| ramp(lookup(score, grid, full, x, y)))
+    let colours: Vec<Rgba<u8>> = (0..256).map(ramp).collect();
+    RgbaImage::from_fn(full.w, full.h, |x, y| {
+        colours[lookup(score, grid, full, x, y).min(255) as usize]
+    })
 }
 
 /// The original, dimmed outside the mask and tinted inside it.
 pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
     const TINT: [f32; 3] = [255.0, 0.0, 140.0];
-    RgbaImage::from_fn(original.width(), original.height(), |x, y| {
-        let p = original.get_pixel(x, y).0;
-        let inside = mask.get_pixel(x, y).0[0] > 0;
-        let c: [u8; 3] = std::array::from_fn(|k| {
-            if inside {
-                (p[k] as f32 * 0.45 + TINT[k] * 0.55) as u8
-            } else {
-                (p[k] as f32 * 0.6) as u8
-            }
-        });
-        Rgba([c[0], c[1], c[2], 255])
-    })
+    // Every channel value's result, inside and outside, by table.
+    let inside: [[u8; 256]; 3] =
+        std::array::from_fn(|k| std::array::from_fn(|v| (v as f32 * 0.45 + TINT[k] * 0.55) as u8));
+    let outside: [u8; 256] = std::array::from_fn(|v| (v as f32 * 0.6) as u8);
+    let mut out = RgbaImage::new(original.width(), original.height());
+    for ((o, p), m) in out.pixels_mut().zip(original.pixels()).zip(mask.pixels()) {
+        let p = p.0;
+        *o = if m.0[0] > 0 {
+            Rgba([inside[0][p[0] as usize], inside[1][p[1] as usize], inside[2][p[2] as usize], 255])
+        } else {
+            Rgba([outside[p[0] as usize], outside[p[1] as usize], outside[p[2] as usize], 255])
+        };
+    }
+    out
 }

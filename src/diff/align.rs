@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::Grid;
+use crate::pixels::{for_rows, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/align.wgsl"),
@@ -109,17 +109,20 @@ fn channel_diff(a: u32, b: u32) -> u32 {
 pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, search: &Search) -> Vec<u32> {
     let side = search.side();
     let r = search.radius as i32;
-    let mut cost = Vec::with_capacity((side * side * search.rows) as usize);
+    let rows = search.rows as usize;
+    let mut cost = vec![0u32; side as usize * side as usize * rows];
     let margin = search.margin();
-    for shift in 0..side * side {
+    // One shift's row costs at a time, shifts in parallel.
+    for_rows(&mut cost, rows.max(1), |shift, costs| {
+        let shift = shift as u32;
         let (dx, dy) = (
             (shift % side) as i32 - r + search.centre.0,
             (shift / side) as i32 - r + search.centre.1,
         );
-        for row in 0..search.rows {
-            let y = margin + row * search.stride;
+        for (row, c) in costs.iter_mut().enumerate() {
+            let y = margin + row as u32 * search.stride;
             let ey = (y as i32 + dy) as u32;
-            let sum: u32 = (0..search.cols)
+            *c = (0..search.cols)
                 .map(|col| {
                     let x = margin + col * search.stride;
                     let ex = (x as i32 + dx) as u32;
@@ -130,9 +133,8 @@ pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, search: &Search) -> Vec
                     .min(CAP)
                 })
                 .sum();
-            cost.push(sum);
         }
-    }
+    });
     cost
 }
 

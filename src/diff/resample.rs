@@ -26,43 +26,60 @@ fn params(src: Grid, dst: Grid) -> [u32; 6] {
     ]
 }
 
-pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
-    let [_, _, _, _, taps_x, taps_y] = params(from, to);
-    let texel = |x: i32, y: i32| {
-        let cx = x.clamp(0, from.w as i32 - 1) as usize;
-        let cy = y.clamp(0, from.h as i32 - 1) as usize;
-        unpack(src[cy * from.w as usize + cx])
-    };
-    let mix = |a: [f32; 4], b: [f32; 4], t: f32| {
-        std::array::from_fn::<f32, 4, _>(|c| a[c] * (1.0 - t) + b[c] * t)
-    };
-    let bilinear = |fx: f32, fy: f32| {
-        let (px, py) = (fx - 0.5, fy - 0.5);
-        let (x0, y0) = (px.floor(), py.floor());
-        let (tx, ty) = (px - x0, py - y0);
-        let (ix, iy) = (x0 as i32, y0 as i32);
-        let top = mix(texel(ix, iy), texel(ix + 1, iy), tx);
-        let bottom = mix(texel(ix, iy + 1), texel(ix + 1, iy + 1), tx);
-        mix(top, bottom, ty)
-    };
-    let sx = from.w as f32 / to.w as f32;
-    let sy = from.h as f32 / to.h as f32;
-    let n = (taps_x * taps_y) as f32;
-    let mut out = vec![0u32; to.len()];
-    for_rows(&mut out, to.w as usize, |y, row| {
-        for (x, o) in row.iter_mut().enumerate() {
-            let mut acc = [0.0f32; 4];
-            for ty in 0..taps_y {
-                let fy = (y as f32 + (ty as f32 + 0.5) / taps_y as f32) * sy;
-                for tx in 0..taps_x {
-                    let fx = (x as f32 + (tx as f32 + 0.5) / taps_x as f32) * sx;
-                    let s = bilinear(fx, fy);
-                    for c in 0..4 {
-                        acc[c] += s[c];
+/// Per output position along one axis, the source positions and weights its taps' linear
+/// samples add up to (each tap splits 1 / taps between two neighbours, clamped at the border).
+fn weights(src: u32, dst: u32, taps: u32) -> Vec<Vec<(usize, f32)>> {
+    let scale = src as f32 / dst as f32;
+    (0..dst)
+        .map(|d| {
+            let mut w: Vec<(usize, f32)> = Vec::new();
+            for t in 0..taps {
+                let f = (d as f32 + (t as f32 + 0.5) / taps as f32) * scale - 0.5;
+                let i0 = f.floor();
+                let frac = f - i0;
+                for (i, k) in [(i0 as i32, 1.0 - frac), (i0 as i32 + 1, frac)] {
+                    let i = i.clamp(0, src as i32 - 1) as usize;
+                    match w.iter_mut().find(|(j, _)| *j == i) {
+                        Some((_, v)) => *v += k / taps as f32,
+                        None => w.push((i, k / taps as f32)),
                     }
                 }
             }
-            *o = pack(acc.map(|a| a / n));
+            w
+        })
+        .collect()
+}
+
+/// The average of bilinear taps is separable: rows are filtered across, then the columns down.
+pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
+    let [_, _, _, _, taps_x, taps_y] = params(from, to);
+    let across = weights(from.w, to.w, taps_x);
+    let down = weights(from.h, to.h, taps_y);
+    let (fw, tw) = (from.w as usize, to.w as usize);
+    // Rows filtered across: from.h rows of to.w pixels, four channels each.
+    let mut rows = vec![[0.0f32; 4]; from.h as usize * tw];
+    for_rows(&mut rows, tw, |y, row| {
+        let line = &src[y * fw..][..fw];
+        for (o, w) in row.iter_mut().zip(&across) {
+            for &(i, k) in w {
+                let p = unpack(line[i]);
+                for c in 0..4 {
+                    o[c] += k * p[c];
+                }
+            }
+        }
+    });
+    let mut out = vec![0u32; to.len()];
+    for_rows(&mut out, tw, |y, row| {
+        for (x, o) in row.iter_mut().enumerate() {
+            let mut acc = [0.0f32; 4];
+            for &(i, k) in &down[y] {
+                let p = rows[i * tw + x];
+                for c in 0..4 {
+                    acc[c] += k * p[c];
+                }
+            }
+            *o = pack(acc);
         }
     });
     out
