@@ -1,5 +1,6 @@
 // Stage 5c: the outline placed where the paint is at half its local strength. `strength`
-// measures the paint's change per detection pixel (unblurred, unsaturated), `classify` marks
+// measures the paint's change per detection pixel (unblurred, unsaturated, averaged over 3x3
+// so that texture under the paint does not count), `classify` marks
 // the band along the cleaned mask's outline, `plan` gives each band pixel of the mask the cut
 // half way between the strongest mask pixel nearby and the weakest other one, `place` decides
 // each pixel of the fine grid against its detection pixel's plan. Cuts are whole numbers from
@@ -34,19 +35,29 @@ fn strength_of(original: u32, edited: u32) -> u32 {
     return min(u32(change * p.strength_scale + 0.5), MAX_STRENGTH);
 }
 
-// Edited index for pixel (x, y) of the fw x fh grid after the shift.
-fn shifted(x: u32, y: u32) -> u32 {
-    let ex = u32(clamp(i32(x) + p.dx, 0, i32(p.fw) - 1));
-    let ey = u32(clamp(i32(y) + p.dy, 0, i32(p.fh) - 1));
-    return ey * p.fw + ex;
+// The strength averaged over the 3x3 neighbourhood of (x, y) on the fw x fh grid (coordinates
+// clamped), in whole numbers; the pairs are a/b (`strength`) or b/c (`place`).
+fn smoothed(x: i32, y: i32, in_place: bool) -> u32 {
+    var sum = 0u;
+    for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+            let xx = clamp(x + dx, 0, i32(p.fw) - 1);
+            let yy = clamp(y + dy, 0, i32(p.fh) - 1);
+            let i = u32(yy) * p.fw + u32(xx);
+            let ex = u32(clamp(xx + p.dx, 0, i32(p.fw) - 1));
+            let ey = u32(clamp(yy + p.dy, 0, i32(p.fh) - 1));
+            let j = ey * p.fw + ex;
+            if (in_place) { sum += strength_of(b[i], c[j]); } else { sum += strength_of(a[i], b[j]); }
+        }
+    }
+    return (sum + 4u) / 9u;
 }
 
 @compute @workgroup_size(256)
 fn strength(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = item_index(gid, nwg);
     if (i >= p.fw * p.fh) { return; }
-    let j = shifted(i % p.fw, i / p.fw);
-    c[i] = strength_of(a[i], b[j]);
+    c[i] = smoothed(i32(i % p.fw), i32(i / p.fw), false);
 }
 
 @compute @workgroup_size(256)
@@ -107,6 +118,5 @@ fn place(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     let gy = y * p.h / p.fh;
     let word = a[gy * p.w + gx];
     if (word < CUT) { d[i] = word; return; }
-    let j = shifted(x, y);
-    d[i] = select(0u, 1u, strength_of(b[i], c[j]) >= word - CUT);
+    d[i] = select(0u, 1u, smoothed(i32(x), i32(y), true) >= word - CUT);
 }

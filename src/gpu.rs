@@ -42,6 +42,13 @@ pub struct Kernel {
     pub entry: &'static str,
 }
 
+impl Kernel {
+    /// The entry point `entry` of the WGSL `source`.
+    pub const fn new(source: &'static str, entry: &'static str) -> Kernel {
+        Kernel { source, entry }
+    }
+}
+
 impl Gpu {
     /// Find an adapter and open a device on it. On the web this is WebGPU; natively any backend
     /// wgpu was built with. A CPU adapter (lavapipe, SwiftShader) is accepted: it is still the

@@ -134,14 +134,7 @@ impl Segmenter {
         picture: &RgbaImage,
     ) -> Result<image::GrayImage> {
         use pixels::Grid;
-        let grid = Grid {
-            w: small.width(),
-            h: small.height(),
-        };
-        let full = Grid {
-            w: picture.width(),
-            h: picture.height(),
-        };
+        let (grid, full) = (Grid::of(small), Grid::of(picture));
         if mask.dimensions() != small.dimensions() {
             return Err(Error::SizeMismatch(format!(
                 "the mask is {}x{}, its guide {}x{}",

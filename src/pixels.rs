@@ -28,6 +28,14 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// The grid of an image's pixels.
+    pub fn of<P: image::Pixel>(img: &image::ImageBuffer<P, Vec<P::Subpixel>>) -> Grid {
+        Grid {
+            w: img.width(),
+            h: img.height(),
+        }
+    }
+
     pub fn len(self) -> usize {
         self.w as usize * self.h as usize
     }

@@ -29,6 +29,17 @@ fn case_on_disk(dir: &Path) -> (PathBuf, PathBuf, image::GrayImage, String) {
     (o, e, case.truth, case.color)
 }
 
+/// `editseg mask` on a pair, writing `out`, with `extra` flags.
+fn mask_args<'a>(original: &'a str, edited: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["mask", "--original", original, "--edited", edited, "--out", out];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
 fn assert_fails(args: &[&str], needle: &str) {
     let (code, _, err) = editseg(args);
     assert_ne!(code, 0, "{args:?} should fail");
@@ -53,25 +64,23 @@ fn a_real_edit_gives_a_mask_heat_map_and_overlay_of_the_originals_size() {
         dir.join("overlay.png"),
         dir.join("stats.json"),
     );
-    let (code, out, err) = editseg(&[
-        "mask",
-        "--original",
-        o.to_str().unwrap(),
-        "--edited",
-        e.to_str().unwrap(),
-        "--out",
-        mask.to_str().unwrap(),
-        "--color",
-        &color,
-        "--heat",
-        heat.to_str().unwrap(),
-        "--overlay",
-        overlay.to_str().unwrap(),
-        "--stats",
-        stats.to_str().unwrap(),
-        "--backend",
-        "cpu",
-    ]);
+    let (code, out, err) = editseg(&mask_args(
+        path(&o),
+        path(&e),
+        path(&mask),
+        &[
+            "--color",
+            &color,
+            "--heat",
+            path(&heat),
+            "--overlay",
+            path(&overlay),
+            "--stats",
+            path(&stats),
+            "--backend",
+            "cpu",
+        ],
+    ));
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("mask 451x300"), "{out}");
     assert!(err.contains("resampled"), "the resize is reported: {err}");
@@ -99,17 +108,7 @@ fn webp_inputs_are_read() {
     let webp = dir.join("original.webp");
     image::open(&o).unwrap().save(&webp).unwrap();
     let mask = dir.join("mask.png");
-    let (code, _, err) = editseg(&[
-        "mask",
-        "--original",
-        webp.to_str().unwrap(),
-        "--edited",
-        e.to_str().unwrap(),
-        "--out",
-        mask.to_str().unwrap(),
-        "--backend",
-        "cpu",
-    ]);
+    let (code, _, err) = editseg(&mask_args(path(&webp), path(&e), path(&mask), &["--backend", "cpu"]));
     assert_eq!(code, 0, "{err}");
 }
 
@@ -141,17 +140,7 @@ fn bad_inputs_fail_with_one_line_naming_the_problem() {
     let tall = tall.to_str().unwrap().to_string();
 
     let run = |original: &str, edited: &str, extra: &[&str], needle: &str| {
-        let mut args = vec![
-            "mask",
-            "--original",
-            original,
-            "--edited",
-            edited,
-            "--out",
-            out,
-            "--backend",
-            "cpu",
-        ];
+        let mut args = mask_args(original, edited, out, &["--backend", "cpu"]);
         args.extend_from_slice(extra);
         assert_fails(&args, needle);
     };
@@ -182,31 +171,11 @@ fn bad_inputs_fail_with_one_line_naming_the_problem() {
     assert_fails(&["paint"], "unrecognized subcommand 'paint'");
     assert_fails(&["segment"], "not provided: --image");
     assert_fails(
-        &[
-            "mask",
-            "--original",
-            &o,
-            "--edited",
-            &e,
-            "--out",
-            out,
-            "--backend",
-            "tpu",
-        ],
+        &mask_args(&o, &e, out, &["--backend", "tpu"]),
         "expected auto, gpu or cpu",
     );
     assert_fails(
-        &[
-            "mask",
-            "--original",
-            &o,
-            "--edited",
-            &e,
-            "--out",
-            "/no/such/dir/m.png",
-            "--backend",
-            "cpu",
-        ],
+        &mask_args(&o, &e, "/no/such/dir/m.png", &["--backend", "cpu"]),
         "cannot write",
     );
 }
@@ -216,17 +185,7 @@ fn the_gpu_backend_is_the_default_where_an_adapter_exists() {
     let dir = scratch("cli", "gpu");
     let (o, e, _, color) = case_on_disk(&dir);
     let mask = dir.join("mask.png");
-    let (code, out, err) = editseg(&[
-        "mask",
-        "--original",
-        o.to_str().unwrap(),
-        "--edited",
-        e.to_str().unwrap(),
-        "--out",
-        mask.to_str().unwrap(),
-        "--color",
-        &color,
-    ]);
+    let (code, out, err) = editseg(&mask_args(path(&o), path(&e), path(&mask), &["--color", &color]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("backend gpu"), "{out} {err}");
 }
@@ -238,15 +197,7 @@ fn without_an_adapter_the_cpu_path_is_used_and_said() {
     let mask = dir.join("mask.png");
     // Point the Vulkan loader at no drivers, so no adapter exists.
     let out = Command::new(env!("CARGO_BIN_EXE_editseg"))
-        .args([
-            "mask",
-            "--original",
-            o.to_str().unwrap(),
-            "--edited",
-            e.to_str().unwrap(),
-            "--out",
-            mask.to_str().unwrap(),
-        ])
+        .args(mask_args(path(&o), path(&e), path(&mask), &[]))
         .env("VK_ICD_FILENAMES", "/nonexistent.json")
         .env("VK_DRIVER_FILES", "/nonexistent.json")
         .env("WGPU_BACKEND", "vulkan")

@@ -314,15 +314,15 @@ fn the_preview_draws_a_sheet_and_bad_data_arguments_are_named() {
         ),
         (
             vec!["data", "export", "--split", "val", "--out", "x"],
-            "--count is required",
+            "not provided: --count",
         ),
         (
             vec![
                 "data", "export", "--split", "val", "--count", "-3", "--out", "x",
             ],
-            "--count must be",
+            "invalid value '-3' for '--count <N>'",
         ),
-        (vec!["data", "shuffle"], "unknown data command"),
+        (vec!["data", "shuffle"], "unrecognized subcommand 'shuffle'"),
         (
             vec![
                 "data",
@@ -334,7 +334,7 @@ fn the_preview_draws_a_sheet_and_bad_data_arguments_are_named() {
                 "--out",
                 "/nonexistent/dir/s.png",
             ],
-            "/nonexistent/dir/s.png: cannot read: cannot write",
+            "/nonexistent/dir/s.png: cannot write",
         ),
     ] {
         let (code, _, err) = editseg(&args);

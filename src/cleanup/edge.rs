@@ -24,22 +24,10 @@ use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
-const STRENGTH_KERNEL: Kernel = Kernel {
-    source: SOURCE,
-    entry: "strength",
-};
-const CLASSIFY: Kernel = Kernel {
-    source: SOURCE,
-    entry: "classify",
-};
-const PLAN: Kernel = Kernel {
-    source: SOURCE,
-    entry: "plan",
-};
-const PLACE: Kernel = Kernel {
-    source: SOURCE,
-    entry: "place",
-};
+const STRENGTH_KERNEL: Kernel = Kernel::new(SOURCE, "strength");
+const CLASSIFY: Kernel = Kernel::new(SOURCE, "classify");
+const PLAN: Kernel = Kernel::new(SOURCE, "plan");
+const PLACE: Kernel = Kernel::new(SOURCE, "place");
 
 /// Classes from `classify`: deep outside, deep inside, and the band pixels with their label.
 const OUTSIDE: u32 = 0;
@@ -195,25 +183,50 @@ fn strength_of(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> u32
     ((change(table, o, e, paint) * STRENGTH + 0.5) as u32).min(MAX_STRENGTH)
 }
 
-/// The paint's strength per pixel of `pair`'s grid.
+/// The paint's strength per pixel of `pair`'s grid, averaged over the pixel's 3x3 neighbourhood
+/// (in whole numbers): paint over a textured object changes each pixel by a different amount, and
+/// the outline is to follow the paint, not the texture.
 pub fn strength_cpu(pair: Sharp<Vec<u32>>) -> Vec<u32> {
     let table = LabTable::new();
     let paint = pair.paint.map(lab_u8);
     let g = pair.grid;
+    let mut raw = vec![0u32; g.len()];
+    for_rows(&mut raw, g.w as usize, |y, row| {
+        for (x, o) in row.iter_mut().enumerate() {
+            *o = strength_at(&table, &pair, paint, x as i32, y as i32);
+        }
+    });
+    let (w, h) = (g.w as i32, g.h as i32);
     let mut out = vec![0u32; g.len()];
     for_rows(&mut out, g.w as usize, |y, row| {
-        let ey = (y as i32 + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
         for (x, o) in row.iter_mut().enumerate() {
-            let ex = (x as i32 + pair.shift.0).clamp(0, g.w as i32 - 1) as usize;
-            *o = strength_of(
-                &table,
-                pair.original[y * g.w as usize + x],
-                pair.edited[ey * g.w as usize + ex],
-                paint,
-            );
+            let sum: u32 = neighbours(x as i32, y as i32, w, h)
+                .map(|(xx, yy)| raw[(yy * w + xx) as usize])
+                .sum();
+            *o = (sum + 4) / 9;
         }
     });
     out
+}
+
+/// The 3x3 neighbourhood of (x, y), coordinates clamped to the grid.
+fn neighbours(x: i32, y: i32, w: i32, h: i32) -> impl Iterator<Item = (i32, i32)> {
+    (-1..=1).flat_map(move |dy| {
+        (-1..=1).map(move |dx| ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1)))
+    })
+}
+
+/// The paint's strength at pixel (x, y) of `pair`'s grid (one pixel pair, unsmoothed).
+fn strength_at(table: &LabTable, pair: &Sharp<Vec<u32>>, paint: Option<[f32; 3]>, x: i32, y: i32) -> u32 {
+    let g = pair.grid;
+    let ex = (x + pair.shift.0).clamp(0, g.w as i32 - 1) as usize;
+    let ey = (y + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
+    strength_of(
+        table,
+        pair.original[y as usize * g.w as usize + x as usize],
+        pair.edited[ey * g.w as usize + ex],
+        paint,
+    )
 }
 
 /// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
@@ -231,24 +244,20 @@ pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
     let table = LabTable::new();
     let paint = fine.paint.map(lab_u8);
     let f = fine.grid;
+    let (w, h) = (f.w as i32, f.h as i32);
     let mut out = vec![0u32; f.len()];
     for_rows(&mut out, f.w as usize, |y, row| {
         let gy = (y as u64 * grid.h as u64 / f.h as u64) as usize;
-        let ey = (y as i32 + fine.shift.1).clamp(0, f.h as i32 - 1) as usize;
         for (x, o) in row.iter_mut().enumerate() {
             let gx = (x as u64 * grid.w as u64 / f.w as u64) as usize;
             let word = plan[gy * grid.w as usize + gx];
             *o = if word < CUT {
                 word
             } else {
-                let ex = (x as i32 + fine.shift.0).clamp(0, f.w as i32 - 1) as usize;
-                let s = strength_of(
-                    &table,
-                    fine.original[y * f.w as usize + x],
-                    fine.edited[ey * f.w as usize + ex],
-                    paint,
-                );
-                (s >= word - CUT) as u32
+                let sum: u32 = neighbours(x as i32, y as i32, w, h)
+                    .map(|(xx, yy)| strength_at(&table, &fine, paint, xx, yy))
+                    .sum();
+                ((sum + 4) / 9 >= word - CUT) as u32
             };
         }
     });

@@ -10,14 +10,8 @@ use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
 
 const SOURCE: &str = include_str!("../../shaders/threshold.wgsl");
-const HISTOGRAM: Kernel = Kernel {
-    source: SOURCE,
-    entry: "histogram",
-};
-const BINARIZE: Kernel = Kernel {
-    source: SOURCE,
-    entry: "binarize",
-};
+const HISTOGRAM: Kernel = Kernel::new(SOURCE, "histogram");
+const BINARIZE: Kernel = Kernel::new(SOURCE, "binarize");
 
 /// The lowest automatic threshold: a CIELAB change of 3, which blur-smoothed noise and JPEG
 /// artefacts stay under.

@@ -27,7 +27,8 @@ struct Samples {
     #[arg(long, value_name = "SPLIT")]
     split: String,
     /// Samples per split
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     count: u64,
     /// Where to write: SHEET.png for preview, DIR for export
     #[arg(long, value_name = "PATH")]

@@ -76,14 +76,7 @@ pub(crate) async fn run<E: Engine>(
     opts: &Options,
 ) -> Result<Outcome> {
     let stretched = check_sizes(original, edited)?;
-    let full = Grid {
-        w: original.width(),
-        h: original.height(),
-    };
-    let edit_grid = Grid {
-        w: edited.width(),
-        h: edited.height(),
-    };
+    let (full, edit_grid) = (Grid::of(original), Grid::of(edited));
     let limit = MAX_PIXELS.min(engine.max_pixels());
     let grid = working_grid(full.w, full.h, limit);
     let mut notes = Vec::new();

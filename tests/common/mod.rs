@@ -44,10 +44,7 @@ pub fn photo_image(name: &str) -> RgbaImage {
 
 fn photo(name: &str) -> (Vec<u32>, Grid) {
     let img = photo_image(name);
-    let grid = Grid {
-        w: img.width(),
-        h: img.height(),
-    };
+    let grid = Grid::of(&img);
     (to_words(&img), grid)
 }
 
@@ -430,7 +427,7 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
     // outline on the detection grid and on a fine grid twice as large.
     let original = photo_image("coffee.png");
     let case = synth::feathered_case("coffee", &original, 21, Style::Paint, 0, 1.4);
-    let grid = Grid { w: original.width(), h: original.height() };
+    let grid = Grid::of(&original);
     let truth: Vec<u32> = case.truth.pixels().map(|p| (p.0[0] > 0) as u32).collect();
     let wide = morphology::cpu(&truth, grid, 3, true);
     let (o, e) = (to_words(&case.original), to_words(&case.edited));
