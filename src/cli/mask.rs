@@ -61,6 +61,10 @@ pub struct Cleanup {
     /// Largest shift to search for, in the edited image's pixels [default: 2]
     #[arg(long, value_name = "PX")]
     max_shift: Option<String>,
+    /// Where the outline goes: half (where the paint is at half its local strength) or
+    /// threshold (around every pixel above the threshold) [default: half]
+    #[arg(long, value_name = "half|threshold")]
+    outline: Option<String>,
 }
 
 impl Cleanup {
@@ -76,6 +80,7 @@ impl Cleanup {
             ("min-area", &self.min_area),
             ("max-hole", &self.max_hole),
             ("max-shift", &self.max_shift),
+            ("outline", &self.outline),
         ] {
             if let Some(value) = value {
                 options.set(key, value)?;

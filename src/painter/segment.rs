@@ -12,9 +12,10 @@ use image::imageops::{resize, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
 
 /// The diff options for an edit painted in `paint`, on top of the caller's cleanup options. The
-/// painter's edit is clean and small (`RES` pixels a side), so unless the caller asks for them,
-/// no opening or closing (a one-pixel disk would cut a star's points off at this size) and no
-/// hole filling (a ring's hole is not paint).
+/// painter's edit is clean, hard-edged and small (`RES` pixels a side), so unless the caller asks
+/// for them, no opening or closing (a one-pixel disk would cut a star's points off at this size)
+/// and no hole filling (a ring's hole is not paint); and always the threshold's outline (there is
+/// no fade to place, and a star's points are thinner than the outline stage's window).
 fn painted_in(paint: [u8; 3], options: &Options) -> Options {
     let defaults = Options::default();
     Options {
@@ -26,6 +27,7 @@ fn painted_in(paint: [u8; 3], options: &Options) -> Options {
         } else {
             options.max_hole
         },
+        outline: false,
         ..options.clone()
     }
 }

@@ -221,12 +221,16 @@ pub(crate) async fn run<E: Engine>(
             paint: opts.color,
         }
     };
-    let mask = engine.outline(&mask, Band::new(scale), coarse, fine);
+    let (mask, mask_grid) = if opts.outline {
+        (engine.outline(&mask, Band::new(scale), coarse, fine), grid)
+    } else {
+        (mask, detect)
+    };
 
     // Stage 6: outputs at the original's size.
-    let mask = engine.download(&mask, grid.len()).await?;
+    let mask = engine.download(&mask, mask_grid.len()).await?;
     let heat = engine.download(&s, n).await?;
-    let mask = render::mask_image(&mask, grid, full);
+    let mask = render::mask_image(&mask, mask_grid, full);
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
     if area == 0 {
         notes.push(

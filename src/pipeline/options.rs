@@ -22,6 +22,9 @@ pub struct Options {
     pub max_hole: f64,
     /// Largest shift to search for, in the edited image's pixels.
     pub max_shift: u32,
+    /// Place the outline where the paint is at half its local strength (stage 5c); off, the
+    /// threshold's outline stays (for clean, hard-edged edits of small shapes).
+    pub outline: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,6 +46,7 @@ impl Default for Options {
             min_area: 0.0005,
             max_hole: 0.01,
             max_shift: 2,
+            outline: true,
         }
     }
 }
@@ -59,6 +63,7 @@ impl Options {
         "min-area",
         "max-hole",
         "max-shift",
+        "outline",
     ];
 
     /// Set one option from its text form.
@@ -104,6 +109,13 @@ impl Options {
             "min-area" => self.min_area = share()?,
             "max-hole" => self.max_hole = share()?,
             "max-shift" => self.max_shift = int(16)?,
+            "outline" => {
+                self.outline = match value.trim() {
+                    "half" => true,
+                    "threshold" => false,
+                    _ => return Err(bad("expected half or threshold")),
+                }
+            }
             _ => {
                 return Err(Error::BadOption(format!(
                     "unknown option {key:?} (known: {})",
