@@ -39,8 +39,7 @@ fn main() {
     let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
     let sample = Sample::generate(Split::Val, 0, 1);
     let picture = sample.image(512, 512);
-    let painted =
-        pollster::block_on(paint(&painter, &picture, &sample.instruction, None)).unwrap();
+    let painted = pollster::block_on(paint(&painter, &picture, &sample.instruction, None)).unwrap();
     let color = Options {
         color: Some(painted.paint),
         ..Options::default()
@@ -56,13 +55,22 @@ fn main() {
     });
     // Two requests in turn, so that the painter's memory of its last painting never answers.
     let other = Sample::generate(Split::Val, 1, 1);
-    let requests = [(picture.clone(), &sample.instruction), (other.image(512, 512), &other.instruction)];
+    let requests = [
+        (picture.clone(), &sample.instruction),
+        (other.image(512, 512), &other.instruction),
+    ];
     let mut turn = 0;
     let whole = median_ms(|| {
         let (picture, instruction) = &requests[turn % 2];
         turn += 1;
-        pollster::block_on(segment(&painter, &segmenter, picture, instruction, &Options::default()))
-            .unwrap();
+        pollster::block_on(segment(
+            &painter,
+            &segmenter,
+            picture,
+            instruction,
+            &Options::default(),
+        ))
+        .unwrap();
     });
     // The same request again (a cleanup slider moved): the painting is remembered.
     let again = median_ms(|| {

@@ -47,11 +47,16 @@ impl Tally {
 fn outline_offset(mask: &GrayImage, truth: &GrayImage) -> (f64, f64) {
     let outline = |m: &GrayImage| -> Vec<(i32, i32)> {
         let (w, h) = (m.width() as i32, m.height() as i32);
-        let inside = |x: i32, y: i32| x >= 0 && y >= 0 && x < w && y < h && m.get_pixel(x as u32, y as u32).0[0] > 127;
+        let inside = |x: i32, y: i32| {
+            x >= 0 && y >= 0 && x < w && y < h && m.get_pixel(x as u32, y as u32).0[0] > 127
+        };
         (0..h)
             .flat_map(|y| (0..w).map(move |x| (x, y)))
             .filter(|&(x, y)| {
-                inside(x, y) && [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().any(|(dx, dy)| !inside(x + dx, y + dy))
+                inside(x, y)
+                    && [(1, 0), (-1, 0), (0, 1), (0, -1)]
+                        .iter()
+                        .any(|(dx, dy)| !inside(x + dx, y + dy))
             })
             .collect()
     };
@@ -102,7 +107,11 @@ fn main() {
             original.height() * enlarge,
             image::imageops::FilterType::CatmullRom,
         );
-        let stem = format!("{}{}", photo.split('.').next().unwrap(), if enlarge > 1 { "-3x" } else { "" });
+        let stem = format!(
+            "{}{}",
+            photo.split('.').next().unwrap(),
+            if enlarge > 1 { "-3x" } else { "" }
+        );
         let seeds = if enlarge > 1 { 1..=1 } else { SEEDS };
         for seed in seeds {
             for (style, level, feather) in [Style::Paint, Style::Overlay]
@@ -163,7 +172,9 @@ fn main() {
             offsets.push(outline_offset(&known.mask, &case.truth));
         }
         let large = case.original.width() > 1000;
-        let t = tallies.entry((large, case.feather > 0.0, case.level)).or_default();
+        let t = tallies
+            .entry((large, case.feather > 0.0, case.level))
+            .or_default();
         for (k, mask) in [&known.mask, &unknown.mask, &opencv]
             .into_iter()
             .enumerate()
@@ -183,7 +194,11 @@ fn main() {
     for ((large, soft, level), t) in &tallies {
         println!(
             "| {} | {} | {level} | {} | {} | {} | {} |",
-            if *large { "3x (1.2-2.5 MP)" } else { "as they are" },
+            if *large {
+                "3x (1.2-2.5 MP)"
+            } else {
+                "as they are"
+            },
             if *soft { "feathered" } else { "hard" },
             t[0].all.summary().count,
             t[0].cell(),

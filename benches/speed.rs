@@ -29,7 +29,13 @@ fn seconds(repeats: usize, mut run: impl FnMut()) -> f64 {
     start.elapsed().as_secs_f64() / repeats as f64
 }
 
-fn pipeline(segmenter: &Segmenter, o: &image::RgbaImage, e: &image::RgbaImage, options: &Options, repeats: usize) -> f64 {
+fn pipeline(
+    segmenter: &Segmenter,
+    o: &image::RgbaImage,
+    e: &image::RgbaImage,
+    options: &Options,
+    repeats: usize,
+) -> f64 {
     seconds(repeats, || {
         pollster::block_on(segmenter.mask_from_edit(o, e, options)).expect("segment");
     })
@@ -51,7 +57,11 @@ fn command(dir: &Path, backend: &str, color: &str, repeats: usize) -> f64 {
             .arg(dir.join("overlay.png"))
             .output()
             .expect("editseg");
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
     })
 }
 
@@ -67,7 +77,11 @@ fn opencv(dir: &Path, repeats: usize, whole: bool) -> f64 {
     }
     let out = cmd.output().expect("python3 with opencv-python-headless");
     let text = String::from_utf8_lossy(&out.stdout);
-    let fields: Vec<f64> = text.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    let fields: Vec<f64> = text
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
     // "name megapixels seconds-per-megapixel"
     fields[0] * fields[1]
 }
@@ -110,7 +124,9 @@ fn main() {
             cpu_s / cv
         );
         let cpu_s = command(&dir, "cpu", &case.color, repeats);
-        let gpu_s = gpu.as_ref().map(|_| command(&dir, "gpu", &case.color, repeats));
+        let gpu_s = gpu
+            .as_ref()
+            .map(|_| command(&dir, "gpu", &case.color, repeats));
         let cv = opencv(&dir, repeats, true);
         println!(
             "| {label} whole command | {} | {} | {} | {:.1}x |",

@@ -13,6 +13,10 @@ pub(crate) trait Engine {
     fn name(&self) -> String;
     /// The most pixels one buffer may hold.
     fn max_pixels(&self) -> usize;
+    /// Kernel dispatches and readbacks so far, on a GPU.
+    fn counts(&self) -> Option<(u32, u32)> {
+        None
+    }
     fn upload(&self, words: Vec<u32>) -> Self::Buf;
     async fn download(&self, buf: &Self::Buf, n: usize) -> Result<Vec<u32>>;
     fn resample(&self, src: &Self::Buf, from: Grid, to: Grid) -> Self::Buf;
@@ -155,6 +159,9 @@ impl Engine for Gpu {
     }
     fn max_pixels(&self) -> usize {
         (self.max_binding / 4) as usize
+    }
+    fn counts(&self) -> Option<(u32, u32)> {
+        Some(Gpu::counts(self))
     }
     fn upload(&self, words: Vec<u32>) -> wgpu::Buffer {
         Gpu::upload(self, &words)

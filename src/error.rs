@@ -36,6 +36,12 @@ pub enum Error {
     Prompt(String),
     /// An option that is unknown or has a value out of range.
     BadOption(String),
+    /// A batch list whose line `line` (0: the whole list) is not a pair.
+    BadList {
+        list: String,
+        line: usize,
+        reason: String,
+    },
     /// No WebGPU / Vulkan adapter could be found.
     NoGpu(String),
     /// The GPU device went away during the request (driver reset, tab in background, ...).
@@ -83,6 +89,8 @@ impl fmt::Display for Error {
             Error::Prompt(m) => write!(f, "bad instruction: {m}"),
             Error::BadOption(m) => write!(f, "bad option: {m}"),
             Error::Training(m) => write!(f, "training failed: {m}"),
+            Error::BadList { list, line: 0, reason } => write!(f, "{list}: {reason}"),
+            Error::BadList { list, line, reason } => write!(f, "{list} line {line}: {reason}"),
             Error::NoGpu(m) => write!(f, "no WebGPU adapter: {m}"),
             Error::DeviceLost(m) => write!(f, "GPU device lost: {m}"),
             Error::Gpu(m) => write!(f, "GPU error: {m}"),

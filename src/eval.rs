@@ -83,7 +83,7 @@ pub fn evaluate(
             total,
         )
     };
-    // Masks are scored on all cores; edits run the pipeline, which uses all cores itself.
+    // Masks are scored on all cores, and edits are segmented on all cores, as `mask --batch` does.
     let scored: Vec<Vec<Scored>> = match predictions {
         Predictions::Masks => data
             .refs
@@ -97,7 +97,7 @@ pub fn evaluate(
             .collect::<Result<_>>()?,
         Predictions::Edits(segmenter, options) => data
             .refs
-            .iter()
+            .par_iter()
             .map(|r| {
                 let truth = data.mask(r);
                 let original = imageio::read(&data.image_path(r)?)?;

@@ -30,7 +30,10 @@ pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
 
 /// `value` as pretty-printed JSON.
 pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
-    write(path, serde_json::to_vec_pretty(value).expect("plain values serialise"))
+    write(
+        path,
+        serde_json::to_vec_pretty(value).expect("plain values serialise"),
+    )
 }
 
 /// Add `line` and a newline at the end of the file.

@@ -6,8 +6,8 @@
 //! (auto layouts would drop the bindings an entry point does not touch).
 
 use crate::error::{Error, Result};
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
@@ -31,8 +31,11 @@ pub struct Gpu {
     lost: Arc<Mutex<Option<String>>>,
     /// The first uncaptured validation / out-of-memory error.
     failed: Arc<Mutex<Option<String>>>,
-    layouts: RefCell<HashMap<usize, wgpu::BindGroupLayout>>,
-    pipelines: RefCell<HashMap<(usize, &'static str), wgpu::ComputePipeline>>,
+    layouts: Mutex<HashMap<usize, wgpu::BindGroupLayout>>,
+    pipelines: Mutex<HashMap<(usize, &'static str), wgpu::ComputePipeline>>,
+    /// Kernel dispatches and host readbacks since the device was opened.
+    dispatches: AtomicU32,
+    readbacks: AtomicU32,
 }
 
 /// A kernel: its WGSL source and the entry point to run.
@@ -122,8 +125,10 @@ impl Gpu {
             max_binding,
             lost,
             failed,
-            layouts: RefCell::new(HashMap::new()),
-            pipelines: RefCell::new(HashMap::new()),
+            layouts: Mutex::new(HashMap::new()),
+            pipelines: Mutex::new(HashMap::new()),
+            dispatches: AtomicU32::new(0),
+            readbacks: AtomicU32::new(0),
         })
     }
 
@@ -185,7 +190,8 @@ impl Gpu {
 
     fn layout(&self, storage: usize) -> wgpu::BindGroupLayout {
         self.layouts
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .entry(storage)
             .or_insert_with(|| {
                 let entry = |binding: u32, ty| wgpu::BindGroupLayoutEntry {
@@ -216,7 +222,7 @@ impl Gpu {
 
     fn pipeline(&self, kernel: Kernel, storage: usize) -> wgpu::ComputePipeline {
         let key = (kernel.source.as_ptr() as usize, kernel.entry);
-        if let Some(p) = self.pipelines.borrow().get(&key) {
+        if let Some(p) = self.pipelines.lock().unwrap().get(&key) {
             return p.clone();
         }
         let source = format!("{PRELUDE}\n{}", kernel.source);
@@ -243,7 +249,7 @@ impl Gpu {
                 compilation_options: Default::default(),
                 cache: None,
             });
-        self.pipelines.borrow_mut().insert(key, pipeline.clone());
+        self.pipelines.lock().unwrap().insert(key, pipeline.clone());
         pipeline
     }
 
@@ -282,6 +288,16 @@ impl Gpu {
             pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
         }
         self.queue.submit([encoder.finish()]);
+        self.dispatches.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Kernel dispatches and readbacks so far on this device, for the per-request counts in the
+    /// stats (requests overlapping on one device share the counters).
+    pub fn counts(&self) -> (u32, u32) {
+        (
+            self.dispatches.load(Ordering::Relaxed),
+            self.readbacks.load(Ordering::Relaxed),
+        )
     }
 
     /// Run a kernel with one invocation per item (`n` items, 256 per workgroup, folded into a 2-D
@@ -301,6 +317,7 @@ impl Gpu {
     /// Copy `words` words back to the host. Awaits the GPU (never blocks on the web).
     pub async fn read(&self, buffer: &wgpu::Buffer, words: usize) -> Result<Vec<u32>> {
         self.check()?;
+        self.readbacks.fetch_add(1, Ordering::Relaxed);
         let size = 4 * words.max(1) as u64;
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,

@@ -97,11 +97,21 @@ fn encode_png(bytes: &[u8], width: u32, height: u32, color: image::ExtendedColor
 }
 
 pub fn encode_png_gray(img: &GrayImage) -> Vec<u8> {
-    encode_png(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+    encode_png(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::L8,
+    )
 }
 
 pub fn encode_png_rgba(img: &RgbaImage) -> Vec<u8> {
-    encode_png(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgba8)
+    encode_png(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgba8,
+    )
 }
 
 #[cfg(test)]
@@ -129,7 +139,11 @@ mod tests {
         for &b in bytes {
             crc ^= b as u32;
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -140,14 +154,21 @@ mod tests {
         let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
         encoder.set_exif_metadata(exif(orientation)).unwrap();
         encoder
-            .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgba8)
+            .write_image(
+                img.as_raw(),
+                img.width(),
+                img.height(),
+                image::ExtendedColorType::Rgba8,
+            )
             .unwrap();
         out
     }
 
     #[test]
     fn all_eight_exif_orientations_come_out_as_displayed() {
-        let stored = RgbaImage::from_fn(3, 2, |x, y| image::Rgba([x as u8 * 80, y as u8 * 200, 7, 255]));
+        let stored = RgbaImage::from_fn(3, 2, |x, y| {
+            image::Rgba([x as u8 * 80, y as u8 * 200, 7, 255])
+        });
         for tag in 1..=8u16 {
             let decoded = decode(&png_with_orientation(&stored, tag), "test").unwrap();
             let mut expected = DynamicImage::ImageRgba8(stored.clone());
@@ -155,7 +176,12 @@ mod tests {
             assert_eq!(decoded, expected.to_rgba8(), "orientation {tag}");
         }
         // Orientation 6 (rotated 90 degrees clockwise to display) swaps the sides.
-        assert_eq!(decode(&png_with_orientation(&stored, 6), "test").unwrap().dimensions(), (2, 3));
+        assert_eq!(
+            decode(&png_with_orientation(&stored, 6), "test")
+                .unwrap()
+                .dimensions(),
+            (2, 3)
+        );
     }
 
     #[test]
@@ -167,8 +193,21 @@ mod tests {
         let crc = crc32(&png[12..29]);
         png[29..33].copy_from_slice(&crc.to_be_bytes());
         let e = decode(&png, "huge.png").unwrap_err();
-        assert!(matches!(e, Error::TooLarge { width: 60000, height: 60000, .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                Error::TooLarge {
+                    width: 60000,
+                    height: 60000,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         let text = e.to_string();
-        assert!(text.contains("60000x60000") && text.contains("100 megapixels"), "{text}");
+        assert!(
+            text.contains("60000x60000") && text.contains("100 megapixels"),
+            "{text}"
+        );
     }
 }

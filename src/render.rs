@@ -57,9 +57,19 @@ pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
     for ((o, p), m) in out.pixels_mut().zip(original.pixels()).zip(mask.pixels()) {
         let p = p.0;
         *o = if m.0[0] > 0 {
-            Rgba([inside[0][p[0] as usize], inside[1][p[1] as usize], inside[2][p[2] as usize], 255])
+            Rgba([
+                inside[0][p[0] as usize],
+                inside[1][p[1] as usize],
+                inside[2][p[2] as usize],
+                255,
+            ])
         } else {
-            Rgba([outside[p[0] as usize], outside[p[1] as usize], outside[p[2] as usize], 255])
+            Rgba([
+                outside[p[0] as usize],
+                outside[p[1] as usize],
+                outside[p[2] as usize],
+                255,
+            ])
         };
     }
     out

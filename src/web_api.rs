@@ -74,8 +74,7 @@ impl EditSeg {
                 Some(g) => g.burn_device().map_err(js_error)?,
                 None => burn::prelude::Device::flex(),
             };
-            let painter =
-                Painter::load(&weights.to_vec(), vocabulary, device).map_err(js_error)?;
+            let painter = Painter::load(&weights.to_vec(), vocabulary, device).map_err(js_error)?;
             let backend = painter_backend(&inner);
             *slot.borrow_mut() = Some(Rc::new(painter));
             Ok(backend.into())
@@ -98,7 +97,12 @@ impl EditSeg {
     /// `maskFromEdit` accepts; `options` as there (`color` overrides the instruction's). Asked
     /// again for the same image, instruction and colour, the painter reuses its painting
     /// (`timings.painter` is then 0): only the diff and cleanup run again.
-    pub fn segment(&self, image: JsValue, instruction: String, options: JsValue) -> js_sys::Promise {
+    pub fn segment(
+        &self,
+        image: JsValue,
+        instruction: String,
+        options: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let painter = self.painter.borrow().clone();
         wasm_bindgen_futures::future_to_promise(async move {
@@ -127,8 +131,16 @@ impl EditSeg {
                 &painted.instruction.expression.as_str().into(),
             )?;
             let [r, g, b] = painted.paint;
-            Reflect::set(&out, &"paint".into(), &format!("#{r:02x}{g:02x}{b:02x}").into())?;
-            Reflect::set(&out, &"painterBackend".into(), &painter_backend(&inner).into())?;
+            Reflect::set(
+                &out,
+                &"paint".into(),
+                &format!("#{r:02x}{g:02x}{b:02x}").into(),
+            )?;
+            Reflect::set(
+                &out,
+                &"painterBackend".into(),
+                &painter_backend(&inner).into(),
+            )?;
             let timings = to_value(&result.timings)?;
             Reflect::set(&timings, &"total".into(), &(now_ms() - started).into())?;
             Reflect::set(&out, &"timings".into(), &timings)?;
@@ -175,13 +187,21 @@ pub fn scene(index: u32, size: u32) -> Result<JsValue, JsValue> {
     }
     let sample = crate::scenes::Sample::generate(crate::scenes::Split::Val, index as u64, 1);
     let out = Object::new();
-    Reflect::set(&out, &"image".into(), &image_data(&sample.image(size, size))?)?;
+    Reflect::set(
+        &out,
+        &"image".into(),
+        &image_data(&sample.image(size, size))?,
+    )?;
     let list = Array::new();
     for (object, instruction) in sample.suggestions() {
         let item = Object::new();
         Reflect::set(&item, &"instruction".into(), &instruction.into())?;
         let mask = sample.object_mask(object, size, size);
-        Reflect::set(&item, &"mask".into(), &Uint8Array::from(mask.as_raw().as_slice()))?;
+        Reflect::set(
+            &item,
+            &"mask".into(),
+            &Uint8Array::from(mask.as_raw().as_slice()),
+        )?;
         list.push(&item);
     }
     Reflect::set(&out, &"suggestions".into(), &list)?;
@@ -314,7 +334,11 @@ fn to_js(outcome: &Outcome) -> Result<JsValue, JsValue> {
         image::Rgba([v, v, v, 255])
     });
     Reflect::set(&out, &"mask".into(), &image_data(&rgba)?)?;
-    Reflect::set(&out, &"maskBytes".into(), &Uint8Array::from(mask.as_raw().as_slice()))?;
+    Reflect::set(
+        &out,
+        &"maskBytes".into(),
+        &Uint8Array::from(mask.as_raw().as_slice()),
+    )?;
     Reflect::set(
         &out,
         &"maskPng".into(),

@@ -30,8 +30,21 @@ fn case_on_disk(dir: &Path) -> (PathBuf, PathBuf, image::GrayImage, String) {
 }
 
 /// `editseg mask` on a pair, writing `out`, with `extra` flags.
-fn mask_args<'a>(original: &'a str, edited: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["mask", "--original", original, "--edited", edited, "--out", out];
+fn mask_args<'a>(
+    original: &'a str,
+    edited: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "mask",
+        "--original",
+        original,
+        "--edited",
+        edited,
+        "--out",
+        out,
+    ];
     args.extend_from_slice(extra);
     args
 }
@@ -98,7 +111,10 @@ fn a_real_edit_gives_a_mask_heat_map_and_overlay_of_the_originals_size() {
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
     assert_eq!(stats["thresholdAuto"], true);
-    assert_eq!((stats["width"].as_u64(), stats["height"].as_u64()), (Some(451), Some(300)));
+    assert_eq!(
+        (stats["width"].as_u64(), stats["height"].as_u64()),
+        (Some(451), Some(300))
+    );
 }
 
 #[test]
@@ -108,7 +124,12 @@ fn webp_inputs_are_read() {
     let webp = dir.join("original.webp");
     image::open(&o).unwrap().save(&webp).unwrap();
     let mask = dir.join("mask.png");
-    let (code, _, err) = editseg(&mask_args(path(&webp), path(&e), path(&mask), &["--backend", "cpu"]));
+    let (code, _, err) = editseg(&mask_args(
+        path(&webp),
+        path(&e),
+        path(&mask),
+        &["--backend", "cpu"],
+    ));
     assert_eq!(code, 0, "{err}");
 }
 
@@ -185,9 +206,18 @@ fn the_gpu_backend_is_the_default_where_an_adapter_exists() {
     let dir = scratch("cli", "gpu");
     let (o, e, _, color) = case_on_disk(&dir);
     let mask = dir.join("mask.png");
-    let (code, out, err) = editseg(&mask_args(path(&o), path(&e), path(&mask), &["--color", &color]));
+    let (code, out, err) = editseg(&mask_args(
+        path(&o),
+        path(&e),
+        path(&mask),
+        &["--color", &color],
+    ));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("backend gpu"), "{out} {err}");
+    assert!(
+        out.contains("dispatches") && out.contains("readbacks"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -207,4 +237,57 @@ fn without_an_adapter_the_cpu_path_is_used_and_said() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("using the CPU path"), "{err}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("backend cpu"));
+}
+
+#[test]
+fn a_batch_list_masks_every_pair_and_names_the_lines_that_fail() {
+    let dir = scratch("cli", "batch");
+    let (o, e, truth, color) = case_on_disk(&dir);
+    let list = dir.join("pairs.tsv");
+    // Relative paths are read from the list's folder; the second pair's edit does not exist.
+    std::fs::write(
+        &list,
+        format!(
+            "# original\tedited\tout\tcolour\n{}\t{}\tfirst.png\t{color}\n\n{}\tmissing.jpg\tsecond.png\n{}\t{}\tthird.png\n",
+            path(&o),
+            e.file_name().unwrap().to_str().unwrap(),
+            path(&o),
+            path(&o),
+            path(&e),
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = editseg(&["mask", "--batch", path(&list), "--backend", "cpu"]);
+    assert_ne!(code, 0, "a failed pair fails the command: {out}");
+    assert!(out.contains("2 masks written, 1 failed"), "{out}");
+    assert!(
+        err.contains("pairs.tsv line 4") && err.contains("missing.jpg"),
+        "the failing line and file are named: {err}"
+    );
+    for name in ["first.png", "third.png"] {
+        let m = image::open(dir.join(name)).unwrap().to_luma8();
+        let (i, u) = editseg::metrics::overlap(&m, &truth);
+        assert!(
+            i as f64 / u as f64 > 0.9,
+            "{name}: IoU {}",
+            i as f64 / u as f64
+        );
+    }
+    assert!(!dir.join("second.png").exists());
+
+    std::fs::write(&list, format!("{}\t{}\n", path(&o), path(&e))).unwrap();
+    assert_fails(
+        &["mask", "--batch", path(&list)],
+        "pairs.tsv line 1: expected original, edited, out",
+    );
+    std::fs::write(
+        &list,
+        format!("{}\t{}\tx.png\tmauve-ish\n", path(&o), path(&e)),
+    )
+    .unwrap();
+    assert_fails(&["mask", "--batch", path(&list)], "line 1: unknown colour");
+    assert_fails(
+        &["mask", "--batch", path(&list), "--out", "x.png"],
+        "cannot be used with",
+    );
 }

@@ -9,8 +9,8 @@ mod process;
 
 use burn::prelude::Device;
 use editseg::painter::model::PainterNet;
-use editseg::painter::segment::read_instruction;
 use editseg::painter::perceive::SceneNet;
+use editseg::painter::segment::read_instruction;
 use editseg::painter::train::{self, Config, Event, ObjectsConfig};
 use editseg::painter::{Net, Painter, Target, Vocabulary, RES};
 use editseg::scenes::{Sample, Split};
@@ -53,7 +53,8 @@ fn a_short_training_lowers_the_loss_and_a_resumed_run_continues() {
         eval_every: 1000,
         eval_count: 4,
     };
-    let losses = losses_of(|report| train::run(&config, &Device::flex().autodiff(), report).map(drop));
+    let losses =
+        losses_of(|report| train::run(&config, &Device::flex().autodiff(), report).map(drop));
     assert_eq!(losses.len(), 4, "{losses:?}");
     assert!(
         losses[3] < 0.9 * losses[0],
@@ -100,8 +101,9 @@ fn the_object_recipe_learns_and_resumes_exactly_where_it_stopped() {
         eval_count: 4,
         seconds: None,
     };
-    let losses =
-        losses_of(|report| train::run_objects(&config, &Device::flex().autodiff(), report).map(drop));
+    let losses = losses_of(|report| {
+        train::run_objects(&config, &Device::flex().autodiff(), report).map(drop)
+    });
     assert_eq!(losses.len(), 2, "{losses:?}");
     assert!(losses[1] < losses[0], "the loss does not fall: {losses:?}");
     for file in ["model.bpk", "ema.bpk", "optimizer.bpk", "step", "log.csv"] {
@@ -117,9 +119,16 @@ fn the_object_recipe_learns_and_resumes_exactly_where_it_stopped() {
     })
     .unwrap();
     assert_eq!(resumed, Some(20));
-    assert_ne!(ema_before, std::fs::read(config.checkpoint.join("ema.bpk")).unwrap());
+    assert_ne!(
+        ema_before,
+        std::fs::read(config.checkpoint.join("ema.bpk")).unwrap()
+    );
     let log = std::fs::read_to_string(config.checkpoint.join("log.csv")).unwrap();
-    let steps: Vec<&str> = log.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let steps: Vec<&str> = log
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
     assert_eq!(steps, ["10", "20", "30"], "{log}");
     assert!(matches!(painter.net, Net::Objects(_)));
     let shipped = Painter::load(
@@ -141,11 +150,18 @@ fn f16_weights_of_either_network_load_back_to_the_same_edits() {
             .unwrap()
             .remove(0)
     };
-    let objects = Painter::new(Net::Objects(SceneNet::new(&device)), Vocabulary::builtin(), device);
+    let objects = Painter::new(
+        Net::Objects(SceneNet::new(&device)),
+        Vocabulary::builtin(),
+        device,
+    );
     for painter in [objects, fresh_painter()] {
-        let loaded =
-            Painter::load(&painter.weights().unwrap(), Vocabulary::builtin(), Device::flex())
-                .unwrap();
+        let loaded = Painter::load(
+            &painter.weights().unwrap(),
+            Vocabulary::builtin(),
+            Device::flex(),
+        )
+        .unwrap();
         assert_eq!(
             std::mem::discriminant(&loaded.net),
             std::mem::discriminant(&painter.net)
@@ -159,15 +175,26 @@ fn f16_weights_of_either_network_load_back_to_the_same_edits() {
             .count();
         // The object net's classes: a pixel whose class is a near tie may fall either way after
         // rounding to f16. The end-to-end net's colours move by a level or two at most.
-        let allowed = if matches!(painter.net, Net::Objects(_)) { 40 } else { 0 };
-        assert!(differing <= allowed, "f16 weights change {differing} pixels of the edit");
+        let allowed = if matches!(painter.net, Net::Objects(_)) {
+            40
+        } else {
+            0
+        };
+        assert!(
+            differing <= allowed,
+            "f16 weights change {differing} pixels of the edit"
+        );
     }
 }
 
 #[test]
 fn the_same_painting_asked_again_is_remembered_and_any_other_is_painted_anew() {
     let device = Device::flex();
-    let painter = Painter::new(Net::Objects(SceneNet::new(&device)), Vocabulary::builtin(), device);
+    let painter = Painter::new(
+        Net::Objects(SceneNet::new(&device)),
+        Vocabulary::builtin(),
+        device,
+    );
     let s = Sample::generate(Split::Val, 3, 0);
     let image = s.image(RES, RES);
     let other_image = Sample::generate(Split::Val, 4, 0).image(RES, RES);
@@ -184,7 +211,10 @@ fn the_same_painting_asked_again_is_remembered_and_any_other_is_painted_anew() {
         (&image, "the big ball", [0, 200, 0], Target::Mask),
         (&other_image, "the big ball", [0, 200, 0], Target::Mask),
     ] {
-        assert!(!paint(image, expression, colour, target).1, "{expression} {colour:?} {target:?}");
+        assert!(
+            !paint(image, expression, colour, target).1,
+            "{expression} {colour:?} {target:?}"
+        );
     }
 }
 
@@ -298,7 +328,11 @@ fn the_program_picks_the_named_object_from_perfect_maps() {
             }
         }
         let share = right as f64 / n as f64;
-        eprintln!("{}: the program picks the target in {:.1}% of {n}", split.name(), 100.0 * share);
+        eprintln!(
+            "{}: the program picks the target in {:.1}% of {n}",
+            split.name(),
+            100.0 * share
+        );
         assert!(share >= 0.95, "{}: {share}", split.name());
     }
 }
@@ -325,12 +359,21 @@ fn segment_on_the_command_line_masks_the_named_object_at_the_pictures_size_or_sa
     let mask = image::open(&out).unwrap().to_luma8();
     let truth = sample.object_mask(sample.target, 160, 120);
     let (i, u) = editseg::metrics::overlap(&mask, &truth);
-    assert!(i as f64 > 0.5 * u as f64, "IoU {:.2} for {:?}", i as f64 / u as f64, sample.instruction);
+    assert!(
+        i as f64 > 0.5 * u as f64,
+        "IoU {:.2} for {:?}",
+        i as f64 / u as f64,
+        sample.instruction
+    );
 
     let plain = dir.join("plain.png");
     std::fs::write(
         &plain,
-        editseg::imageio::encode_png_rgba(&image::RgbaImage::from_pixel(40, 30, image::Rgba([90, 90, 90, 255]))),
+        editseg::imageio::encode_png_rgba(&image::RgbaImage::from_pixel(
+            40,
+            30,
+            image::Rgba([90, 90, 90, 255]),
+        )),
     )
     .unwrap();
     let (code, _, stderr) = process::editseg(&[

@@ -101,14 +101,23 @@ fn feathered_edits_are_outlined_on_the_paints_half_line_at_every_damage_level() 
         {
             let feather = [0.8, 1.3][(k + j) % 2];
             let case = synth::feathered_case(name, original, 40 + j as u64, style, level, feather);
-            if level == 0 { clean.push(case) } else { damaged.push(case) }
+            if level == 0 {
+                clean.push(case)
+            } else {
+                damaged.push(case)
+            }
         }
     }
     let (ciou, worst, offset) = score(&clean);
-    eprintln!("undamaged feathered: cIoU {ciou:.4}, worst {worst:?}, outline offset {offset:+.2} px");
+    eprintln!(
+        "undamaged feathered: cIoU {ciou:.4}, worst {worst:?}, outline offset {offset:+.2} px"
+    );
     assert!(ciou >= 0.97, "undamaged: cIoU {ciou}");
     assert!(worst.0 >= 0.90, "undamaged: worst case {worst:?}");
-    assert!(offset.abs() <= 0.5, "undamaged: the outline is {offset:+.2} px off the half line");
+    assert!(
+        offset.abs() <= 0.5,
+        "undamaged: the outline is {offset:+.2} px off the half line"
+    );
     let (ciou, worst, _) = score(&damaged);
     eprintln!("damaged feathered: cIoU {ciou:.4}, worst {worst:?}");
     assert!(ciou >= 0.97, "damaged: cIoU {ciou}");

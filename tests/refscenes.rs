@@ -6,9 +6,9 @@
 
 mod process;
 
-use editseg::refcoco::Dataset;
 use editseg::instruction::{parse as parse_instruction, tokens};
-use editseg::scenes::language::{unknown_words, understand};
+use editseg::refcoco::Dataset;
+use editseg::scenes::language::{understand, unknown_words};
 use editseg::scenes::refer::{self, Meaning};
 use editseg::scenes::{draw, Background, Category, Sample, Split, Texture, COLOURS};
 use editseg::Error;
@@ -210,7 +210,11 @@ fn the_parser_reads_every_template_and_names_unknown_words() {
             (expression, paint),
             "{text}"
         );
-        assert!(unknown_words(&p.expression).is_empty(), "{text}: {:?}", unknown_words(&p.expression));
+        assert!(
+            unknown_words(&p.expression).is_empty(),
+            "{text}: {:?}",
+            unknown_words(&p.expression)
+        );
     }
     let p = parse_instruction("paint the zebra beside the box blue").unwrap();
     assert_eq!(unknown_words(&p.expression), vec!["zebra", "beside"]);
@@ -262,10 +266,7 @@ fn an_exported_dataset_reads_back_with_the_same_masks_sentences_and_pixels() {
         .collect();
     for (r, s) in data.refs.iter().zip(&samples) {
         assert_eq!(r.split, s.split.name());
-        assert_eq!(
-            r.sentences[0].sent,
-            tokens(&s.expression).join(" ")
-        );
+        assert_eq!(r.sentences[0].sent, tokens(&s.expression).join(" "));
         let truth = editseg::synth::truth(&s.cover(96, 96), 96, 96);
         assert_eq!(data.mask(r), truth, "ref {}", r.ref_id);
         let image = image::open(data.image_path(r).unwrap()).unwrap().to_rgba8();

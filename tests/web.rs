@@ -9,11 +9,11 @@ mod painter_fixture;
 
 use editseg::gpu::Gpu;
 use editseg::painter::Painter;
-use editseg::{BackendChoice, Segmenter};
-use painter_fixture::{EDIT_SHARE, MASK_IOU, SIZE, VOCABULARY, WEIGHTS};
 use editseg::synth::{self, Style};
 use editseg::web_api::EditSeg;
+use editseg::{BackendChoice, Segmenter};
 use js_sys::{Reflect, Uint8Array};
+use painter_fixture::{EDIT_SHARE, MASK_IOU, SIZE, VOCABULARY, WEIGHTS};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -74,13 +74,11 @@ async fn mask_from_edit(
 
 /// A promise's value, or its error's message.
 async fn settle(promise: js_sys::Promise) -> Result<JsValue, String> {
-    JsFuture::from(promise)
-        .await
-        .map_err(|e| {
-            e.dyn_into::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-                .unwrap_or_else(|v| format!("{v:?}"))
-        })
+    JsFuture::from(promise).await.map_err(|e| {
+        e.dyn_into::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|v| format!("{v:?}"))
+    })
 }
 
 #[wasm_bindgen_test]
@@ -260,11 +258,16 @@ async fn the_painter_on_webgpu_and_on_the_cpu_in_wasm_gives_the_native_edits_and
 }
 
 #[wasm_bindgen_test]
-async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat_mask_and_timings() {
+async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat_mask_and_timings()
+{
     let seg = EditSeg::create(None).await.unwrap();
-    let err = settle(seg.segment(JsValue::UNDEFINED, "paint the star red".into(), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
+    let err = settle(seg.segment(
+        JsValue::UNDEFINED,
+        "paint the star red".into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
     assert!(err.contains("call loadPainter"), "{err}");
     let truncated = Uint8Array::from(&WEIGHTS[..WEIGHTS.len() / 3]);
     let err = settle(seg.load_painter(truncated, VOCABULARY.into()))
@@ -278,39 +281,70 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     assert_eq!(seg.painter_backend().as_deref(), Some("webgpu"));
 
     let (picture, truth, instruction) = painter_fixture::scene(0);
-    let out = settle(seg.segment(image_data(&picture), instruction.clone(), JsValue::UNDEFINED))
-        .await
-        .unwrap();
+    let out = settle(seg.segment(
+        image_data(&picture),
+        instruction.clone(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     // A cleanup slider moved: the painting is reused.
-    let again = settle(seg.segment(image_data(&picture), instruction, options(&[("close", "2")])))
-        .await
-        .unwrap();
+    let again = settle(seg.segment(
+        image_data(&picture),
+        instruction,
+        options(&[("close", "2")]),
+    ))
+    .await
+    .unwrap();
     assert_eq!(get(&get(&again, "timings"), "painter").as_f64(), Some(0.0));
     let mask = Uint8Array::new(&get(&out, "maskBytes")).to_vec();
     let mask = image::GrayImage::from_raw(SIZE, SIZE, mask).unwrap();
     let (inter, union) = editseg::metrics::overlap(&mask, &truth);
     let native_iou = {
         let segmenter = Segmenter::new(BackendChoice::Cpu).await.unwrap();
-        let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), burn::prelude::Device::flex()).unwrap();
+        let painter = Painter::load(
+            WEIGHTS,
+            painter_fixture::vocabulary(),
+            burn::prelude::Device::flex(),
+        )
+        .unwrap();
         let native = painter_fixture::run_all(&painter, &segmenter).await;
         let (i, u) = editseg::metrics::overlap(&native[0].outcome.mask, &truth);
         i as f64 / u.max(1) as f64
     };
     let iou = inter as f64 / union.max(1) as f64;
-    assert!((iou - native_iou).abs() < 0.03, "IoU {iou:.3} in JS, {native_iou:.3} through Rust");
+    assert!(
+        (iou - native_iou).abs() < 0.03,
+        "IoU {iou:.3} in JS, {native_iou:.3} through Rust"
+    );
     let edit: ImageData = get(&out, "edit").dyn_into().unwrap();
-    assert_eq!((edit.width(), edit.height()), (editseg::painter::RES, editseg::painter::RES));
+    assert_eq!(
+        (edit.width(), edit.height()),
+        (editseg::painter::RES, editseg::painter::RES)
+    );
     // Results live in JS memory: growing the wasm memory (a large scene) leaves them readable.
     drop(editseg::web_api::scene(3, 2048).unwrap());
-    assert_eq!(edit.data().len(), (4 * editseg::painter::RES * editseg::painter::RES) as usize);
+    assert_eq!(
+        edit.data().len(),
+        (4 * editseg::painter::RES * editseg::painter::RES) as usize
+    );
     // The same shape as maskFromEdit's, heat map and overlay at the picture's size.
     for key in ["mask", "heat", "overlay"] {
         let view: ImageData = get(&out, key).dyn_into().unwrap();
         assert_eq!((view.width(), view.height()), (SIZE, SIZE), "{key}");
     }
-    assert_eq!(Uint8Array::new(&get(&out, "maskPng")).to_vec()[1..4], *b"PNG");
-    assert_eq!(get(&get(&out, "stats"), "width").as_f64(), Some(SIZE as f64));
-    assert_eq!(get(&out, "painterBackend").as_string().as_deref(), Some("webgpu"));
+    assert_eq!(
+        Uint8Array::new(&get(&out, "maskPng")).to_vec()[1..4],
+        *b"PNG"
+    );
+    assert_eq!(
+        get(&get(&out, "stats"), "width").as_f64(),
+        Some(SIZE as f64)
+    );
+    assert_eq!(
+        get(&out, "painterBackend").as_string().as_deref(),
+        Some("webgpu")
+    );
     assert!(get(&out, "paint").as_string().unwrap().starts_with('#'));
     let timings = get(&out, "timings");
     let ms = |key: &str| get(&timings, key).as_f64().unwrap();
@@ -325,8 +359,12 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
         .await
         .unwrap_err();
     assert!(err.contains("empty"), "{err}");
-    let err = settle(seg.segment(image_data(&picture), "paint the zebra beside the box purple".into(), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
+    let err = settle(seg.segment(
+        image_data(&picture),
+        "paint the zebra beside the box purple".into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
     assert!(err.contains("unknown words: zebra, beside"), "{err}");
 }

@@ -102,7 +102,10 @@ impl<B> Copy for Sharp<'_, B> {}
 pub fn classify_cpu(mask: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
     let ones: Vec<u32> = mask.iter().map(|&m| (m != 0) as u32).collect();
     let zeros: Vec<u32> = ones.iter().map(|&m| 1 - m).collect();
-    let (any_one, any_zero) = (window_max(&ones, grid, radius), window_max(&zeros, grid, radius));
+    let (any_one, any_zero) = (
+        window_max(&ones, grid, radius),
+        window_max(&zeros, grid, radius),
+    );
     (0..grid.len())
         .map(|i| {
             let inside = mask[i] != 0;
@@ -134,13 +137,20 @@ fn window_max(values: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
     for_rows(&mut across, w, |y, row| {
         let src = &values[y * w..][..w];
         for (x, o) in row.iter_mut().enumerate() {
-            *o = src[x.saturating_sub(r)..(x + r + 1).min(w)].iter().copied().max().unwrap_or(0);
+            *o = src[x.saturating_sub(r)..(x + r + 1).min(w)]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0);
         }
     });
     let mut out = vec![0u32; grid.len()];
     for_rows(&mut out, w, |y, row| {
         for (x, o) in row.iter_mut().enumerate() {
-            *o = (y.saturating_sub(r)..(y + r + 1).min(h)).map(|yy| across[yy * w + x]).max().unwrap_or(0);
+            *o = (y.saturating_sub(r)..(y + r + 1).min(h))
+                .map(|yy| across[yy * w + x])
+                .max()
+                .unwrap_or(0);
         }
     });
     out
@@ -161,7 +171,13 @@ pub fn plan_cpu(classes: &[u32], strength: &[u32], grid: Grid, band: Band) -> Ve
     );
     let weakest = window_max(
         &(0..grid.len())
-            .map(|i| if inside(classes[i]) { 0 } else { MAX_STRENGTH + 1 - strength[i] })
+            .map(|i| {
+                if inside(classes[i]) {
+                    0
+                } else {
+                    MAX_STRENGTH + 1 - strength[i]
+                }
+            })
             .collect::<Vec<_>>(),
         grid,
         band.radius.min(MAX_REACH),
@@ -217,7 +233,13 @@ fn neighbours(x: i32, y: i32, w: i32, h: i32) -> impl Iterator<Item = (i32, i32)
 }
 
 /// The paint's strength at pixel (x, y) of `pair`'s grid (one pixel pair, unsmoothed).
-fn strength_at(table: &LabTable, pair: &Sharp<Vec<u32>>, paint: Option<[f32; 3]>, x: i32, y: i32) -> u32 {
+fn strength_at(
+    table: &LabTable,
+    pair: &Sharp<Vec<u32>>,
+    paint: Option<[f32; 3]>,
+    x: i32,
+    y: i32,
+) -> u32 {
     let g = pair.grid;
     let ex = (x + pair.shift.0).clamp(0, g.w as i32 - 1) as usize;
     let ey = (y + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
@@ -309,7 +331,12 @@ pub fn gpu(
     let classes = g.zeroed(n);
     g.run_items(CLASSIFY, &params(grid, band, None), &[mask, &classes], n);
     let plan = g.zeroed(n);
-    g.run_items(PLAN, &params(grid, band, None), &[&classes, &strength, &plan], n);
+    g.run_items(
+        PLAN,
+        &params(grid, band, None),
+        &[&classes, &strength, &plan],
+        n,
+    );
     let out = g.zeroed(fine.grid.len());
     g.run_items(
         PLACE,
@@ -347,17 +374,30 @@ mod tests {
                 (plateau * alpha(i % 40)).round() as u32
             })
             .collect();
-        let mask: Vec<u32> = (0..grid.len()).map(|i| (alpha(i % 40) >= 0.12) as u32).collect();
+        let mask: Vec<u32> = (0..grid.len())
+            .map(|i| (alpha(i % 40) >= 0.12) as u32)
+            .collect();
         assert_eq!(mask.iter().position(|&m| m == 1), Some(18));
         let band = Band::new(1.0);
-        assert_eq!(band, Band { radius: 2, reach: 2, grow: false });
+        assert_eq!(
+            band,
+            Band {
+                radius: 2,
+                reach: 2,
+                grow: false
+            }
+        );
         let classes = classify_cpu(&mask, grid, band.radius);
         let plan = plan_cpu(&classes, &strength, grid, band);
         let row = |y: usize| -> Vec<u32> {
             (0..40)
                 .map(|x| {
                     let (w, s) = (plan[y * 40 + x], strength[y * 40 + x]);
-                    if w < CUT { w } else { (s >= w - CUT) as u32 }
+                    if w < CUT {
+                        w
+                    } else {
+                        (s >= w - CUT) as u32
+                    }
                 })
                 .collect()
         };
@@ -365,8 +405,15 @@ mod tests {
             // Row 29 is cut at half its own plateau, not at half of the strong rows' (a window
             // reaching them would cut it at 100 and drop the whole weak part).
             let decided = row(y);
-            assert_eq!(decided.iter().position(|&v| v == 1), Some(20), "row {y}: {decided:?}");
-            assert!(decided[20..].iter().all(|&v| v == 1), "row {y}: {decided:?}");
+            assert_eq!(
+                decided.iter().position(|&v| v == 1),
+                Some(20),
+                "row {y}: {decided:?}"
+            );
+            assert!(
+                decided[20..].iter().all(|&v| v == 1),
+                "row {y}: {decided:?}"
+            );
         }
     }
 }

@@ -73,7 +73,9 @@ fn schedule(open: u32, close: u32) -> impl Iterator<Item = (u32, bool)> {
 }
 
 pub fn open_close_cpu(mask: &[u32], grid: Grid, open: u32, close: u32) -> Vec<u32> {
-    schedule(open, close).fold(mask.to_vec(), |m, (radius, dilate)| cpu(&m, grid, radius, dilate))
+    schedule(open, close).fold(mask.to_vec(), |m, (radius, dilate)| {
+        cpu(&m, grid, radius, dilate)
+    })
 }
 
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, radius: u32, dilate: bool) -> wgpu::Buffer {
@@ -94,5 +96,7 @@ pub fn open_close_gpu(
     open: u32,
     close: u32,
 ) -> wgpu::Buffer {
-    schedule(open, close).fold(mask.clone(), |m, (radius, dilate)| gpu(g, &m, grid, radius, dilate))
+    schedule(open, close).fold(mask.clone(), |m, (radius, dilate)| {
+        gpu(g, &m, grid, radius, dilate)
+    })
 }

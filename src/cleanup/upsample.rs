@@ -5,8 +5,8 @@
 //! sharp picture rather than the blocky grid. Plain bilinear upsampling is kept as the baseline
 //! the benchmark compares with. GPU: `shaders/upsample.wgsl`.
 
-use crate::gpu::{Gpu, Kernel};
 use crate::color::LabTable;
+use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
 const KERNEL: Kernel = Kernel {

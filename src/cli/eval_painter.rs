@@ -82,7 +82,11 @@ pub fn run(args: Args) -> Result<(), Error> {
     );
     for (name, k) in KINDS.iter().zip(&report.kinds) {
         if k.count > 0 {
-            println!("  {name}: cIoU {:.1} over {} samples", 100.0 * k.ciou, k.count);
+            println!(
+                "  {name}: cIoU {:.1} over {} samples",
+                100.0 * k.ciou,
+                k.count
+            );
         }
     }
     if let Some(path) = &args.json {

@@ -1,21 +1,23 @@
-//! `editseg mask`: the mask of what an editor painted, from the original and the edited image.
+//! `editseg mask`: the mask of what an editor painted, from the original and the edited image;
+//! with `--batch`, for every pair in a list.
 
-use super::Backend;
-use editseg::{files, imageio, Error, Options};
-use std::path::PathBuf;
+use super::{progress_bar, Backend};
+use editseg::{files, imageio, Error, Options, Segmenter};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
 /// Write the mask of what an editor painted (255 inside), at the original's size
 #[derive(clap::Args)]
 pub struct Args {
     /// The picture before the edit
-    #[arg(long, value_name = "PATH")]
-    original: PathBuf,
+    #[arg(long, value_name = "PATH", required_unless_present = "batch")]
+    original: Option<PathBuf>,
     /// The picture the editor returned (any size of the same aspect ratio)
-    #[arg(long, value_name = "PATH")]
-    edited: PathBuf,
+    #[arg(long, value_name = "PATH", required_unless_present = "batch")]
+    edited: Option<PathBuf>,
     /// Where to write the mask (PNG)
-    #[arg(long, value_name = "MASK.png")]
-    out: PathBuf,
+    #[arg(long, value_name = "MASK.png", required_unless_present = "batch")]
+    out: Option<PathBuf>,
     /// Also write the heat map (PNG)
     #[arg(long, value_name = "PATH")]
     heat: Option<PathBuf>,
@@ -25,6 +27,15 @@ pub struct Args {
     /// Also write what the pipeline found and did (JSON)
     #[arg(long, value_name = "PATH")]
     stats: Option<PathBuf>,
+    /// Many pairs, run in parallel: a tab-separated list with one pair per line (original,
+    /// edited, out, and optionally the colour); relative paths are read from the list's folder,
+    /// lines starting with # are skipped
+    #[arg(
+        long,
+        value_name = "LIST.tsv",
+        conflicts_with_all = ["original", "edited", "out", "heat", "overlay", "stats"]
+    )]
+    batch: Option<PathBuf>,
     #[command(flatten)]
     backend: Backend,
     #[command(flatten)]
@@ -92,12 +103,21 @@ impl Cleanup {
 
 pub fn run(args: Args) -> Result<(), Error> {
     let options = args.cleanup.options()?;
-    let original = imageio::read(&args.original)?;
-    let edited = imageio::read(&args.edited)?;
+    if let Some(list) = &args.batch {
+        let pairs = read_list(list, &options)?;
+        return run_batch(&args.backend.open()?, list, &pairs);
+    }
+    // clap requires these three without --batch.
+    let (Some(original), Some(edited), Some(out)) = (&args.original, &args.edited, &args.out)
+    else {
+        unreachable!("clap requires --original, --edited and --out without --batch")
+    };
+    let original = imageio::read(original)?;
+    let edited = imageio::read(edited)?;
     editseg::pipeline::check_sizes(&original, &edited)?;
     let segmenter = args.backend.open()?;
     let outcome = pollster::block_on(segmenter.mask_from_edit(&original, &edited, &options))?;
-    files::write(&args.out, imageio::encode_png_gray(&outcome.mask))?;
+    files::write(out, imageio::encode_png_gray(&outcome.mask))?;
     if let Some(p) = &args.heat {
         files::write(p, imageio::encode_png_rgba(&outcome.heat))?;
     }
@@ -111,8 +131,12 @@ pub fn run(args: Args) -> Result<(), Error> {
         eprintln!("editseg: {note}");
     }
     let s = &outcome.stats;
+    let counts = match (s.dispatches, s.readbacks) {
+        (Some(d), Some(r)) => format!(" ({d} dispatches, {r} readbacks)"),
+        _ => String::new(),
+    };
     println!(
-        "mask {}x{}: {} pixels ({:.2}%), threshold {}{}, shift ({}, {}), backend {}",
+        "mask {}x{}: {} pixels ({:.2}%), threshold {}{}, shift ({}, {}), backend {}{counts}",
         s.width,
         s.height,
         s.area,
@@ -123,5 +147,96 @@ pub fn run(args: Args) -> Result<(), Error> {
         s.shift.1,
         s.backend
     );
+    Ok(())
+}
+
+/// One line of a batch list.
+struct Pair {
+    line: usize,
+    original: PathBuf,
+    edited: PathBuf,
+    out: PathBuf,
+    options: Options,
+}
+
+/// Every pair of the list, or the first line that is not one, named by its number.
+fn read_list(list: &Path, options: &Options) -> Result<Vec<Pair>, Error> {
+    let text = files::read_text(list)?;
+    let folder = list.parent().unwrap_or(Path::new(""));
+    let bad = |line: usize, reason: String| Error::BadList {
+        list: list.display().to_string(),
+        line,
+        reason,
+    };
+    let mut pairs = Vec::new();
+    for (i, row) in text.lines().enumerate() {
+        let line = i + 1;
+        if row.trim().is_empty() || row.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = row.split('\t').map(str::trim).collect();
+        if !(3..=4).contains(&fields.len()) || fields[..3].iter().any(|f| f.is_empty()) {
+            return Err(bad(
+                line,
+                format!(
+                    "expected original, edited, out and optionally a colour, separated by tabs; got {} field(s)",
+                    fields.len()
+                ),
+            ));
+        }
+        let mut options = options.clone();
+        if let Some(color) = fields.get(3).filter(|c| !c.is_empty()) {
+            options
+                .set("color", color)
+                .map_err(|e| bad(line, e.to_string()))?;
+        }
+        pairs.push(Pair {
+            line,
+            original: folder.join(fields[0]),
+            edited: folder.join(fields[1]),
+            out: folder.join(fields[2]),
+            options,
+        });
+    }
+    if pairs.is_empty() {
+        return Err(bad(0, "no pairs in the list".into()));
+    }
+    Ok(pairs)
+}
+
+/// All pairs on all cores; a pair that fails is reported by its line and the others go on.
+fn run_batch(segmenter: &Segmenter, list: &Path, pairs: &[Pair]) -> Result<(), Error> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = progress_bar();
+    let results: Vec<Result<(), Error>> = pairs
+        .par_iter()
+        .map(|p| {
+            let result = (|| {
+                let original = imageio::read(&p.original)?;
+                let edited = imageio::read(&p.edited)?;
+                let outcome =
+                    pollster::block_on(segmenter.mask_from_edit(&original, &edited, &p.options))?;
+                files::write(&p.out, imageio::encode_png_gray(&outcome.mask))
+            })();
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, pairs.len());
+            result
+        })
+        .collect();
+    let mut failed = 0;
+    for (p, r) in pairs.iter().zip(&results) {
+        if let Err(e) = r {
+            failed += 1;
+            eprintln!("editseg: {} line {}: {e}", list.display(), p.line);
+        }
+    }
+    println!("{} masks written, {failed} failed", pairs.len() - failed);
+    if failed > 0 {
+        return Err(Error::BadList {
+            list: list.display().to_string(),
+            line: 0,
+            reason: format!("{failed} of {} pairs failed (listed above)", pairs.len()),
+        });
+    }
     Ok(())
 }

@@ -82,9 +82,10 @@ impl Weights {
     /// The weights and the `vocab.txt` beside them, on the CPU.
     fn load(&self) -> Result<Painter, Error> {
         // The shipped weights: the demo page fetches the same files.
-        let weights = self.weights.clone().unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model/painter.bpk")
-        });
+        let weights = self
+            .weights
+            .clone()
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model/painter.bpk"));
         let naming = |path: &Path, e: Error| match e {
             Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
             other => other,
@@ -92,8 +93,12 @@ impl Weights {
         let vocab_path = weights.with_file_name("vocab.txt");
         let vocabulary = Vocabulary::parse(&files::read_text(&vocab_path)?)
             .map_err(|e| naming(&vocab_path, e))?;
-        Painter::load(&files::read(&weights)?, vocabulary, burn::prelude::Device::flex())
-            .map_err(|e| naming(&weights, e))
+        Painter::load(
+            &files::read(&weights)?,
+            vocabulary,
+            burn::prelude::Device::flex(),
+        )
+        .map_err(|e| naming(&weights, e))
     }
 }
 
@@ -155,7 +160,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("editseg: {e}");
-            ExitCode::from(if matches!(e, Error::BadOption(_)) { 2 } else { 1 })
+            ExitCode::from(if matches!(e, Error::BadOption(_)) {
+                2
+            } else {
+                1
+            })
         }
     }
 }

@@ -33,7 +33,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), Error> {
     let options = Options {
-        color: args.color.as_deref().map(editseg::color::parse).transpose()?,
+        color: args
+            .color
+            .as_deref()
+            .map(editseg::color::parse)
+            .transpose()?,
         ..Default::default()
     };
     let picture = imageio::read(&args.image)?;

@@ -96,7 +96,10 @@ pub fn run(args: Args) -> Result<(), Error> {
                 learning_rate: args.lr,
                 seed: args.seed,
                 out: args.out.clone(),
-                checkpoint: args.checkpoint.clone().expect("clap requires it for objects"),
+                checkpoint: args
+                    .checkpoint
+                    .clone()
+                    .expect("clap requires it for objects"),
                 eval_every: args.eval_every,
                 eval_count: args.eval_count,
                 seconds: args.minutes.map(|m| m * 60.0),
@@ -118,7 +121,10 @@ pub fn run(args: Args) -> Result<(), Error> {
             train::run(&config, &device, &mut report)?;
         }
     }
-    println!("weights written to {}", args.out.join("painter.bpk").display());
+    println!(
+        "weights written to {}",
+        args.out.join("painter.bpk").display()
+    );
     Ok(())
 }
 
@@ -126,7 +132,8 @@ pub fn run(args: Args) -> Result<(), Error> {
 fn reporter(total: u64) -> impl FnMut(Event) {
     let started = Instant::now();
     let mut first = None;
-    move |event: Event| match event {
+    move |event: Event| {
+        match event {
         Event::Step {
             step,
             loss,
@@ -146,5 +153,6 @@ fn reporter(total: u64) -> impl FnMut(Event) {
             started.elapsed().as_secs_f64()
         ),
         Event::Resumed { step } => eprintln!("resuming at step {step}"),
+    }
     }
 }

@@ -87,7 +87,6 @@ pub fn contrasting(image: &image::RgbaImage) -> [u8; 3] {
         .expect("paints")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,12 @@ impl Search {
 
     /// How far from the border the sampled pixels stay, so that every candidate stays inside.
     fn margin(&self) -> u32 {
-        self.radius + self.centre.0.unsigned_abs().max(self.centre.1.unsigned_abs())
+        self.radius
+            + self
+                .centre
+                .0
+                .unsigned_abs()
+                .max(self.centre.1.unsigned_abs())
     }
 
     fn side(&self) -> u32 {

@@ -1,8 +1,8 @@
 //! Stage 3: change score per pixel, 0-255, in CIELAB, weighted toward the paint colour when it is
 //! known; the lower of the blurred and the sharp pair's scores. GPU: `shaders/score.wgsl`.
 
-use crate::gpu::{Gpu, Kernel};
 use crate::color::{lab_u8, LabTable};
+use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
 const KERNEL: Kernel = Kernel {

@@ -2,8 +2,8 @@
 //! the diff and cleanup stages, the mask target by thresholding its grey level), scored with the
 //! field's metrics against the exact masks, plus how well the edit leaves everything else alone.
 
-use super::segment::mask_of;
 use super::perceive::dense;
+use super::segment::mask_of;
 use super::{paint_from_maps, Painter, Target, RES};
 use crate::error::Result;
 use crate::metrics::{overlap, Summary, Tally};

@@ -371,9 +371,18 @@ impl Painter {
         target: Target,
     ) -> Result<(RgbaImage, bool)> {
         let same = |r: &Remembered| {
-            r.picture == *picture && r.expression == expression && r.paint == paint && r.target == target
+            r.picture == *picture
+                && r.expression == expression
+                && r.paint == paint
+                && r.target == target
         };
-        if let Some(r) = self.last.lock().expect("not poisoned").as_ref().filter(|r| same(r)) {
+        if let Some(r) = self
+            .last
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .filter(|r| same(r))
+        {
             return Ok((r.edit.clone(), true));
         }
         let edit = self
@@ -413,7 +422,8 @@ impl Painter {
         expressions: &[&str],
         paints: &[[u8; 3]],
     ) -> Result<Vec<RgbaImage>> {
-        self.paint_as(images, expressions, paints, Target::Paint).await
+        self.paint_as(images, expressions, paints, Target::Paint)
+            .await
     }
 
     /// [`Painter::paint`], with the object recipe drawing the kind of edit `target` names: the

@@ -6,11 +6,11 @@
 //! comes back up with skip connections and predicts a change that is added to the input, so an
 //! edit that leaves most pixels alone is the easy thing to learn.
 
+use super::perceive::{coordinates, up};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d};
 use burn::nn::{
     Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig, PaddingConfig2d,
 };
-use super::perceive::{coordinates, up};
 use burn::prelude::*;
 use burn::tensor::activation::{gelu, softmax};
 

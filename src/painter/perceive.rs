@@ -138,7 +138,10 @@ impl SceneNet {
         let mut parts = Vec::new();
         let mut at = 0;
         for n in groups {
-            parts.push(softmax(raw.clone().slice([0..b, at..at + n, 0..h, 0..w]), 1));
+            parts.push(softmax(
+                raw.clone().slice([0..b, at..at + n, 0..h, 0..w]),
+                1,
+            ));
             at += n;
         }
         parts.push(raw.slice([0..b, at..at + 2, 0..h, 0..w]));
@@ -179,7 +182,10 @@ pub fn dense(sample: &Sample, side: u32) -> Dense {
             .expect("every category is listed") as i64;
         for (i, c) in cover.iter().enumerate() {
             if *c >= 0.5 {
-                let (x, y) = ((i as u32 % side) as f32 + 0.5, (i as u32 / side) as f32 + 0.5);
+                let (x, y) = (
+                    (i as u32 % side) as f32 + 0.5,
+                    (i as u32 / side) as f32 + 0.5,
+                );
                 d.category[i] = cat;
                 d.colour[i] = o.colour as i64;
                 d.size[i] = o.size as i64;

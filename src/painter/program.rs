@@ -23,7 +23,10 @@ pub struct Found {
 
 impl Found {
     fn is(&self, category: Category) -> f32 {
-        self.category[1 + Category::ALL.iter().position(|c| *c == category).unwrap_or(0)]
+        self.category[1 + Category::ALL
+            .iter()
+            .position(|c| *c == category)
+            .unwrap_or(0)]
     }
 
     fn best_category(&self) -> usize {
@@ -156,7 +159,12 @@ fn split_by_votes(region: &[usize], vote: &[[f32; 2]], side: usize) -> Vec<Vec<u
             for dy in -PEAK_RADIUS..=PEAK_RADIUS {
                 for dx in -PEAK_RADIUS..=PEAK_RADIUS {
                     let (xx, yy) = (x + dx, y + dy);
-                    if (dx, dy) == (0, 0) || xx < 0 || yy < 0 || xx >= side as i32 || yy >= side as i32 {
+                    if (dx, dy) == (0, 0)
+                        || xx < 0
+                        || yy < 0
+                        || xx >= side as i32
+                        || yy >= side as i32
+                    {
                         continue;
                     }
                     let other = counts[yy as usize * side + xx as usize];
@@ -270,9 +278,9 @@ pub fn pick(objects: &[Found], meaning: &Meaning) -> Option<usize> {
         Meaning::Extreme(d, side) => {
             best_by(described(objects, d), &|i| side_key(&objects[i], *side))
         }
-        Meaning::Corner(d, corner) => best_by(described(objects, d), &|i| {
-            corner_key(&objects[i], *corner)
-        }),
+        Meaning::Corner(d, corner) => {
+            best_by(described(objects, d), &|i| corner_key(&objects[i], *corner))
+        }
         Meaning::Ordinal(d, n, side) => {
             let mut order = described(objects, d);
             order.sort_by(|&a, &b| {

@@ -183,7 +183,12 @@ pub async fn mask_of_painted(
         ..small_outcome.stats
     };
     let outcome = Outcome {
-        heat: resize(&small_outcome.heat, picture.width(), picture.height(), FilterType::Nearest),
+        heat: resize(
+            &small_outcome.heat,
+            picture.width(),
+            picture.height(),
+            FilterType::Nearest,
+        ),
         overlay: crate::render::overlay(picture, &mask),
         mask,
         stats,

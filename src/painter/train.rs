@@ -170,7 +170,12 @@ impl Checkpoint {
 
     /// Save the named nets, then the optimiser, then the step (last, so that a run stopped
     /// while saving resumes from the previous complete checkpoint's step).
-    fn save(&self, nets: &[(&str, &dyn SaveF32)], optimizer: &ModuleOptimizer, step: u64) -> Result<()> {
+    fn save(
+        &self,
+        nets: &[(&str, &dyn SaveF32)],
+        optimizer: &ModuleOptimizer,
+        step: u64,
+    ) -> Result<()> {
         for (name, net) in nets {
             net.save_f32(&self.dir.join(name))?;
         }
@@ -223,7 +228,10 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
             optimizer = checkpoint.load_optimizer(optimizer)?;
             report(Event::Resumed { step: start });
         }
-        _ => start_log(&log_path, "step,loss,val_ciou,val_giou,psnr_outside,seconds")?,
+        _ => start_log(
+            &log_path,
+            "step,loss,val_ciou,val_giou,psnr_outside,seconds",
+        )?,
     }
     let clock = Instant::now();
     let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
@@ -284,7 +292,11 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
             (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
         }
     }
-    let painter = Painter::new(Net::EndToEnd(net.valid()), vocabulary, device.clone().inner());
+    let painter = Painter::new(
+        Net::EndToEnd(net.valid()),
+        vocabulary,
+        device.clone().inner(),
+    );
     ship(&painter, &config.out)?;
     Ok(painter)
 }
@@ -365,19 +377,29 @@ fn objects_loss(net: &SceneNet, config: &ObjectsConfig, step: u64, device: &Devi
     let images: Vec<&image::RgbaImage> = items.iter().map(|(i, _)| i).collect();
     let raw = net.forward(super::pictures(&images, device));
     let [_, _, h, w] = raw.dims();
-    let part = |from: usize, count: usize| raw.clone().slice([0..n, from..from + count, 0..h, 0..w]);
+    let part =
+        |from: usize, count: usize| raw.clone().slice([0..n, from..from + count, 0..h, 0..w]);
     let cat_truth = one_hot(
-        &items.iter().map(|(_, d)| d.category.clone()).collect::<Vec<_>>(),
+        &items
+            .iter()
+            .map(|(_, d)| d.category.clone())
+            .collect::<Vec<_>>(),
         CATEGORIES,
         device,
     );
     let colour_truth = one_hot(
-        &items.iter().map(|(_, d)| d.colour.clone()).collect::<Vec<_>>(),
+        &items
+            .iter()
+            .map(|(_, d)| d.colour.clone())
+            .collect::<Vec<_>>(),
         COLOUR_CLASSES,
         device,
     );
     let size_truth = one_hot(
-        &items.iter().map(|(_, d)| d.size.clone()).collect::<Vec<_>>(),
+        &items
+            .iter()
+            .map(|(_, d)| d.size.clone())
+            .collect::<Vec<_>>(),
         SIZE_CLASSES,
         device,
     );
@@ -397,16 +419,17 @@ fn objects_loss(net: &SceneNet, config: &ObjectsConfig, step: u64, device: &Devi
         device,
     );
     let objects = object.clone().sum().add_scalar(1.0);
-    let weight = object.clone().mul_scalar(OBJECT_PIXEL_WEIGHT - 1.0).add_scalar(1.0);
-    let category = (cross_entropy(part(0, CATEGORIES), cat_truth) * weight.clone()).sum()
-        / weight.sum();
+    let weight = object
+        .clone()
+        .mul_scalar(OBJECT_PIXEL_WEIGHT - 1.0)
+        .add_scalar(1.0);
+    let category =
+        (cross_entropy(part(0, CATEGORIES), cat_truth) * weight.clone()).sum() / weight.sum();
     let colour = (cross_entropy(part(CATEGORIES, COLOUR_CLASSES), colour_truth) * object.clone())
         .sum()
         / objects.clone();
-    let size = (cross_entropy(
-        part(CATEGORIES + COLOUR_CLASSES, SIZE_CLASSES),
-        size_truth,
-    ) * object.clone())
+    let size = (cross_entropy(part(CATEGORIES + COLOUR_CLASSES, SIZE_CLASSES), size_truth)
+        * object.clone())
     .sum()
         / objects.clone();
     let centre = ((part(CATEGORIES + COLOUR_CLASSES + SIZE_CLASSES, 2) - offset).abs() * object)

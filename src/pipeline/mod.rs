@@ -76,6 +76,7 @@ pub(crate) async fn run<E: Engine>(
     opts: &Options,
 ) -> Result<Outcome> {
     let stretched = check_sizes(original, edited)?;
+    let counts_before = engine.counts();
     let (full, edit_grid) = (Grid::of(original), Grid::of(edited));
     let limit = MAX_PIXELS.min(engine.max_pixels());
     let grid = working_grid(full.w, full.h, limit);
@@ -153,7 +154,11 @@ pub(crate) async fn run<E: Engine>(
         detect,
         ((opts.max_shift as f64 * upscale).ceil() as u32).min(16),
     );
-    let shift = search.best(&engine.align(&o_blurred, &e_blurred, detect, &search).await?);
+    let shift = search.best(
+        &engine
+            .align(&o_blurred, &e_blurred, detect, &search)
+            .await?,
+    );
 
     // Stage 3: score.
     let scoring = score::Scoring {
@@ -182,7 +187,9 @@ pub(crate) async fn run<E: Engine>(
     let mask = engine.binarize(&s, n, t);
 
     // Stage 5: cleanup.
-    let auto_radius = (detect.w.min(detect.h) as f32 / 256.0).round().clamp(1.0, 8.0) as u32;
+    let auto_radius = (detect.w.min(detect.h) as f32 / 256.0)
+        .round()
+        .clamp(1.0, 8.0) as u32;
     let open = opts.open_radius.unwrap_or(auto_radius);
     let close = opts.close_radius.unwrap_or(auto_radius + 1);
     let mask = engine.open_close(&mask, detect, open, close);
@@ -230,6 +237,10 @@ pub(crate) async fn run<E: Engine>(
     // Stage 6: outputs at the original's size.
     let mask = engine.download(&mask, mask_grid.len()).await?;
     let heat = engine.download(&s, n).await?;
+    let (dispatches, readbacks) = match (counts_before, engine.counts()) {
+        (Some(a), Some(b)) => (Some(b.0 - a.0), Some(b.1 - a.1)),
+        _ => (None, None),
+    };
     let mask = render::mask_image(&mask, mask_grid, full);
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
     if area == 0 {
@@ -261,6 +272,8 @@ pub(crate) async fn run<E: Engine>(
             offset: drift.offset(),
             lighting: drift.lighting(),
             shift: fine.shift,
+            dispatches,
+            readbacks,
             notes,
         },
     })

@@ -29,6 +29,9 @@ pub struct Stats {
     pub lighting: f32,
     /// Edited pixel = original pixel + shift, in working-grid pixels.
     pub shift: (i32, i32),
+    /// Kernel dispatches and GPU-to-host readbacks this request made (GPU path only).
+    pub dispatches: Option<u32>,
+    pub readbacks: Option<u32>,
     pub notes: Vec<String>,
 }
 

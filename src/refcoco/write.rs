@@ -44,7 +44,8 @@ pub fn export(
             let file_name = format!("refscenes_{}_{:06}.png", s.split.name(), s.index);
             let rgb = image::DynamicImage::ImageRgba8(s.image(size, size)).to_rgb8();
             let path = images_dir.join(&file_name);
-            rgb.save(&path).map_err(|e| files::error(&path, "write", e))?;
+            rgb.save(&path)
+                .map_err(|e| files::error(&path, "write", e))?;
             let annotations = (0..s.scene.objects.len())
                 .map(|j| {
                     let mask = crate::synth::truth(

@@ -297,7 +297,8 @@ impl Sample {
         for target in (0..self.scene.objects.len()).filter(|&t| t != self.target) {
             if let Some(meaning) = refer::meanings(&self.scene, target).first() {
                 let expression = language::phrase(meaning, &mut rng);
-                let (instruction, _) = language::instruct(&self.scene, target, &expression, &mut rng);
+                let (instruction, _) =
+                    language::instruct(&self.scene, target, &expression, &mut rng);
                 out.push((target, instruction));
             }
         }

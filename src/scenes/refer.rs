@@ -166,7 +166,9 @@ pub fn resolve(scene: &Scene, meaning: &Meaning) -> Vec<usize> {
         }
         Meaning::Ordinal(d, n, side) => {
             let mut order = described(scene, d);
-            order.sort_by(|&a, &b| side_key(obj(a).centre, *side).total_cmp(&side_key(obj(b).centre, *side)));
+            order.sort_by(|&a, &b| {
+                side_key(obj(a).centre, *side).total_cmp(&side_key(obj(b).centre, *side))
+            });
             let Some(&nth) = order.get(*n as usize - 1) else {
                 return vec![];
             };

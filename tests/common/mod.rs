@@ -130,7 +130,9 @@ pub async fn drift_correction_matches_cpu_within_one_level(g: &Gpu) {
     }
 }
 
-pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess(g: &Gpu) {
+pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess(
+    g: &Gpu,
+) {
     let (real, grid) = photo("rocket.jpg");
     // The edit is the photo moved by (2, -1): edited(x + 2, y - 1) = original(x, y).
     let edited: Vec<u32> = (0..grid.len())
@@ -431,7 +433,10 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
     let truth: Vec<u32> = case.truth.pixels().map(|p| (p.0[0] > 0) as u32).collect();
     let wide = morphology::cpu(&truth, grid, 3, true);
     let (o, e) = (to_words(&case.original), to_words(&case.edited));
-    let fine_grid = Grid { w: 2 * grid.w, h: 2 * grid.h };
+    let fine_grid = Grid {
+        w: 2 * grid.w,
+        h: 2 * grid.h,
+    };
     let (fo, fe) = (
         resample::cpu(&o, grid, fine_grid),
         resample::cpu(&e, grid, fine_grid),
@@ -441,10 +446,26 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         (&o, &e, grid, edge::Band::new(1.0)),
         (&fo, &fe, fine_grid, edge::Band::new(2.0)),
     ] {
-        fn sharp<'a, B>(original: &'a B, edited: &'a B, grid: Grid, paint: Option<[u8; 3]>) -> edge::Sharp<'a, B> {
-            edge::Sharp { original, edited, grid, shift: (0, 0), paint }
+        fn sharp<'a, B>(
+            original: &'a B,
+            edited: &'a B,
+            grid: Grid,
+            paint: Option<[u8; 3]>,
+        ) -> edge::Sharp<'a, B> {
+            edge::Sharp {
+                original,
+                edited,
+                grid,
+                shift: (0, 0),
+                paint,
+            }
         }
-        let cpu = edge::cpu(&wide, band, sharp(&o, &e, grid, paint), sharp(fine_o, fine_e, fine, paint));
+        let cpu = edge::cpu(
+            &wide,
+            band,
+            sharp(&o, &e, grid, paint),
+            sharp(fine_o, fine_e, fine, paint),
+        );
         let bufs = [&wide, &o, &e, fine_o, fine_e].map(|b| g.upload(b));
         let out = edge::gpu(
             g,
@@ -455,9 +476,16 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         );
         let gpu = read(g, &out, fine.len()).await;
         let differing = cpu.iter().zip(&gpu).filter(|(c, g)| c != g).count();
-        let moved = cpu.iter().zip(&wide_on(&wide, grid, fine)).filter(|(c, w)| c != w).count();
+        let moved = cpu
+            .iter()
+            .zip(&wide_on(&wide, grid, fine))
+            .filter(|(c, w)| c != w)
+            .count();
         assert!(moved > 100, "the outline did not move: {moved} pixels");
-        assert!(differing * 50 <= moved, "{differing} of {moved} moved pixels differ");
+        assert!(
+            differing * 50 <= moved,
+            "{differing} of {moved} moved pixels differ"
+        );
     }
 }
 
@@ -466,7 +494,8 @@ fn wide_on(mask: &[u32], grid: Grid, fine: Grid) -> Vec<u32> {
     (0..fine.len())
         .map(|i| {
             let (x, y) = (i % fine.w as usize, i / fine.w as usize);
-            mask[y * grid.h as usize / fine.h as usize * grid.w as usize + x * grid.w as usize / fine.w as usize]
+            mask[y * grid.h as usize / fine.h as usize * grid.w as usize
+                + x * grid.w as usize / fine.w as usize]
         })
         .collect()
 }

@@ -50,9 +50,15 @@ pub async fn run_all(painter: &Painter, segmenter: &Segmenter) -> Vec<Segmented>
     for i in 0..SCENES {
         let (picture, _, instruction) = scene(i);
         out.push(
-            segment(painter, segmenter, &picture, &instruction, &Options::default())
-                .await
-                .unwrap(),
+            segment(
+                painter,
+                segmenter,
+                &picture,
+                &instruction,
+                &Options::default(),
+            )
+            .await
+            .unwrap(),
         );
     }
     out
