@@ -25,6 +25,9 @@ pub struct Gpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
     pub adapter: String,
+    /// The adapter is a CPU emulating a GPU (a browser's fallback adapter such as SwiftShader,
+    /// or Mesa's lavapipe): there the CPU path is faster.
+    pub emulated: bool,
     /// Largest storage buffer a kernel may bind, in bytes.
     pub max_binding: u64,
     /// Set by the device-lost callback; checked after every readback.
@@ -122,6 +125,7 @@ impl Gpu {
                 info.backend,
                 info.device_type
             ),
+            emulated: info.device_type == wgpu::DeviceType::Cpu,
             max_binding,
             lost,
             failed,

@@ -25,7 +25,8 @@ pub struct EditSeg {
 
 #[wasm_bindgen]
 impl EditSeg {
-    /// Open a segmenter. `backend` is "auto" (WebGPU where the browser has it, else the CPU),
+    /// Open a segmenter. `backend` is "auto" (WebGPU on a real GPU; the CPU without WebGPU or
+    /// where the only adapter is a CPU fallback such as SwiftShader, see `fallbackReason`),
     /// "gpu" (fail without WebGPU) or "cpu".
     pub async fn create(backend: Option<String>) -> Result<EditSeg, JsValue> {
         console_error_panic_hook::set_once();

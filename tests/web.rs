@@ -82,6 +82,21 @@ async fn settle(promise: js_sys::Promise) -> Result<JsValue, String> {
 }
 
 #[wasm_bindgen_test]
+async fn auto_takes_the_cpu_path_over_a_fallback_adapter_and_says_why() {
+    let gpu = EditSeg::create(Some("gpu".into())).await.unwrap();
+    let auto = EditSeg::create(None).await.unwrap();
+    // wgpu reports a fallback adapter (`isFallbackAdapter`, SwiftShader here) as a CPU device.
+    if gpu.backend().contains("Cpu)") {
+        assert_eq!(auto.backend(), "cpu");
+        let why = auto.fallback_reason().unwrap();
+        assert!(why.contains("is a CPU emulating a GPU"), "{why}");
+    } else {
+        assert_eq!(auto.backend(), gpu.backend());
+        assert_eq!(auto.fallback_reason(), None);
+    }
+}
+
+#[wasm_bindgen_test]
 async fn mask_from_edit_finds_the_painted_region_of_a_real_photo_on_webgpu() {
     let case = synth::case(
         "chelsea",
@@ -130,7 +145,7 @@ async fn two_instances_on_one_page_work_at_the_same_time_and_the_cpu_path_agrees
         1,
     );
     let (a, b) = (
-        EditSeg::create(None).await.unwrap(),
+        EditSeg::create(Some("gpu".into())).await.unwrap(),
         EditSeg::create(Some("cpu".into())).await.unwrap(),
     );
     assert_eq!(b.backend(), "cpu");
@@ -260,7 +275,7 @@ async fn the_painter_on_webgpu_and_on_the_cpu_in_wasm_gives_the_native_edits_and
 #[wasm_bindgen_test]
 async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat_mask_and_timings()
 {
-    let seg = EditSeg::create(None).await.unwrap();
+    let seg = EditSeg::create(Some("gpu".into())).await.unwrap();
     let err = settle(seg.segment(
         JsValue::UNDEFINED,
         "paint the star red".into(),

@@ -4,8 +4,9 @@ import { start, scene, bitmap } from './runtime.js';
 import { draw, say as show, maskArea, message } from './view.js';
 
 const $ = (id) => document.getElementById(id);
-// Larger pictures are scaled down before they are processed.
-const MAX_SIDE = 2048;
+// Pictures up to this many pixels (a phone's full-resolution photo) are taken at full size: the
+// library works on a smaller grid where it must and returns the mask at the picture's size.
+const MAX_PIXELS = 48_000_000;
 
 const say = (text, state = 'info') => show($('status'), document.body, text, state);
 const notice = (text) => {
@@ -13,12 +14,17 @@ const notice = (text) => {
   $('notice').hidden = !text;
 };
 
-/** The progress bar and the status line follow a download. */
-const progress = ({ what, done, total }) => {
+/** The progress bar and the status line follow a download, then the warm-up (`text`). */
+const progress = ({ what, done, total, text }) => {
+  if (text) {
+    $('progress').removeAttribute('value');
+    say(text, document.body.dataset.state);
+    return;
+  }
   $('progress').hidden = done >= total && total > 0;
   $('progress').max = total || done;
   $('progress').value = done;
-  say(`Loading the ${what}… ${(done / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`);
+  say(`Loading the ${what}… ${(done / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`, document.body.dataset.state);
 };
 
 const backend = new URLSearchParams(location.search).get('backend') ?? 'auto';
@@ -37,16 +43,13 @@ function link(id, bytes, type = 'image/png') {
   return url;
 }
 
-async function fit(image, what) {
-  const side = Math.max(image.width, image.height);
-  if (side <= MAX_SIDE) return image;
-  const scale = MAX_SIDE / side;
-  notice(`The ${what} is ${image.width}x${image.height}: scaled down to ${Math.round(image.width * scale)}x${Math.round(image.height * scale)}.`);
-  return createImageBitmap(image, {
-    resizeWidth: Math.round(image.width * scale),
-    resizeHeight: Math.round(image.height * scale),
-    resizeQuality: 'high',
-  });
+/** `image`, or an error naming its size and the limit when it is too large. */
+function fit(image, what) {
+  const pixels = image.width * image.height;
+  if (pixels > MAX_PIXELS) {
+    throw new Error(`The ${what} is ${image.width}x${image.height} (${(pixels / 1e6).toFixed(1)} megapixels): the limit is ${MAX_PIXELS / 1e6} megapixels.`);
+  }
+  return image;
 }
 
 function tuning() {
@@ -63,16 +66,35 @@ function ms(x) {
   return `${Math.round(x)} ms`;
 }
 
+// The newest request: a click while one runs replaces it, and the older one's result is dropped.
+let latest = 0;
+
 async function run() {
   if (!job) return;
+  const mine = ++latest;
+  const current = { ...job };
   const seg = await ready;
-  say('Working…');
   const started = performance.now();
+  const working = () => say(`Working… ${((performance.now() - started) / 1000).toFixed(1)} s`, 'working');
+  working();
+  const ticking = setInterval(() => mine === latest && document.body.dataset.state === 'working' && working(), 100);
+  try {
+    await present(seg, current, started, () => mine === latest);
+  } catch (e) {
+    if (mine === latest) throw e;
+  } finally {
+    clearInterval(ticking);
+  }
+}
+
+/** Run `job` and show its result unless `current()` says a newer request replaced it. */
+async function present(seg, job, started, current) {
   const options = tuning();
   let result;
   if (job.kind === 'prompt') {
     if (!$('auto-color').checked) options.color = $('paint').value;
     result = await seg.segment(job.picture, job.instruction, options, { onProgress: progress });
+    if (!current()) return;
     draw($('view-edited'), result.edit);
     link('download-edit', result.editPng);
     const t = result.timings;
@@ -80,15 +102,20 @@ async function run() {
   } else {
     if (job.color) options.color = job.color;
     result = await seg.maskFromEdit(job.picture, job.edited, options);
+    if (!current()) return;
     draw($('view-edited'), job.edited);
     link('download-edit', job.editedBytes, job.editedType);
-    $('timings').textContent = `Diff and cleanup ${ms(performance.now() - started)} on ${result.stats.backend}.`;
+    const st = result.stats;
+    $('timings').textContent = `Diff and cleanup ${ms(performance.now() - started)} on ${st.backend}: the region found on a ${st.detectionWidth}x${st.detectionHeight} grid, its outline placed at ${st.workingWidth}x${st.workingHeight}, the mask at ${st.width}x${st.height}.`;
   }
   draw($('view-original'), job.picture);
   draw($('view-heat'), result.heat);
   draw($('view-overlay'), result.overlay);
+  // What the library did to the inputs (an edit resampled, a large picture on a smaller grid).
+  if (result.stats.notes.length) notice(`${result.stats.notes.join('; ')}.`);
   $('view-mask').src = link('download-mask', result.maskPng);
   $('view-mask').hidden = false;
+  document.body.dataset.results = String(Number(document.body.dataset.results ?? 0) + 1);
   say(`Mask: ${maskArea(result)} in ${ms(performance.now() - started)}.`, 'done');
 }
 
@@ -104,10 +131,10 @@ const guard = (fn) => async (event) => {
 // --- Prompt mode
 let sceneIndex = Number(new URLSearchParams(location.search).get('scene') ?? Math.floor(Math.random() * 1000));
 
-function newScene() {
-  const s = scene(sceneIndex, 256);
-  document.body.dataset.scene = String(sceneIndex);
-  sceneIndex += 1;
+async function newScene() {
+  const index = sceneIndex++;
+  const s = await scene(index, 256);
+  document.body.dataset.scene = String(index);
   notice('');
   job = { kind: 'prompt', picture: s.image, instruction: s.suggestions[0].instruction };
   $('instruction').value = job.instruction;
@@ -192,7 +219,7 @@ function showTab(which) {
 
 $('tab-prompt').addEventListener('click', () => showTab('prompt'));
 $('tab-edit').addEventListener('click', () => showTab('edit'));
-$('new-scene').addEventListener('click', guard(async () => { await ready; newScene(); }));
+$('new-scene').addEventListener('click', guard(async () => { await ready; await newScene(); }));
 $('image').addEventListener('change', guard(ownImage));
 $('prompt').addEventListener('submit', guard(segment));
 $('auto-color').addEventListener('change', () => ($('paint').disabled = $('auto-color').checked));
@@ -220,10 +247,10 @@ for (const id of ['threshold', 'strength']) {
 
 try {
   const seg = await ready;
-  if (seg.fallbackReason) notice(`No WebGPU here (${seg.fallbackReason}): everything runs on the CPU, more slowly.`);
+  if (seg.fallbackReason) notice(`Running on the CPU: ${seg.fallbackReason}.`);
   $('progress').hidden = true;
   say('Ready', 'ready');
-  // Fetch the painter while the visitor reads the page; the first Segment waits for it.
+  // Fetch and prepare the painter while the visitor reads the page; the first Segment waits for it.
   seg.loadPainter().catch((e) => say(`The painter could not load: ${message(e)}`, 'error'));
 } catch (e) {
   say(`EditSeg could not start: ${message(e)}`, 'error');

@@ -65,7 +65,7 @@ class EditSegElement extends HTMLElement {
       this.picture = await bitmap(this.getAttribute('image'), 'image');
       this.input.value = this.getAttribute('instruction') ?? '';
     } else {
-      const s = scene(Number(this.getAttribute('scene') ?? 0), 256);
+      const s = await scene(Number(this.getAttribute('scene') ?? 0), 256);
       this.picture = s.image;
       this.input.value = this.getAttribute('instruction') ?? s.suggestions[0].instruction;
     }

@@ -1,9 +1,9 @@
-// The page's one EditSeg: one wasm instance and one GPU device (or the CPU path), shared by the
-// demo page and every <edit-seg> widget through start(). The painter's weights are fetched on
-// the first segment() call, with progress, and kept in the Cache API for the next visit.
-import init, { EditSeg, scene } from './pkg/editseg.js';
-
-export { scene };
+// The page's one EditSeg: one wasm instance and one GPU device (or the CPU path) in a worker
+// (worker.js), so that long work never freezes the page, shared by the demo page and every
+// <edit-seg> widget through start(). The painter's weights are fetched on the first segment()
+// call (or by loadPainter() ahead of it), with progress, and kept in the Cache API for the next
+// visit. Compile costs are paid while loading: start() runs one tiny diff and loadPainter() one
+// tiny forward pass, so the first request is as fast as the tenth.
 
 const here = new URL('.', import.meta.url);
 // Bump when the weights change, so that visitors fetch the new file.
@@ -38,38 +38,99 @@ async function download(url, what, { cached = false, onProgress } = {}) {
   return bytes;
 }
 
-/** The shared EditSeg: the library's API, with the painter loaded on first use. */
+// The smallest module with a 128-bit vector instruction: the build uses WebAssembly SIMD.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+  10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** A 48x48 grey picture and the same with a red square: the warm-up diff. */
+function warmUpPair() {
+  const original = new ImageData(48, 48);
+  original.data.fill(128);
+  const edited = new ImageData(new Uint8ClampedArray(original.data), 48, 48);
+  for (let y = 16; y < 32; y++) {
+    for (let x = 16; x < 32; x++) edited.data.set([220, 30, 30, 255], 4 * (48 * y + x));
+  }
+  return [original, edited];
+}
+
+/** The shared EditSeg: the library's API, run in the worker, with the painter loaded on first use. */
 class Runtime {
-  #seg;
+  #worker;
+  #calls = new Map();
+  #next = 0;
   #painter = null;
-
-  constructor(seg) {
-    this.#seg = seg;
-  }
-
   /** "cpu", or "gpu: " and the adapter's name. */
-  get backend() {
-    return this.#seg.backend;
+  backend;
+  /**
+   * Why the CPU path runs under "auto": no WebGPU, or an adapter that is a CPU emulating a GPU
+   * (SwiftShader), where the CPU path is faster. Undefined when WebGPU runs.
+   */
+  fallbackReason;
+  /** Where the painter runs once loaded: "webgpu" or "cpu"; undefined before. */
+  painterBackend;
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.onmessage = ({ data }) => {
+      const call = this.#calls.get(data.id);
+      this.#calls.delete(data.id);
+      if ('error' in data) call.reject(new Error(data.error));
+      else call.resolve(data.value);
+    };
+    worker.onerror = (e) => this.#fail(`the EditSeg worker stopped: ${e.message ?? 'an error'}`);
   }
 
-  /** Why the CPU path is used, when WebGPU was asked for but is missing. */
-  get fallbackReason() {
-    return this.#seg.fallbackReason;
+  #fail(message) {
+    for (const call of this.#calls.values()) call.reject(new Error(message));
+    this.#calls.clear();
+  }
+
+  /** Run `op` in the worker; `transfer` lists buffers handed over instead of copied. */
+  call(op, args, transfer = []) {
+    return new Promise((resolve, reject) => {
+      const id = ++this.#next;
+      this.#calls.set(id, { resolve, reject });
+      try {
+        this.#worker.postMessage({ id, op, args }, transfer);
+      } catch (e) {
+        this.#calls.delete(id);
+        // What cannot be sent is not a picture the library reads.
+        reject(e?.name === 'DataCloneError'
+          ? new Error('expected ImageData, ImageBitmap or encoded image bytes (Uint8Array / ArrayBuffer)')
+          : e);
+      }
+    });
   }
 
   /** The mask of what an editor painted: `{mask, maskBytes, maskPng, heat, overlay, stats}`. */
   maskFromEdit(original, edited, options) {
-    return this.#seg.maskFromEdit(original, edited, options);
+    return this.call('maskFromEdit', { original, edited, options });
   }
 
-  /** Fetch and load the painter unless it is loaded; `onProgress` sees the weights arrive. */
+  /**
+   * RefScenes validation scene `index` drawn at `size`x`size`: `{image, suggestions: [{instruction,
+   * mask}]}`.
+   */
+  scene(index, size) {
+    return this.call('scene', { index, size });
+  }
+
+  /**
+   * Fetch and load the painter unless it is loaded, then run one tiny forward pass so that its
+   * kernels are ready; `onProgress` sees the weights arrive and `{what: "model", text}` after.
+   */
   loadPainter({ onProgress } = {}) {
     this.#painter ??= (async () => {
       const [weights, vocabulary] = await Promise.all([
         download(new URL('model/painter.bpk', here), 'weights', { cached: true, onProgress }),
         fetch(new URL('model/vocab.txt', here)).then((r) => r.text()),
       ]);
-      return this.#seg.loadPainter(weights, vocabulary);
+      onProgress?.({ what: 'model', text: 'Preparing the model…' });
+      const backend = await this.call('loadPainter', { weights, vocabulary }, [weights.buffer]);
+      const { image, suggestions } = await this.scene(0, 64);
+      await this.call('segment', { image, instruction: suggestions[0].instruction });
+      this.painterBackend = backend;
+      return backend;
     })();
     this.#painter.catch(() => (this.#painter = null));
     return this.#painter;
@@ -81,39 +142,57 @@ class Runtime {
    */
   async segment(image, instruction, options, { onProgress } = {}) {
     await this.loadPainter({ onProgress });
-    return this.#seg.segment(image, instruction, options);
+    return this.call('segment', { image, instruction, options });
   }
 
-  /** Release the GPU device and the wasm object. */
-  destroy() {
-    this.#seg.destroy();
-    this.#seg.free();
+  /** The worker's wasm memory and (where the browser tells) JS heap, in bytes. */
+  memory() {
+    return this.call('memory');
+  }
+
+  /** Release the GPU device and the worker; later calls fail. */
+  async destroy() {
+    await this.call('stop').catch(() => {});
+    this.#worker.terminate();
+    this.#fail('EditSeg was stopped');
   }
 }
 
 let running = null;
 
 /**
- * Start EditSeg once per page and resolve to the shared runtime. `backend`: "auto" (WebGPU
- * where the browser has it, else the CPU), "gpu" or "cpu"; only the first caller's choice
- * counts. `onProgress({what, done, total})` sees the module download.
+ * Start EditSeg once per page and resolve to the shared runtime. `backend`: "auto" (WebGPU on
+ * a real GPU; the CPU without WebGPU or over a CPU fallback adapter such as SwiftShader), "gpu"
+ * or "cpu"; only the first caller's choice counts. `onProgress({what, done, total})` sees the
+ * module download, then `{what, text}` while it prepares.
  */
 export function start({ backend = 'auto', onProgress } = {}) {
   running ??= (async () => {
+    if (!WebAssembly.validate(SIMD_PROBE)) {
+      throw new Error('this browser lacks WebAssembly SIMD (Chrome 91, Firefox 89 and Safari 16.4 have it)');
+    }
     const wasm = await download(new URL('pkg/editseg_bg.wasm', here), 'module', { onProgress });
-    await init({ module_or_path: wasm });
-    return new Runtime(await EditSeg.create(backend));
+    const runtime = new Runtime(new Worker(new URL('worker.js', here), { type: 'module' }));
+    Object.assign(runtime, await runtime.call('start', { wasm, backend }, [wasm.buffer]));
+    onProgress?.({ what: 'stages', text: 'Preparing the diff…' });
+    await runtime.maskFromEdit(...warmUpPair());
+    return runtime;
   })();
   running.catch(() => (running = null));
   return running;
 }
 
-/** Release the GPU device; the next start() begins again. */
+/** Release the GPU device and the worker; the next start() begins again. */
 export async function stop() {
   if (!running) return;
   const runtime = await running;
   running = null;
-  runtime.destroy();
+  await runtime.destroy();
+}
+
+/** RefScenes validation scene `index` at `size`x`size`, drawn by the shared runtime. */
+export async function scene(index, size) {
+  return (await start()).scene(index, size);
 }
 
 /** Decode a File, Blob or URL into an ImageBitmap, with a message that names what failed. */

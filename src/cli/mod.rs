@@ -37,7 +37,7 @@ enum Command {
 /// `--backend`: where the diff and cleanup run.
 #[derive(clap::Args)]
 struct Backend {
-    /// auto (the GPU where an adapter exists, else the CPU), gpu or cpu
+    /// auto (a real GPU where there is one, else the CPU), gpu or cpu
     #[arg(long, value_name = "auto|gpu|cpu", value_parser = parse_backend)]
     backend: Option<BackendChoice>,
 }

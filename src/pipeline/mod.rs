@@ -101,11 +101,11 @@ pub(crate) async fn run<E: Engine>(
 
     // Stage 1: both images onto the working grid. An input too large for one buffer is brought
     // to the working grid on the host first.
-    let onto = |img: &RgbaImage, from: Grid, notes: &mut Vec<String>| {
+    let onto = |img: &RgbaImage, from: Grid, what: &str, notes: &mut Vec<String>| {
         let words = to_words(img);
         if from.len() > limit {
             notes.push(format!(
-                "the {}x{} input is over the size limit: resampled on the host",
+                "the {what} ({}x{}) is larger than one GPU buffer or the size limit: resampled on the host",
                 from.w, from.h
             ));
             return engine.upload(resample::cpu(&words, from, grid));
@@ -117,8 +117,8 @@ pub(crate) async fn run<E: Engine>(
             engine.resample(&buf, from, grid)
         }
     };
-    let o = onto(original, full, &mut notes);
-    let e = onto(edited, edit_grid, &mut notes);
+    let o = onto(original, full, "original", &mut notes);
+    let e = onto(edited, edit_grid, "edit", &mut notes);
 
     // Stages 2-5 find the painted region on the detection grid (the working grid, or smaller
     // for large pictures); stage 5c places its outline on the working grid.

@@ -1,53 +1,129 @@
-// Browser timings and sizes for BENCHMARKS.md: page load to "Ready" and to the first mask, the
-// painter's forward pass and a whole instruction-to-mask `segment` in headless Chromium with
-// WebGPU (SwiftShader) and with WebGPU off (the CPU path in wasm), and the wasm and weights
-// sizes, raw and gzipped.
+// Browser timings for BENCHMARKS.md, in headless Chromium on this machine: the demo page from
+// load to "Ready", to the first prompt mask, later prompt masks on new scenes and the bring-your-
+// own-edit sample, each with the backend the page picked (auto, WebGPU on), with `?backend=cpu`
+// (WebGPU off) and with `?backend=gpu` (WebGPU forced); then maskFromEdit alone on 0.3, 1 and 12
+// MP pairs with the GPU's dispatch and readback counts and the memory after the 12 MP pair; and
+// the wasm and weights sizes, raw and gzipped. No assertions: these are measurements.
 //
 //   scripts/build-web && (cd tests/e2e && npm ci && node bench-browser.js)
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { serve, launch, WWW, SLOW } from './browser.js';
+import { serve, launch, newScene, WWW, SLOW } from './browser.js';
 
-const RUNS = 7;
+const LATER = 10;
+const SAMPLES = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const mb = (n) => (n / 1e6).toFixed(2);
+const s = (ms) => (ms / 1000).toFixed(2);
+const mb = (n) => (n / 1e6).toFixed(1);
+const MODES = [
+  { name: 'auto (WebGPU on)', query: '', webgpu: true, sizes: [[640, 480], [1224, 816], [4000, 3000]] },
+  { name: '`?backend=cpu` (WebGPU off)', query: '&backend=cpu', webgpu: false, sizes: [[640, 480], [1224, 816], [4000, 3000]] },
+  { name: '`?backend=gpu` (WebGPU forced)', query: '&backend=gpu', webgpu: true, sizes: [[640, 480], [1224, 816]] },
+];
+
+/** Wait until the page's request settles and return how long it took from `t0`. */
+async function settle(page, t0) {
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: SLOW });
+  const state = await page.evaluate(() => document.body.dataset.state);
+  if (state !== 'done') throw new Error(await page.locator('#status').textContent());
+  return Date.now() - t0;
+}
+
+async function click(page, name) {
+  await page.evaluate(() => delete document.body.dataset.state);
+  const t0 = Date.now();
+  await page.getByRole('button', { name, exact: true }).click();
+  return t0;
+}
 
 const server = await serve();
-const rows = [];
-for (const webgpu of [true, false]) {
-  const browser = await launch({ webgpu });
+const pageRows = [];
+const pairRows = [];
+for (const mode of MODES) {
+  const browser = await launch({ webgpu: mode.webgpu, extra: ['--enable-precise-memory-info'] });
   const page = await browser.newPage();
   const opened = Date.now();
-  await page.goto(`${server.url}?scene=0`);
+  await page.goto(`${server.url}?scene=100${mode.query}`);
   await page.waitForFunction(() => document.getElementById('status').textContent === 'Ready', null, { timeout: SLOW });
   const readyMs = Date.now() - opened;
-  await page.getByRole('button', { name: 'New scene' }).click();
-  await page.getByRole('button', { name: 'Segment' }).click();
-  await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: SLOW });
-  const firstMaskMs = Date.now() - opened;
-  const runs = await page.evaluate(async (n) => {
-    const { start, scene } = await import('./runtime.js');
+  await newScene(page);
+  const firstMs = await settle(page, await click(page, 'Segment'));
+  const later = [];
+  for (let i = 0; i < LATER; i++) {
+    await newScene(page);
+    later.push(await settle(page, await click(page, 'Segment')));
+  }
+  await page.getByRole('tab', { name: 'Bring your own edit' }).click();
+  const sampleColdMs = await settle(page, await click(page, 'Load the sample'));
+  const sample = [];
+  for (let i = 0; i < SAMPLES; i++) sample.push(await settle(page, await click(page, 'Get mask')));
+  const info = await page.evaluate(async () => {
+    const { start } = await import('./runtime.js');
     const seg = await start();
-    const { image, suggestions } = scene(1, 512);
+    return { backend: seg.backend, painter: seg.painterBackend, why: seg.fallbackReason ?? '' };
+  });
+  pageRows.push(`| ${mode.name} | ${info.backend}, painter on ${info.painter}${info.why ? ` (${info.why})` : ''} | ${s(readyMs)} | ${s(firstMs)} | ${s(median(later))} | ${s(sampleColdMs)} | ${s(median(sample))} |`);
+
+  // maskFromEdit alone on synthetic pairs: a gradient with shapes, one ellipse painted.
+  const pairs = await page.evaluate(async (sizes) => {
+    const { start } = await import('./runtime.js');
+    const seg = await start();
     const out = [];
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      const r = await seg.segment(image, suggestions[0].instruction, { color: `#ff00${(16 * i + 16).toString(16)}` });
-      out.push({ painter: r.timings.painter, total: performance.now() - t });
+    for (const [w, h] of sizes) {
+      const canvas = new OffscreenCanvas(w, h);
+      const g = canvas.getContext('2d', { willReadFrequently: true });
+      const sky = g.createLinearGradient(0, 0, w, h);
+      sky.addColorStop(0, '#4a6a8a');
+      sky.addColorStop(1, '#c8b090');
+      g.fillStyle = sky;
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = '#557744';
+      g.fillRect(w * 0.1, h * 0.6, w * 0.3, h * 0.3);
+      g.fillStyle = '#aa8866';
+      g.beginPath();
+      g.ellipse(w * 0.55, h * 0.45, w * 0.18, h * 0.2, 0.3, 0, 2 * Math.PI);
+      g.fill();
+      const original = g.getImageData(0, 0, w, h);
+      g.fillStyle = '#d020c0';
+      g.beginPath();
+      g.ellipse(w * 0.55, h * 0.45, w * 0.18, h * 0.2, 0.3, 0, 2 * Math.PI);
+      g.fill();
+      const edited = g.getImageData(0, 0, w, h);
+      const runs = w * h > 4e6 ? 2 : 4;
+      const times = [];
+      let stats;
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        const r = await seg.maskFromEdit(original, edited, { color: '#d020c0' });
+        times.push(performance.now() - t);
+        stats = r.stats;
+      }
+      // The first run is a warm-up.
+      const warm = times.slice(1).sort((a, b) => a - b)[(runs - 1) >> 1];
+      const { wasm } = await seg.memory();
+      out.push({
+        w, h, warm, first: times[0], dispatches: stats.dispatches, readbacks: stats.readbacks,
+        heap: performance.memory?.usedJSHeapSize ?? 0, wasm,
+      });
     }
     return out;
-  }, RUNS);
-  rows.push(`| ${webgpu ? 'WebGPU (SwiftShader)' : 'CPU path in wasm (WebGPU off)'} | ${(readyMs / 1000).toFixed(2)} | ${(firstMaskMs / 1000).toFixed(2)} | ${median(runs.map((r) => r.painter)).toFixed(0)} | ${median(runs.map((r) => r.total)).toFixed(0)} |`);
+  }, mode.sizes);
+  for (const p of pairs) {
+    pairRows.push(`| ${mode.name} | ${p.w}x${p.h} (${(p.w * p.h / 1e6).toFixed(1)} MP) | ${info.backend} | ${p.first.toFixed(0)} | ${p.warm.toFixed(0)} | ${p.dispatches ?? '-'} / ${p.readbacks ?? '-'} | ${mb(p.heap)} / ${mb(p.wasm)} |`);
+  }
   await browser.close();
 }
 server.close();
 
-console.log(`| painter on | load to Ready, s | load to first mask, s | painter forward 64x64, median ms (${RUNS}) | instruction to 512x512 mask, median ms (${RUNS}) |`);
-console.log('|---|---|---|---|---|');
-for (const r of rows) console.log(r);
+console.log(`| page | what ran | load to Ready, s | Ready to first prompt mask (256x256), s | later prompt masks on new scenes, median of ${LATER}, s | edit sample, first, s | edit sample warm, median of ${SAMPLES}, s |`);
+console.log('|---|---|---|---|---|---|---|');
+for (const r of pageRows) console.log(r);
+console.log('\n| page | pair | stages on | first, ms | warm, ms | GPU dispatches / readbacks | page JS heap / worker wasm memory after, MB |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of pairRows) console.log(r);
 console.log('\n| file | raw MB | gzipped MB |\n|---|---|---|');
 for (const file of ['pkg/editseg_bg.wasm', 'model/painter.bpk']) {
   const bytes = await readFile(join(WWW, file));
-  console.log(`| ${file} | ${mb(bytes.length)} | ${mb(gzipSync(bytes, { level: 9 }).length)} |`);
+  console.log(`| ${file} | ${(bytes.length / 1e6).toFixed(2)} | ${(gzipSync(bytes, { level: 9 }).length / 1e6).toFixed(2)} |`);
 }

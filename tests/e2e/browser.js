@@ -45,12 +45,16 @@ export async function launch({ webgpu = true, extra = [] } = {}) {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args });
 }
 
-/** A new page that records console errors and uncaught exceptions in `page.errors`. */
-export async function open(browser, url) {
+/**
+ * A new page that records console errors and uncaught exceptions in `page.errors`;
+ * `prepare(page)` runs before it loads (to route requests, say).
+ */
+export async function open(browser, url, prepare) {
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
   page.errors = [];
   page.on('console', (m) => m.type() === 'error' && page.errors.push(m.text()));
   page.on('pageerror', (e) => page.errors.push(String(e)));
+  await prepare?.(page);
   await page.goto(url);
   return page;
 }
@@ -78,10 +82,18 @@ export function setup(options) {
 }
 
 /** open() the demo page at `query` and wait until it says Ready. */
-export async function openDemo(browser, server, query = '') {
-  const page = await open(browser, `${server.url}${query}`);
+export async function openDemo(browser, server, query = '', prepare) {
+  const page = await open(browser, `${server.url}${query}`, prepare);
   await page.waitForFunction(() => document.getElementById('status').textContent === 'Ready', null, { timeout: SLOW });
   return page;
+}
+
+/** Click "New scene" on the demo page and resolve to the index of the scene it draws. */
+export async function newScene(page) {
+  const before = await page.evaluate(() => document.body.dataset.scene);
+  await page.getByRole('button', { name: 'New scene' }).click();
+  await page.waitForFunction((b) => document.body.dataset.scene !== b, before, { timeout: SLOW });
+  return Number(await page.evaluate(() => document.body.dataset.scene));
 }
 
 /** The first channel of an encoded image (bytes, or a URL the page can fetch), one byte a pixel. */
@@ -93,6 +105,32 @@ export async function decode(page, image) {
     ctx.drawImage(bitmap, 0, 0);
     return [...ctx.getImageData(0, 0, bitmap.width, bitmap.height).data.filter((_, i) => i % 4 === 0)];
   }, typeof image === 'string' ? image : [...image]);
+}
+
+/**
+ * IoU of two encoded masks (bytes, or URLs the page can fetch), decoded and compared in the page:
+ * for large masks, where shipping every pixel out of the page is slow.
+ */
+export async function iouInPage(page, a, b) {
+  const arg = (x) => (typeof x === 'string' ? { url: x } : { base64: Buffer.from(x).toString('base64') });
+  return page.evaluate(async ([a, b]) => {
+    const channel = async ({ url, base64 }) => {
+      const blob = url ? await (await fetch(url)).blob() : new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))]);
+      const bitmap = await createImageBitmap(blob);
+      const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+      ctx.drawImage(bitmap, 0, 0);
+      return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    };
+    const [x, y] = await Promise.all([channel(a), channel(b)]);
+    if (x.length !== y.length) throw new Error(`masks of ${x.length / 4} and ${y.length / 4} pixels`);
+    let inter = 0, union = 0;
+    for (let i = 0; i < x.length; i += 4) {
+      const p = x[i] > 127, q = y[i] > 127;
+      inter += p && q;
+      union += p || q;
+    }
+    return union ? inter / union : 1;
+  }, [arg(a), arg(b)]);
 }
 
 /** IoU of two masks given one byte a pixel (> 127 inside). */

@@ -1,10 +1,11 @@
 // The demo page and the docs page as a person uses them, in headless Chromium with WebGPU
-// (SwiftShader), and once more with WebGPU off. Screenshots of each state go to artifacts/.
+// (SwiftShader, a CPU fallback adapter, so "auto" picks the CPU path and `?backend=gpu` forces
+// WebGPU), and once more with WebGPU off. Screenshots of each state go to artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setup, launch, open, openDemo, shot, decode, iou, download, SLOW, WWW } from './browser.js';
+import { setup, launch, open, openDemo, newScene, shot, decode, iou, download, SLOW, WWW } from './browser.js';
 
 // The shipped painter (README's model card: val cIoU 92.3 at 64x64) finds the named object on
 // each of these three scenes, drawn at 256x256: IoU 0.940, 0.725 and 0.987 (mean 0.884). Every
@@ -29,7 +30,7 @@ async function settled(page) {
 async function truthOf(page, index) {
   return page.evaluate(async (i) => {
     const { scene } = await import('./runtime.js');
-    return [...scene(i, 256).suggestions[0].mask];
+    return [...(await scene(i, 256)).suggestions[0].mask];
   }, index);
 }
 
@@ -37,8 +38,7 @@ async function truthOf(page, index) {
 async function segmentScenes(page, name) {
   const ious = [];
   for (let k = 0; k < SCENES; k++) {
-    await page.getByRole('button', { name: 'New scene' }).click();
-    const index = Number(await page.evaluate(() => document.body.dataset.scene));
+    const index = await newScene(page);
     assert.equal(index, SCENE + k);
     if (k === 0) await shot(page, `${name}-scene`);
     await page.getByRole('button', { name: 'Segment', exact: true }).click();
@@ -54,12 +54,13 @@ async function segmentScenes(page, name) {
   assert.ok(ious.every((x) => x > RIGHT_OBJECT_IOU), `a mask misses its object: IoU ${ious.map((x) => x.toFixed(2))}`);
 }
 
-test('the demo loads, segments suggested instructions on RefScenes and the masks match the truth', { timeout: 2 * SLOW }, async () => {
+test('the demo picks the CPU over a fallback adapter and says why, and its masks of suggested instructions match the truth', { timeout: 2 * SLOW }, async () => {
   const page = await openDemo(env.browser, env.server, `?scene=${SCENE}`);
   await shot(page, 'demo-ready');
   assert.ok(await page.locator('#progress').evaluate((e) => e.hidden), 'the progress bar stays after loading');
+  assert.match(await page.locator('#notice').textContent(), /Running on the CPU: the only GPU adapter, .*, is a CPU emulating a GPU/);
   await segmentScenes(page, 'demo');
-  assert.match(await page.locator('#timings').textContent(), /Model \d+ ms.*painter on WebGPU/);
+  assert.match(await page.locator('#timings').textContent(), /Model \d+ ms.*painter on the CPU, stages on cpu/);
   assert.ok(await page.getByRole('img', { name: 'Mask' }).getAttribute('src'));
   // A slider re-runs only the cheap stages: the painting is reused.
   await page.getByLabel('Cleanup strength').fill('3');
@@ -67,8 +68,9 @@ test('the demo loads, segments suggested instructions on RefScenes and the masks
   assert.deepEqual(page.errors, []);
 });
 
-test('bring your own edit finds the painted region of a real photo', { timeout: SLOW }, async () => {
-  const page = await openDemo(env.browser, env.server);
+test('bring your own edit on WebGPU finds the painted region of a real photo', { timeout: SLOW }, async () => {
+  const page = await openDemo(env.browser, env.server, '?backend=gpu');
+  assert.equal(await page.locator('#notice').textContent(), '', 'WebGPU asked for and used: no notice');
   await page.getByRole('tab', { name: 'Bring your own edit' }).click();
   await page.getByLabel('Original image').setInputFiles(join(WWW, 'sample/original.png'));
   await page.getByLabel('Edited image').setInputFiles(join(WWW, 'sample/edited.jpg'));
@@ -76,6 +78,7 @@ test('bring your own edit finds the painted region of a real photo', { timeout: 
   await page.getByRole('button', { name: 'Get mask' }).click();
   assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
   await shot(page, 'edit-mask');
+  assert.match(await page.locator('#timings').textContent(), /Diff and cleanup \d+ ms on gpu: /);
   const png = await download(page, page.getByRole('link', { name: 'Download mask' }));
   const value = iou(await decode(page, png), await decode(page, 'sample/truth.png'));
   assert.ok(value >= SAMPLE_IOU, `IoU ${value.toFixed(3)}`);
@@ -106,7 +109,7 @@ test('the docs page runs two widgets, one in each mode, on one shared EditSeg, a
 
 test('bad inputs show messages that name the problem', { timeout: SLOW }, async () => {
   const page = await openDemo(env.browser, env.server, `?scene=${SCENE}`);
-  await page.getByRole('button', { name: 'New scene' }).click();
+  await newScene(page);
   const status = page.locator('#status');
   for (const [instruction, message] of [
     ['', /instruction is empty/],
@@ -119,14 +122,14 @@ test('bad inputs show messages that name the problem', { timeout: SLOW }, async 
     await page.evaluate(() => delete document.body.dataset.state);
   }
   await shot(page, 'bad-instruction');
-  // A huge picture is scaled down, with a notice.
+  // A picture over the 48 MP limit is refused by its size.
   const huge = await page.evaluate(async () => {
-    const canvas = new OffscreenCanvas(4000, 1500);
+    const canvas = new OffscreenCanvas(8000, 6100);
     canvas.getContext('2d').fillRect(100, 100, 500, 500);
     return [...new Uint8Array(await (await canvas.convertToBlob()).arrayBuffer())];
   });
   await page.getByLabel('Image', { exact: true }).setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.from(huge) });
-  await page.waitForFunction(() => /scaled down to 2048x768/.test(document.getElementById('notice').textContent), null, { timeout: SLOW });
+  await page.waitForFunction(() => /The image is 8000x6100 \(48.8 megapixels\): the limit is 48 megapixels/.test(document.getElementById('status').textContent), null, { timeout: SLOW });
   await page.getByRole('tab', { name: 'Bring your own edit' }).click();
   await page.getByLabel('Original image').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
   await page.getByLabel('Edited image').setInputFiles(join(WWW, 'sample/edited.jpg'));
@@ -140,7 +143,7 @@ test('without WebGPU the CPU path says so and its masks match the truth', { time
   const cpu = await launch({ webgpu: false });
   try {
     const page = await openDemo(cpu, env.server, `?scene=${SCENE}`);
-    assert.match(await page.locator('#notice').textContent(), /No WebGPU here/);
+    assert.match(await page.locator('#notice').textContent(), /Running on the CPU: no WebGPU adapter: navigator.gpu is missing/);
     await shot(page, 'cpu-ready');
     await segmentScenes(page, 'cpu');
     assert.match(await page.locator('#timings').textContent(), /painter on the CPU/);
@@ -148,4 +151,39 @@ test('without WebGPU the CPU path says so and its masks match the truth', { time
   } finally {
     await cpu.close();
   }
+});
+
+test('the edit tab works before the painter\'s weights arrive, and a second request while one runs gives one result', { timeout: SLOW }, async () => {
+  // The test server holds the weights back until released.
+  let release;
+  const held = new Promise((r) => (release = r));
+  let delivered = false;
+  const page = await openDemo(env.browser, env.server, `?scene=${SCENE}`, (p) => p.route('**/model/painter.bpk', async (route) => {
+    await held;
+    delivered = true;
+    await route.continue();
+  }));
+  await page.getByRole('tab', { name: 'Bring your own edit' }).click();
+  await page.getByRole('button', { name: 'Load the sample' }).click();
+  assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
+  assert.equal(delivered, false, 'the edit waited for the weights');
+  const value = iou(await decode(page, await download(page, page.getByRole('link', { name: 'Download mask' }))), await decode(page, 'sample/truth.png'));
+  assert.ok(value >= SAMPLE_IOU, `IoU ${value.toFixed(3)}`);
+
+  await page.getByRole('tab', { name: 'Prompt' }).click();
+  const index = await newScene(page);
+  await page.getByRole('button', { name: 'Segment', exact: true }).click();
+  await page.waitForFunction(() => /Working… \d/.test(document.getElementById('status').textContent));
+  // A second instruction while the first waits for the weights: the first is replaced.
+  const second = await page.locator('#suggestions button').nth(1).textContent();
+  await page.locator('#suggestions button').nth(1).click();
+  release();
+  assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
+  await page.waitForTimeout(1000);
+  assert.equal(await page.evaluate(() => document.body.dataset.results), '2', 'one result for the sample, one for the two prompt requests');
+  assert.equal(await page.getByLabel('Instruction', { exact: true }).inputValue(), second);
+  const mask = await decode(page, await download(page, page.getByRole('link', { name: 'Download mask' })));
+  const truth = await page.evaluate((i) => import('./runtime.js').then(async ({ scene }) => [...(await scene(i, 256)).suggestions[1].mask]), index);
+  assert.ok(iou(mask, truth) > RIGHT_OBJECT_IOU, `the mask is of the second instruction: IoU ${iou(mask, truth).toFixed(3)}`);
+  assert.deepEqual(page.errors, []);
 });
