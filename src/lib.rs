@@ -171,9 +171,21 @@ impl Segmenter {
         edited: &RgbaImage,
         options: &Options,
     ) -> Result<Outcome> {
+        self.mask_from_edit_telling(original, edited, options, &|_| {})
+            .await
+    }
+
+    /// [`Segmenter::mask_from_edit`], calling `progress` as each stage begins.
+    pub async fn mask_from_edit_telling(
+        &self,
+        original: &RgbaImage,
+        edited: &RgbaImage,
+        options: &Options,
+        progress: &dyn Fn(pipeline::Stage),
+    ) -> Result<Outcome> {
         match &self.gpu {
-            Some(g) => pipeline::run(g, original, edited, options).await,
-            None => pipeline::run(&engine::Cpu, original, edited, options).await,
+            Some(g) => pipeline::run(g, original, edited, options, progress).await,
+            None => pipeline::run(&engine::Cpu, original, edited, options, progress).await,
         }
     }
 }

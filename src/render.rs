@@ -1,7 +1,7 @@
 //! Turning the working-grid results into images at the original's size for display.
 
 use crate::pixels::Grid;
-use image::{GrayImage, Luma, Rgba, RgbaImage};
+use image::{GrayImage, Rgba, RgbaImage};
 
 /// Nearest-neighbour lookup from the original's grid into the working grid.
 fn lookup(values: &[u32], grid: Grid, full: Grid, x: u32, y: u32) -> u32 {
@@ -10,18 +10,10 @@ fn lookup(values: &[u32], grid: Grid, full: Grid, x: u32, y: u32) -> u32 {
     values[wy * grid.w as usize + wx]
 }
 
-pub fn mask_image(mask: &[u32], grid: Grid, full: Grid) -> GrayImage {
-    if grid == full {
-        let bytes = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
-        return GrayImage::from_raw(full.w, full.h, bytes).expect("one byte a pixel");
-    }
-    GrayImage::from_fn(full.w, full.h, |x, y| {
-        Luma([if lookup(mask, grid, full, x, y) > 0 {
-            255
-        } else {
-            0
-        }])
-    })
+/// The mask (non-zero inside) as an image of the same grid, 255 inside.
+pub fn mask_image(mask: &[u32], grid: Grid) -> GrayImage {
+    let bytes = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
+    GrayImage::from_raw(grid.w, grid.h, bytes).expect("one byte a pixel")
 }
 
 /// A black -> purple -> orange -> yellow ramp, so faint changes are visible next to strong ones.

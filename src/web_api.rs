@@ -4,6 +4,7 @@
 //! the painter network and the diff stages, or the CPU path when the browser has no WebGPU.
 
 use crate::painter::{segment, Painter, Vocabulary};
+use crate::pipeline::Stage;
 use crate::{clock::now_ms, error::Error, imageio, BackendChoice, Options, Outcome, Segmenter};
 use image::RgbaImage;
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -154,21 +155,29 @@ impl EditSeg {
     /// is missing), `maskBytes` one byte per pixel (255 inside), `maskPng` the mask as PNG. `original`
     /// and `edited` are ImageData, ImageBitmap, or encoded PNG/JPEG/WebP bytes (Uint8Array or
     /// ArrayBuffer). `options`: {color, threshold, keep: "all"|"largest", seed: [x, y], open,
-    /// close, minArea, maxHole, maxShift}.
+    /// close, minArea, maxHole, maxShift}. `onStage`, if given, is called with a description
+    /// of each stage as it begins ("finding the painted region", ...).
     #[wasm_bindgen(js_name = maskFromEdit)]
     pub fn mask_from_edit(
         &self,
         original: JsValue,
         edited: JsValue,
         options: JsValue,
+        on_stage: Option<js_sys::Function>,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let options = parse_options(&options).map_err(js_error)?;
             let original = to_image(&original, "original").map_err(js_error)?;
             let edited = to_image(&edited, "edited").map_err(js_error)?;
+            let progress = |stage: Stage| {
+                if let Some(f) = &on_stage {
+                    // A listener that throws does not stop the run.
+                    let _ = f.call1(&JsValue::NULL, &stage.describe().into());
+                }
+            };
             let outcome = inner
-                .mask_from_edit(&original, &edited, &options)
+                .mask_from_edit_telling(&original, &edited, &options, &progress)
                 .await
                 .map_err(js_error)?;
             to_js(&outcome)

@@ -214,8 +214,16 @@ fn the_default_backend_is_a_real_gpu_and_the_cpu_path_over_an_emulated_one() {
     ));
     assert_eq!(code, 0, "{err}");
     assert!(forced.contains("backend gpu"), "{forced} {err}");
-    assert!(forced.contains("dispatches") && forced.contains("readbacks"), "{forced}");
-    let (code, out, err) = editseg(&mask_args(path(&o), path(&e), path(&mask), &["--color", &color]));
+    assert!(
+        forced.contains("dispatches") && forced.contains("readbacks"),
+        "{forced}"
+    );
+    let (code, out, err) = editseg(&mask_args(
+        path(&o),
+        path(&e),
+        path(&mask),
+        &["--color", &color],
+    ));
     assert_eq!(code, 0, "{err}");
     // Mesa's lavapipe (the adapter on machines without a GPU) is a CPU device.
     if forced.contains("Cpu)") {

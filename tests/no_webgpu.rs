@@ -26,13 +26,27 @@ async fn auto_falls_back_to_the_cpu_and_gpu_is_refused_by_name() {
     let bytes = |img: &image::RgbaImage| -> JsValue {
         Uint8Array::from(editseg::imageio::encode_png_rgba(img).as_slice()).into()
     };
+    // The stages are told as they begin.
+    let heard = js_sys::Array::new();
+    let listen = js_sys::Function::new_with_args("stage", "this.push(stage)").bind(&heard);
     let out = JsFuture::from(seg.mask_from_edit(
         bytes(&case.original),
         bytes(&case.edited),
         JsValue::UNDEFINED,
+        Some(listen),
     ))
     .await
     .unwrap();
+    let stages: Vec<String> = heard.iter().filter_map(|s| s.as_string()).collect();
+    assert_eq!(
+        stages,
+        [
+            "bringing both pictures onto one grid",
+            "finding the painted region",
+            "placing the outline",
+            "drawing the mask, heat map and overlay"
+        ]
+    );
     let mask = Uint8Array::new(&Reflect::get(&out, &"maskBytes".into()).unwrap()).to_vec();
     let (i, u) = editseg::metrics::overlap(
         &image::GrayImage::from_raw(451, 300, mask).unwrap(),

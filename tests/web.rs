@@ -69,7 +69,7 @@ async fn mask_from_edit(
     edited: JsValue,
     opts: JsValue,
 ) -> Result<JsValue, String> {
-    settle(seg.mask_from_edit(original, edited, opts)).await
+    settle(seg.mask_from_edit(original, edited, opts, None)).await
 }
 
 /// A promise's value, or its error's message.
@@ -207,7 +207,7 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(
 
 #[wasm_bindgen_test]
 async fn bad_inputs_are_rejected_with_messages_that_name_the_problem() {
-    let seg = EditSeg::create(None).await.unwrap();
+    let seg = EditSeg::create(Some("gpu".into())).await.unwrap();
     let original = image_data(&common::photo_image("chelsea.png"));
     let junk: JsValue = Uint8Array::from(&b"not an image"[..]).into();
     let err = mask_from_edit(&seg, original.clone(), junk, JsValue::UNDEFINED)

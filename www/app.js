@@ -75,11 +75,12 @@ async function run() {
   const current = { ...job };
   const seg = await ready;
   const started = performance.now();
-  const working = () => say(`Working… ${((performance.now() - started) / 1000).toFixed(1)} s`, 'working');
+  let stage = '';
+  const working = () => say(`Working… ${((performance.now() - started) / 1000).toFixed(1)} s${stage && `: ${stage}`}`, 'working');
   working();
   const ticking = setInterval(() => mine === latest && document.body.dataset.state === 'working' && working(), 100);
   try {
-    await present(seg, current, started, () => mine === latest);
+    await present(seg, current, started, () => mine === latest, (s) => (stage = s));
   } catch (e) {
     if (mine === latest) throw e;
   } finally {
@@ -87,8 +88,8 @@ async function run() {
   }
 }
 
-/** Run `job` and show its result unless `current()` says a newer request replaced it. */
-async function present(seg, job, started, current) {
+/** Run `job` and show its result unless `current()` says a newer request replaced it; `onStage` hears the diff's stages. */
+async function present(seg, job, started, current, onStage) {
   const options = tuning();
   let result;
   if (job.kind === 'prompt') {
@@ -101,7 +102,7 @@ async function present(seg, job, started, current) {
     $('timings').textContent = `Model ${ms(t.painter)}${t.painter === 0 ? ' (reused)' : ''}, diff ${ms(t.diff)}, cleanup and upsampling ${ms(t.upsample)}; painter on ${result.painterBackend === 'webgpu' ? 'WebGPU' : 'the CPU'}, stages on ${result.stats.backend}. Paint ${result.paint} for “${result.expression}”.`;
   } else {
     if (job.color) options.color = job.color;
-    result = await seg.maskFromEdit(job.picture, job.edited, options);
+    result = await seg.maskFromEdit(job.picture, job.edited, options, { onStage });
     if (!current()) return;
     draw($('view-edited'), job.edited);
     link('download-edit', job.editedBytes, job.editedType);

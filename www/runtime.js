@@ -59,6 +59,8 @@ class Runtime {
   #calls = new Map();
   #next = 0;
   #painter = null;
+  // Everyone waiting for the painter sees its progress, whoever started the download.
+  #listeners = new Set();
   /** "cpu", or "gpu: " and the adapter's name. */
   backend;
   /**
@@ -73,6 +75,10 @@ class Runtime {
     this.#worker = worker;
     worker.onmessage = ({ data }) => {
       const call = this.#calls.get(data.id);
+      if ('stage' in data) {
+        call.onStage?.(data.stage);
+        return;
+      }
       this.#calls.delete(data.id);
       if ('error' in data) call.reject(new Error(data.error));
       else call.resolve(data.value);
@@ -85,11 +91,14 @@ class Runtime {
     this.#calls.clear();
   }
 
-  /** Run `op` in the worker; `transfer` lists buffers handed over instead of copied. */
-  call(op, args, transfer = []) {
+  /**
+   * Run `op` in the worker; `transfer` lists buffers handed over instead of copied, `onStage`
+   * hears the stages of a diff as they begin.
+   */
+  call(op, args, transfer = [], onStage = undefined) {
     return new Promise((resolve, reject) => {
       const id = ++this.#next;
-      this.#calls.set(id, { resolve, reject });
+      this.#calls.set(id, { resolve, reject, onStage });
       try {
         this.#worker.postMessage({ id, op, args }, transfer);
       } catch (e) {
@@ -102,9 +111,12 @@ class Runtime {
     });
   }
 
-  /** The mask of what an editor painted: `{mask, maskBytes, maskPng, heat, overlay, stats}`. */
-  maskFromEdit(original, edited, options) {
-    return this.call('maskFromEdit', { original, edited, options });
+  /**
+   * The mask of what an editor painted: `{mask, maskBytes, maskPng, heat, overlay, stats}`.
+   * `onStage(description)` hears each stage as it begins ("finding the painted region", ...).
+   */
+  maskFromEdit(original, edited, options, { onStage } = {}) {
+    return this.call('maskFromEdit', { original, edited, options }, [], onStage);
   }
 
   /**
@@ -120,19 +132,21 @@ class Runtime {
    * kernels are ready; `onProgress` sees the weights arrive and `{what: "model", text}` after.
    */
   loadPainter({ onProgress } = {}) {
+    if (onProgress) this.#listeners.add(onProgress);
+    const progress = (event) => this.#listeners.forEach((f) => f(event));
     this.#painter ??= (async () => {
       const [weights, vocabulary] = await Promise.all([
-        download(new URL('model/painter.bpk', here), 'weights', { cached: true, onProgress }),
+        download(new URL('model/painter.bpk', here), 'weights', { cached: true, onProgress: progress }),
         fetch(new URL('model/vocab.txt', here)).then((r) => r.text()),
       ]);
-      onProgress?.({ what: 'model', text: 'Preparing the model…' });
+      progress({ what: 'model', text: 'Preparing the model…' });
       const backend = await this.call('loadPainter', { weights, vocabulary }, [weights.buffer]);
       const { image, suggestions } = await this.scene(0, 64);
       await this.call('segment', { image, instruction: suggestions[0].instruction });
       this.painterBackend = backend;
       return backend;
     })();
-    this.#painter.catch(() => (this.#painter = null));
+    this.#painter.catch(() => (this.#painter = null)).finally(() => this.#listeners.clear());
     return this.#painter;
   }
 

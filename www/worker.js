@@ -1,6 +1,7 @@
 // The page's EditSeg runs here, off the main thread: a long diff or a forward pass never freezes
-// the page. runtime.js sends {id, op, args} and gets back {id, value} or {id, error}; the pixels
-// of results travel as transferred buffers. Messages are handled one after another, in order.
+// the page. runtime.js sends {id, op, args} and gets back {id, stage} as a diff goes on, then
+// {id, value} or {id, error}; the pixels of results travel as transferred buffers. Messages are
+// handled one after another, in order.
 import init, { EditSeg, scene } from './pkg/editseg.js';
 
 let seg = null;
@@ -12,7 +13,8 @@ const ops = {
     seg = await EditSeg.create(backend);
     return { backend: seg.backend, fallbackReason: seg.fallbackReason };
   },
-  maskFromEdit: ({ original, edited, options }) => seg.maskFromEdit(original, edited, options),
+  maskFromEdit: ({ original, edited, options }, id) =>
+    seg.maskFromEdit(original, edited, options, (stage) => self.postMessage({ id, stage })),
   async loadPainter({ weights, vocabulary }) {
     return seg.loadPainter(weights, vocabulary);
   },
@@ -38,7 +40,7 @@ let queue = Promise.resolve();
 self.onmessage = ({ data: { id, op, args } }) => {
   queue = queue.then(async () => {
     try {
-      const value = await ops[op](args);
+      const value = await ops[op](args, id);
       self.postMessage({ id, value }, buffers(value));
     } catch (e) {
       self.postMessage({ id, error: String(e?.message ?? e) });

@@ -61,6 +61,21 @@ pub fn cpu(mask: &[u8], guide: &[u32], small: Grid, picture: &[u32], full: Grid)
         let v = source(y as u32, full.h, small.h);
         for (x, o) in row.iter_mut().enumerate() {
             let u = source(x as u32, full.w, small.w);
+            // Where every contributing small pixel agrees, the weighted mean is that value:
+            // only pixels near the outline need the colour weights.
+            let (i0, j0) = (u.floor() as i32 - REACH + 1, v.floor() as i32 - REACH + 1);
+            let at = |i: i32, j: i32| {
+                let (i, j) = (
+                    i.clamp(0, small.w as i32 - 1),
+                    j.clamp(0, small.h as i32 - 1),
+                );
+                mask[(j * small.w as i32 + i) as usize]
+            };
+            let first = at(i0.max(0), j0.max(0));
+            if (j0..j0 + 2 * REACH).all(|j| (i0..i0 + 2 * REACH).all(|i| at(i, j) == first)) {
+                *o = if first >= 128 { 255 } else { 0 };
+                continue;
+            }
             let me = lab.lab(picture[y * full.w as usize + x]);
             let (mut sum, mut weight) = (0f32, 0f32);
             for j in v.floor() as i32 - REACH + 1..=v.floor() as i32 + REACH {

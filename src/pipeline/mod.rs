@@ -11,13 +11,13 @@ pub use stats::{Outcome, Stats};
 
 use crate::cleanup::components::Selection;
 use crate::cleanup::edge::{Band, Sharp};
-use crate::cleanup::threshold;
+use crate::cleanup::{threshold, upsample};
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::pixels::{to_words, Grid};
 use crate::render;
-use image::RgbaImage;
+use image::{GrayImage, RgbaImage};
 
 /// Work on at most this many pixels; larger originals are processed downscaled and the mask is
 /// brought back to full size.
@@ -29,6 +29,27 @@ const DETECT_PIXELS: usize = 1 << 18;
 const THUMBNAIL: u32 = 96;
 /// Aspect ratios further apart than this are not the same picture.
 const MAX_ASPECT_RATIO: f64 = 2.0;
+
+/// The parts of a run, reported as each begins: on large pictures each takes long enough to be
+/// worth telling a user about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Resample,
+    Detect,
+    Outline,
+    Render,
+}
+
+impl Stage {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stage::Resample => "bringing both pictures onto one grid",
+            Stage::Detect => "finding the painted region",
+            Stage::Outline => "placing the outline",
+            Stage::Render => "drawing the mask, heat map and overlay",
+        }
+    }
+}
 
 /// Refuse pairs that cannot be the same picture; true when the edit has another aspect ratio.
 pub fn check_sizes(original: &RgbaImage, edited: &RgbaImage) -> Result<bool> {
@@ -74,8 +95,10 @@ pub(crate) async fn run<E: Engine>(
     original: &RgbaImage,
     edited: &RgbaImage,
     opts: &Options,
+    progress: &dyn Fn(Stage),
 ) -> Result<Outcome> {
     let stretched = check_sizes(original, edited)?;
+    progress(Stage::Resample);
     let counts_before = engine.counts();
     let (full, edit_grid) = (Grid::of(original), Grid::of(edited));
     let limit = MAX_PIXELS.min(engine.max_pixels());
@@ -119,6 +142,7 @@ pub(crate) async fn run<E: Engine>(
     };
     let o = onto(original, full, "original", &mut notes);
     let e = onto(edited, edit_grid, "edit", &mut notes);
+    progress(Stage::Detect);
 
     // Stages 2-5 find the painted region on the detection grid (the working grid, or smaller
     // for large pictures); stage 5c places its outline on the working grid.
@@ -201,6 +225,7 @@ pub(crate) async fn run<E: Engine>(
     let mask = engine.components(&mask, detect, &selection).await?;
 
     // Stage 5c: the outline where the paint is at half its local strength, on the working grid.
+    progress(Stage::Outline);
     // The shift found on the detection grid is refined there, around its scaled value.
     let coarse = Sharp {
         original: &o_sharp,
@@ -235,13 +260,25 @@ pub(crate) async fn run<E: Engine>(
     };
 
     // Stage 6: outputs at the original's size.
+    progress(Stage::Render);
     let mask = engine.download(&mask, mask_grid.len()).await?;
     let heat = engine.download(&s, n).await?;
     let (dispatches, readbacks) = match (counts_before, engine.counts()) {
         (Some(a), Some(b)) => (Some(b.0 - a.0), Some(b.1 - a.1)),
         _ => (None, None),
     };
-    let mask = render::mask_image(&mask, mask_grid, full);
+    let mask = if mask_grid == full {
+        render::mask_image(&mask, full)
+    } else {
+        // A picture larger than the engine takes: stage 7's joint bilateral upsampling brings
+        // the mask to its size along its own edges, on the host.
+        let guide = engine
+            .download(if mask_grid == grid { &o } else { o_d }, mask_grid.len())
+            .await?;
+        let bytes: Vec<u8> = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
+        let big = upsample::cpu(&bytes, &guide, mask_grid, &to_words(original), full);
+        GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
+    };
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
     if area == 0 {
         notes.push(
