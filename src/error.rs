@@ -14,6 +14,8 @@ pub enum Error {
     Corrupt { what: String, reason: String },
     /// The image has no pixels (an empty file, or a header with zero width or height).
     ZeroSize(String),
+    /// A data file (annotations, refs, a prediction) that is readable but wrong; `reason` says how.
+    BadData { what: String, reason: String },
     /// The header claims more pixels than EditSeg decodes.
     TooLarge {
         what: String,
@@ -64,6 +66,7 @@ impl fmt::Display for Error {
                 write!(f, "{what}: truncated or corrupt image: {reason}")
             }
             Error::ZeroSize(w) => write!(f, "{w}: zero-size image (no pixels)"),
+            Error::BadData { what, reason } => write!(f, "{what}: {reason}"),
             Error::TooLarge {
                 what,
                 width,

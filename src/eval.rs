@@ -17,6 +17,16 @@ pub struct Report {
     pub splits: BTreeMap<String, Summary>,
     /// Sentence ids with no prediction file.
     pub missing: Vec<u64>,
+    /// What `--keep-going` left out, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A sample (or a prediction file) left out of the scores, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Skipped {
+    /// The sentence id, or the name of a prediction file no sentence has.
+    pub what: String,
+    pub reason: String,
 }
 
 /// What the prediction files are.
@@ -26,8 +36,21 @@ pub enum Predictions<'a> {
     Edits(&'a Segmenter, &'a Options),
 }
 
-/// One sentence's outcome: its split, intersection and union, and whether its file was missing.
-type Scored = (String, u64, u64, Option<u64>);
+/// One sentence's outcome.
+enum Scored {
+    Counted {
+        split: String,
+        i: u64,
+        u: u64,
+    },
+    /// No prediction file: counted as an empty mask.
+    Missing {
+        split: String,
+        u: u64,
+        sent_id: u64,
+    },
+    Skipped(Skipped),
+}
 
 fn read_mask(path: &Path, truth: &GrayImage) -> Result<GrayImage> {
     let what = path.display().to_string();
@@ -44,36 +67,100 @@ fn read_mask(path: &Path, truth: &GrayImage) -> Result<GrayImage> {
     Ok(image::DynamicImage::ImageRgba8(mask).to_luma8())
 }
 
-/// Score one ref's sentences; `predict` turns a prediction file into a mask.
+/// Score one ref's sentences; `predict` turns a prediction file into a mask. With `keep_going`
+/// a sentence that fails is skipped with its reason instead of ending the run.
 fn score_ref(
+    data: &Dataset,
     r: &crate::refcoco::Ref,
-    truth: &GrayImage,
     pred: &Path,
-    predict: &dyn Fn(&Path) -> Result<GrayImage>,
+    predict: &dyn Fn(&Path, &GrayImage) -> Result<GrayImage>,
+    keep_going: bool,
 ) -> Result<Vec<Scored>> {
+    let truth = data.mask(r);
+    let area = truth.pixels().filter(|p| p.0[0] > 0).count() as u64;
     r.sentences
         .iter()
         .map(|s| {
-            let path = pred.join(format!("{}.png", s.sent_id));
-            if !path.exists() {
-                let empty = truth.pixels().filter(|p| p.0[0] > 0).count() as u64;
-                return Ok((r.split.clone(), 0, empty, Some(s.sent_id)));
+            let scored = (|| {
+                if area == 0 {
+                    return Err(Error::BadData {
+                        what: data.dir.join("instances.json").display().to_string(),
+                        reason: format!(
+                            "annotation {} (ref {}, sentence {}) has an empty segmentation",
+                            r.ann_id, r.ref_id, s.sent_id
+                        ),
+                    });
+                }
+                let path = pred.join(format!("{}.png", s.sent_id));
+                if !path.exists() {
+                    return Ok(Scored::Missing {
+                        split: r.split.clone(),
+                        u: area,
+                        sent_id: s.sent_id,
+                    });
+                }
+                let (i, u) = overlap(&predict(&path, &truth)?, &truth);
+                Ok(Scored::Counted {
+                    split: r.split.clone(),
+                    i,
+                    u,
+                })
+            })();
+            match scored {
+                Err(e) if keep_going => Ok(Scored::Skipped(Skipped {
+                    what: format!("sentence {}", s.sent_id),
+                    reason: e.to_string(),
+                })),
+                other => other,
             }
-            let (i, u) = overlap(&predict(&path)?, truth);
-            Ok((r.split.clone(), i, u, None))
         })
         .collect()
 }
 
+/// Prediction files named for no sentence of the data (`{sent_id}.png` with an id not in the
+/// refs): a sign of predictions for another split or dataset.
+fn strangers(data: &Dataset, pred: &Path) -> Result<Vec<String>> {
+    let known: std::collections::HashSet<u64> = data
+        .refs
+        .iter()
+        .flat_map(|r| r.sentences.iter().map(|s| s.sent_id))
+        .collect();
+    let entries = std::fs::read_dir(pred).map_err(|e| crate::files::error(pred, "list", e))?;
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| {
+            name.strip_suffix(".png")
+                .and_then(|id| id.parse::<u64>().ok())
+                .is_some_and(|id| !known.contains(&id))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 /// Score every sentence of every ref; `progress(done, total)` is called as samples finish.
+/// Without `keep_going` the first bad file or annotation ends the run with an error naming it.
 pub fn evaluate(
     data: &Dataset,
     pred: &Path,
     predictions: &Predictions,
+    keep_going: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Report> {
     if !pred.is_dir() {
         return Err(Error::FileMissing(pred.display().to_string()));
+    }
+    let mut skipped = Vec::new();
+    for name in strangers(data, pred)? {
+        let reason = "no sentence of the data has this id".to_string();
+        if !keep_going {
+            return Err(Error::BadData {
+                what: pred.join(&name).display().to_string(),
+                reason,
+            });
+        }
+        skipped.push(Skipped { what: name, reason });
     }
     let total: usize = data.refs.iter().map(|r| r.sentences.len()).sum();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -84,51 +171,50 @@ pub fn evaluate(
         )
     };
     // Masks are scored on all cores, and edits are segmented on all cores, as `mask --batch` does.
-    let scored: Vec<Vec<Scored>> = match predictions {
-        Predictions::Masks => data
-            .refs
-            .par_iter()
-            .map(|r| {
-                let truth = data.mask(r);
-                let scored = score_ref(r, &truth, pred, &|path| read_mask(path, &truth))?;
-                tick(scored.len());
-                Ok(scored)
-            })
-            .collect::<Result<_>>()?,
-        Predictions::Edits(segmenter, options) => data
-            .refs
-            .par_iter()
-            .map(|r| {
-                let truth = data.mask(r);
-                let original = imageio::read(&data.image_path(r)?)?;
-                let segment = |path: &Path| -> Result<GrayImage> {
+    let score = |r: &crate::refcoco::Ref| -> Result<Vec<Scored>> {
+        let scored = match predictions {
+            Predictions::Masks => score_ref(data, r, pred, &read_mask, keep_going),
+            Predictions::Edits(segmenter, options) => {
+                let segment = |path: &Path, _: &GrayImage| -> Result<GrayImage> {
+                    let original = imageio::read(&data.image_path(r)?)?;
                     let edited = imageio::read(path)?;
                     Ok(
                         pollster::block_on(segmenter.mask_from_edit(&original, &edited, options))?
                             .mask,
                     )
                 };
-                let scored = score_ref(r, &truth, pred, &segment)?;
-                tick(scored.len());
-                Ok(scored)
-            })
-            .collect::<Result<_>>()?,
+                score_ref(data, r, pred, &segment, keep_going)
+            }
+        }?;
+        tick(scored.len());
+        Ok(scored)
     };
+    let scored: Vec<Vec<Scored>> = data.refs.par_iter().map(score).collect::<Result<_>>()?;
     let (mut overall, mut splits, mut missing) = (
         Tally::default(),
         BTreeMap::<String, Tally>::new(),
         Vec::new(),
     );
-    for (split, i, u, miss) in scored.into_iter().flatten() {
-        overall.add(i, u);
-        splits.entry(split).or_default().add(i, u);
-        missing.extend(miss);
+    for s in scored.into_iter().flatten() {
+        match s {
+            Scored::Counted { split, i, u } => {
+                overall.add(i, u);
+                splits.entry(split).or_default().add(i, u);
+            }
+            Scored::Missing { split, u, sent_id } => {
+                overall.add(0, u);
+                splits.entry(split).or_default().add(0, u);
+                missing.push(sent_id);
+            }
+            Scored::Skipped(s) => skipped.push(s),
+        }
     }
     missing.sort_unstable();
     Ok(Report {
         overall: overall.summary(),
         splits: splits.into_iter().map(|(k, t)| (k, t.summary())).collect(),
         missing,
+        skipped,
     })
 }
 

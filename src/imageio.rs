@@ -1,5 +1,6 @@
 //! Decoding (PNG, JPEG, WebP) with errors that say what is wrong with the file, and PNG encoding.
-//! Pictures come out as they are displayed: the EXIF orientation is applied, as browsers do.
+//! Pictures come out as they are displayed, as browsers show them: the EXIF orientation applied
+//! and an embedded colour profile converted to sRGB.
 
 use crate::error::{Error, Result};
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
@@ -46,9 +47,36 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<RgbaImage> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let profile = decoder.icc_profile().ok().flatten();
     let mut img = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     img.apply_orientation(orientation);
-    Ok(img.to_rgba8())
+    let mut rgba = img.to_rgba8();
+    if let Some(icc) = profile {
+        to_srgb(&mut rgba, &icc);
+    }
+    Ok(rgba)
+}
+
+/// Pixels stored as an embedded RGB profile's values (Display P3 from phones, Adobe RGB from
+/// cameras), converted to sRGB. A profile that is not RGB or cannot be read is ignored, as
+/// browsers ignore it.
+fn to_srgb(img: &mut RgbaImage, icc: &[u8]) {
+    if icc.get(16..20) != Some(b"RGB ") {
+        return;
+    }
+    let Some(profile) = qcms::Profile::new_from_slice(icc, false) else {
+        return;
+    };
+    let mut srgb = qcms::Profile::new_sRGB();
+    srgb.precache_output_transform();
+    if let Some(transform) = qcms::Transform::new(
+        &profile,
+        &srgb,
+        qcms::DataType::RGBA8,
+        qcms::Intent::default(),
+    ) {
+        transform.apply(img);
+    }
 }
 
 /// Read and decode an image file.

@@ -172,7 +172,7 @@ fn broken_data_and_predictions_fail_with_a_line_naming_the_file() {
             std::fs::write(d.join("instances.json"), "{oops").unwrap()
         }),
         &[],
-        "instances.json: truncated or corrupt",
+        "instances.json: not valid JSON",
     );
     image::RgbaImage::new(5, 5)
         .save(pred.join("1000.png"))
@@ -189,5 +189,98 @@ fn broken_data_and_predictions_fail_with_a_line_naming_the_file() {
         &broken_data("size", |_| {}),
         &[],
         "1000.png is 5x5, its image is 40x30",
+    );
+}
+
+#[test]
+fn keep_going_scores_the_rest_and_lists_what_it_skipped() {
+    let data = Dataset::open(&fixtures()).unwrap();
+    let pred = scratch("eval", "keep-going");
+    for r in &data.refs {
+        for s in &r.sentences {
+            data.mask(r)
+                .save(pred.join(format!("{}.png", s.sent_id)))
+                .unwrap();
+        }
+    }
+    // 1000 is corrupt, 1001 has the wrong size, 999999 is no sentence's.
+    std::fs::write(pred.join("1000.png"), b"\x89PNG\r\n\x1a\n broken").unwrap();
+    image::GrayImage::new(7, 7)
+        .save(pred.join("1001.png"))
+        .unwrap();
+    image::GrayImage::new(40, 30)
+        .save(pred.join("999999.png"))
+        .unwrap();
+    let run = |data: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--data",
+            data.to_str().unwrap(),
+            "--pred",
+            pred.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        editseg(&args)
+    };
+    let (code, _, err) = run(&fixtures(), &[]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("999999.png: no sentence of the data has this id"),
+        "{err}"
+    );
+    std::fs::remove_file(pred.join("999999.png")).unwrap();
+    let (code, _, err) = run(&fixtures(), &[]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("1000.png") || err.contains("1001.png"),
+        "{err}"
+    );
+    image::GrayImage::new(40, 30)
+        .save(pred.join("999999.png"))
+        .unwrap();
+
+    let (code, out, err) = run(&fixtures(), &["--keep-going"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("| overall | 48 |"),
+        "the other 48 are scored: {out}"
+    );
+    assert!(err.contains("3 skipped"), "{err}");
+    assert!(
+        err.contains("999999.png: no sentence of the data has this id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sentence 1000: ") && err.contains("truncated or corrupt"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sentence 1001: ") && err.contains("is 7x7, its image is"),
+        "{err}"
+    );
+
+    // An annotation with an empty segmentation is named by its ids.
+    let empty = broken_data("empty-segmentation", |d| {
+        let path = d.join("instances.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        json["annotations"][0]["segmentation"] = serde_json::json!([]);
+        std::fs::write(&path, json.to_string()).unwrap();
+    });
+    std::fs::remove_file(pred.join("999999.png")).unwrap();
+    let (code, _, err) = run(&empty, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(
+            "instances.json: annotation 10 (ref 0, sentence 1000) has an empty segmentation"
+        ),
+        "{err}"
+    );
+    let (code, out, err) = run(&empty, &["--keep-going"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| overall | 48 |"), "{out}");
+    assert!(
+        err.contains("sentence 1001: ") && err.contains("empty segmentation"),
+        "{err}"
     );
 }

@@ -383,3 +383,83 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     .unwrap_err();
     assert!(err.contains("unknown words: zebra, beside"), "{err}");
 }
+
+/// Eight editor-like cases of a real photo at 0.1 MP, each with its own paint and damage.
+fn eight_cases() -> Vec<synth::Case> {
+    let photo = image::imageops::resize(
+        &common::photo_image("coffee.png"),
+        384,
+        256,
+        image::imageops::FilterType::Triangle,
+    );
+    (0..8)
+        .map(|k| synth::case("coffee", &photo, 100 + k, Style::Paint, (k % 3) as u32))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn eight_overlapping_requests_give_the_masks_of_eight_sequential_ones() {
+    let seg = EditSeg::create(Some("gpu".into())).await.unwrap();
+    let cases = eight_cases();
+    let request = |c: &synth::Case| {
+        seg.mask_from_edit(
+            image_data(&c.original),
+            image_data(&c.edited),
+            options(&[("color", &c.color)]),
+            None,
+        )
+    };
+    let all = js_sys::Array::new();
+    for c in &cases {
+        all.push(&request(c));
+    }
+    let together = settle(js_sys::Promise::all(&all)).await.unwrap();
+    for (k, c) in cases.iter().enumerate() {
+        let alone = settle(request(c)).await.unwrap();
+        let bytes = |v: &JsValue| Uint8Array::new(&get(v, "maskBytes")).to_vec();
+        assert_eq!(
+            bytes(&js_sys::Array::from(&together).get(k as u32)),
+            bytes(&alone),
+            "case {k}: the overlapping request's mask differs from the sequential one's"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_device_lost_mid_request_rejects_it_by_name_and_a_new_instance_works() {
+    let cases = eight_cases();
+    let c = &cases[0];
+    let seg = EditSeg::create(Some("gpu".into())).await.unwrap();
+    let running = seg.mask_from_edit(
+        image_data(&c.original),
+        image_data(&c.edited),
+        options(&[("color", &c.color)]),
+        None,
+    );
+    // One turn of the event loop: the request has been submitted and waits for a readback.
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout: js_sys::Function = get(&js_sys::global(), "setTimeout").into();
+        set_timeout
+            .call2(&JsValue::NULL, &resolve, &0.into())
+            .unwrap();
+    });
+    JsFuture::from(tick).await.unwrap();
+    seg.destroy();
+    let err = settle(running).await.unwrap_err();
+    assert!(err.contains("GPU device lost"), "{err}");
+    let fresh = EditSeg::create(Some("gpu".into())).await.unwrap();
+    let out = mask_from_edit(
+        &fresh,
+        image_data(&c.original),
+        image_data(&c.edited),
+        options(&[("color", &c.color)]),
+    )
+    .await
+    .unwrap();
+    let mask = Uint8Array::new(&get(&out, "maskBytes")).to_vec();
+    let (i, u) = editseg::metrics::overlap(
+        &image::GrayImage::from_raw(384, 256, mask).unwrap(),
+        &c.truth,
+    );
+    assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
+}

@@ -24,6 +24,10 @@ pub struct Args {
     /// Also write the report as JSON
     #[arg(long, value_name = "OUT")]
     json: Option<PathBuf>,
+    /// Skip what cannot be scored (a corrupt or wrong-sized prediction, a prediction for no
+    /// sentence, an empty annotation), score the rest and list what was skipped
+    #[arg(long)]
+    keep_going: bool,
     #[command(flatten)]
     backend: Backend,
     #[command(flatten)]
@@ -42,8 +46,20 @@ pub fn run(args: Args) -> Result<(), Error> {
         Some(s) => Predictions::Edits(s, &options),
         None => Predictions::Masks,
     };
-    let report = eval::evaluate(&data, &args.pred, &predictions, &progress_bar())?;
+    let report = eval::evaluate(
+        &data,
+        &args.pred,
+        &predictions,
+        args.keep_going,
+        &progress_bar(),
+    )?;
     print!("{}", report.table());
+    if !report.skipped.is_empty() {
+        eprintln!("editseg: {} skipped:", report.skipped.len());
+        for s in &report.skipped {
+            eprintln!("  {}: {}", s.what, s.reason);
+        }
+    }
     if !report.missing.is_empty() {
         eprintln!(
             "editseg: {} predictions missing (counted as empty): {:?}",

@@ -56,9 +56,30 @@ impl Rle {
         Ok(Rle { h, w, counts })
     }
 
-    /// The polygon `xy` (x0, y0, x1, y1, ...) as pycocotools' `rleFrPoly` encodes it.
+    /// The polygon `xy` (x0, y0, x1, y1, ...) as pycocotools' `rleFrPoly` encodes it. A polygon
+    /// reaching further than the image's size outside it is first clipped to that margin (the
+    /// same region inside the image, without walking edges millions of pixels long); one with a
+    /// coordinate that is not a finite number covers nothing.
     pub fn from_polygon(xy: &[f64], h: u32, w: u32) -> Rle {
         const SCALE: f64 = 5.0;
+        if xy.iter().any(|v| !v.is_finite()) {
+            return Rle {
+                h,
+                w,
+                counts: vec![h * w],
+            };
+        }
+        let (lo, hi) = ([-(w as f64), -(h as f64)], [2.0 * w as f64, 2.0 * h as f64]);
+        let outside = xy
+            .chunks_exact(2)
+            .any(|p| p[0] < lo[0] || p[1] < lo[1] || p[0] > hi[0] || p[1] > hi[1]);
+        let clipped;
+        let xy = if outside {
+            clipped = clip(xy, lo, hi);
+            &clipped
+        } else {
+            xy
+        };
         let k = xy.len() / 2;
         // Upsample and walk the boundary densely.
         let up = |v: f64| (SCALE * v + 0.5) as i32;
@@ -164,6 +185,46 @@ impl Rle {
 /// right, so holes wind the other way), and the loops are chained by bridges that are walked
 /// there and back, which cross every pixel column an even number of times and so add nothing.
 /// Empty for an empty mask.
+/// The polygon `xy` clipped to the box `lo`..`hi` (Sutherland-Hodgman, one side at a time).
+fn clip(xy: &[f64], lo: [f64; 2], hi: [f64; 2]) -> Vec<f64> {
+    let mut points: Vec<[f64; 2]> = xy.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
+    for (axis, bound, keep_below) in [
+        (0, lo[0], false),
+        (0, hi[0], true),
+        (1, lo[1], false),
+        (1, hi[1], true),
+    ] {
+        let inside = |p: &[f64; 2]| {
+            if keep_below {
+                p[axis] <= bound
+            } else {
+                p[axis] >= bound
+            }
+        };
+        let mut out = Vec::with_capacity(points.len() + 4);
+        for (i, cur) in points.iter().enumerate() {
+            let prev = points[(i + points.len() - 1) % points.len()];
+            if inside(cur) != inside(&prev) {
+                let t = (bound - prev[axis]) / (cur[axis] - prev[axis]);
+                let mut cut = [
+                    prev[0] + t * (cur[0] - prev[0]),
+                    prev[1] + t * (cur[1] - prev[1]),
+                ];
+                cut[axis] = bound;
+                out.push(cut);
+            }
+            if inside(cur) {
+                out.push(*cur);
+            }
+        }
+        points = out;
+        if points.is_empty() {
+            break;
+        }
+    }
+    points.into_iter().flatten().collect()
+}
+
 pub fn polygon_from_mask(mask: &GrayImage) -> Vec<f64> {
     let (w, h) = (mask.width() as i64, mask.height() as i64);
     let inside = |x: i64, y: i64| {

@@ -60,7 +60,7 @@ pub struct Dataset {
 }
 
 fn bad(path: &Path, why: impl std::fmt::Display) -> Error {
-    Error::Corrupt {
+    Error::BadData {
         what: path.display().to_string(),
         reason: why.to_string(),
     }
@@ -251,6 +251,15 @@ impl Dataset {
                     format!("an image entry lacks id, file_name, width or height: {im}"),
                 ));
             };
+            if width == 0 || height == 0 || width * height > crate::imageio::MAX_PIXELS {
+                return Err(bad(
+                    &path,
+                    format!(
+                        "image {id} claims {width}x{height} pixels (at most {} megapixels, none empty)",
+                        crate::imageio::MAX_PIXELS / 1_000_000
+                    ),
+                ));
+            }
             images.insert(
                 id,
                 ImageInfo {

@@ -130,6 +130,7 @@ test('bad inputs show messages that name the problem', { timeout: SLOW }, async 
   });
   await page.getByLabel('Image', { exact: true }).setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.from(huge) });
   await page.waitForFunction(() => /The image is 8000x6100 \(48.8 megapixels\): the limit is 48 megapixels/.test(document.getElementById('status').textContent), null, { timeout: SLOW });
+  await page.evaluate(() => delete document.body.dataset.state);
   await page.getByRole('tab', { name: 'Bring your own edit' }).click();
   await page.getByLabel('Original image').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
   await page.getByLabel('Edited image').setInputFiles(join(WWW, 'sample/edited.jpg'));
