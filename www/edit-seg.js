@@ -1,5 +1,8 @@
-// <edit-seg>: EditSeg as one self-contained widget for docs pages. Import this module once; every
-// widget on the page shares one wasm instance and one GPU device (runtime.js).
+// <edit-seg>: EditSeg as one self-contained widget for docs pages. Import this module once
+// (`editseg/element`); every widget on the page shares one wasm instance and one GPU device
+// (runtime.js). It fires `editseg-ready` (detail: {backend, fallbackReason}), `editseg-result`
+// (detail: the result, mask and stats included) and `editseg-error` (detail: {message}), and
+// prepares and runs again when an attribute changes after it is connected.
 //
 //   <edit-seg mode="prompt" scene="3"></edit-seg>                   a RefScenes scene
 //   <edit-seg mode="prompt" image="cat.png" instruction="..."></edit-seg>
@@ -17,7 +20,32 @@ const STYLE = `
   [role="status"].error { color: #b00020; }
 `;
 
+const ATTRIBUTES = ['mode', 'scene', 'image', 'instruction', 'original', 'edited', 'color'];
+
 class EditSegElement extends HTMLElement {
+  static observedAttributes = ATTRIBUTES;
+
+  /** An attribute changed once the widget is up: take the new inputs and run again. */
+  async attributeChangedCallback(name, before, after) {
+    if (!this.ready || before === after) return;
+    if (name === 'mode') {
+      this.fire('editseg-error', { message: 'mode cannot change once the widget is connected' });
+      return;
+    }
+    try {
+      if (name === 'instruction') this.input.value = after ?? '';
+      else await this.prepare();
+      await this.run();
+    } catch (e) {
+      this.say(message(e), 'error');
+      this.fire('editseg-error', { message: message(e) });
+    }
+  }
+
+  fire(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
   async connectedCallback() {
     if (this.shadowRoot) return;
     const root = this.attachShadow({ mode: 'open' });
@@ -39,9 +67,12 @@ class EditSegElement extends HTMLElement {
     try {
       this.seg = await start();
       await this.prepare();
+      this.ready = true;
       this.say('Ready', 'ready');
+      this.fire('editseg-ready', { backend: this.seg.backend, fallbackReason: this.seg.fallbackReason });
     } catch (e) {
       this.say(message(e), 'error');
+      this.fire('editseg-error', { message: message(e) });
     }
   }
 
@@ -85,9 +116,11 @@ class EditSegElement extends HTMLElement {
       draw(this.canvases[2], result.overlay);
       this.result = result;
       this.say(`Mask: ${maskArea(result)}`, 'done');
+      this.fire('editseg-result', result);
       return result;
     } catch (e) {
       this.say(message(e), 'error');
+      this.fire('editseg-error', { message: message(e) });
       return null;
     }
   }

@@ -5,9 +5,11 @@
 // visit. Compile costs are paid while loading: start() runs one tiny diff and loadPainter() one
 // tiny forward pass, so the first request is as fast as the tenth.
 
+import { VERSION } from './version.js';
+
 const here = new URL('.', import.meta.url);
-// Bump when the weights change, so that visitors fetch the new file.
-const CACHE = 'editseg-model-1';
+// Each release caches its own weights: a new version never serves an old file.
+const CACHE = `editseg-model-${VERSION}`;
 
 /** Fetch `url` as bytes, calling `onProgress({what, done, total})` as they arrive. */
 async function download(url, what, { cached = false, onProgress } = {}) {
@@ -71,8 +73,11 @@ class Runtime {
   /** Where the painter runs once loaded: "webgpu" or "cpu"; undefined before. */
   painterBackend;
 
-  constructor(worker) {
+  #weights;
+
+  constructor(worker, weights) {
     this.#worker = worker;
+    this.#weights = weights;
     worker.onmessage = ({ data }) => {
       const call = this.#calls.get(data.id);
       if ('stage' in data) {
@@ -136,8 +141,11 @@ class Runtime {
     const progress = (event) => this.#listeners.forEach((f) => f(event));
     this.#painter ??= (async () => {
       const [weights, vocabulary] = await Promise.all([
-        download(new URL('model/painter.bpk', here), 'weights', { cached: true, onProgress: progress }),
-        fetch(new URL('model/vocab.txt', here)).then((r) => r.text()),
+        download(new URL('painter.bpk', this.#weights), 'weights', { cached: true, onProgress: progress }),
+        fetch(new URL('vocab.txt', this.#weights)).then((r) => {
+          if (!r.ok) throw new Error(`vocabulary: ${r.url} answered ${r.status} ${r.statusText}`);
+          return r.text();
+        }),
       ]);
       progress({ what: 'model', text: 'Preparing the model…' });
       const backend = await this.call('loadPainter', { weights, vocabulary }, [weights.buffer]);
@@ -177,16 +185,19 @@ let running = null;
 /**
  * Start EditSeg once per page and resolve to the shared runtime. `backend`: "auto" (WebGPU on
  * a real GPU; the CPU without WebGPU or over a CPU fallback adapter such as SwiftShader), "gpu"
- * or "cpu"; only the first caller's choice counts. `onProgress({what, done, total})` sees the
- * module download, then `{what, text}` while it prepares.
+ * or "cpu"; `weights`: the folder holding painter.bpk and vocab.txt (default: model/ beside
+ * this module); only the first caller's choices count. `onProgress({what, done, total})` sees
+ * the module download, then `{what, text}` while it prepares.
  */
-export function start({ backend = 'auto', onProgress } = {}) {
+export function start({ backend = 'auto', weights = new URL('model/', here), onProgress } = {}) {
   running ??= (async () => {
     if (!WebAssembly.validate(SIMD_PROBE)) {
       throw new Error('this browser lacks WebAssembly SIMD (Chrome 91, Firefox 89 and Safari 16.4 have it)');
     }
     const wasm = await download(new URL('pkg/editseg_bg.wasm', here), 'module', { onProgress });
-    const runtime = new Runtime(new Worker(new URL('worker.js', here), { type: 'module' }));
+    const folder = new URL(weights, location.href);
+    if (!folder.pathname.endsWith('/')) folder.pathname += '/';
+    const runtime = new Runtime(new Worker(new URL('worker.js', here), { type: 'module' }), folder);
     Object.assign(runtime, await runtime.call('start', { wasm, backend }, [wasm.buffer]));
     onProgress?.({ what: 'stages', text: 'Preparing the diff…' });
     await runtime.maskFromEdit(...warmUpPair());

@@ -18,12 +18,13 @@ const TYPES = {
   '.bpk': 'application/octet-stream', '.ts': 'text/plain',
 };
 
-export async function serve() {
+/** Serve `root` (default www/) on 127.0.0.1; `delay(path)` may hold a response back. */
+export async function serve(root = WWW) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     // Pages without an icon link make Chromium ask for one; a 404 would log a console error.
     if (path === '/favicon.ico') return res.writeHead(204).end();
-    const file = join(WWW, path.endsWith('/') ? `${path}index.html` : path);
+    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
@@ -68,10 +69,10 @@ export async function shot(page, name) {
  * The server and browser a test file shares, started before its tests and closed after them:
  * `env.server`, `env.browser`. `options` go to launch().
  */
-export function setup(options) {
+export function setup(options, root = WWW) {
   const env = {};
   before(async () => {
-    env.server = await serve();
+    env.server = await serve(typeof root === 'function' ? await root() : root);
     env.browser = await launch(options);
   });
   after(async () => {

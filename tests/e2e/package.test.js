@@ -1,5 +1,5 @@
-// The npm-shaped package in www/pkg: its package.json points at files that exist, and the
-// README's usage example runs as written, importing the package by its name.
+// The npm package (www/, its package.json written by scripts/build-web): its exports and files
+// exist, and the README's usage example runs as written, importing the package by its name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, access } from 'node:fs/promises';
@@ -11,13 +11,15 @@ const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 const env = setup();
 
-test('package.json names the module, its types and the wasm, and they exist', async () => {
-  const pkg = JSON.parse(await readFile(join(WWW, 'pkg/package.json'), 'utf8'));
+test('package.json exports the class, the element and the runtime with their types, and its files exist', async () => {
+  const pkg = JSON.parse(await readFile(join(WWW, 'package.json'), 'utf8'));
   assert.equal(pkg.name, 'editseg');
   assert.match(pkg.version, /^\d+\.\d+\.\d+/);
-  assert.equal(pkg.exports['.'].default, './editseg.js');
-  assert.equal(pkg.exports['.'].types, './editseg.d.ts');
-  for (const file of pkg.files) await access(join(WWW, 'pkg', file));
+  assert.deepEqual(pkg.exports['.'], { types: './pkg/editseg.d.ts', default: './pkg/editseg.js' });
+  assert.deepEqual(pkg.exports['./element'], { types: './types/element.d.ts', default: './edit-seg.js' });
+  assert.deepEqual(pkg.exports['./runtime'], { types: './types/runtime.d.ts', default: './runtime.js' });
+  for (const file of pkg.files) await access(join(WWW, file));
+  assert.equal((await import(join(WWW, 'version.js'))).VERSION, pkg.version, 'the weights cache key follows the version');
   const types = await readFile(join(WWW, 'pkg/editseg.d.ts'), 'utf8');
   for (const name of ['maskFromEdit', 'loadPainter', 'segment', 'painterBackend']) {
     assert.ok(types.includes(name), `${name} missing from editseg.d.ts`);
