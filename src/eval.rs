@@ -19,6 +19,48 @@ pub struct Report {
     pub missing: Vec<u64>,
     /// What `--keep-going` left out, and why.
     pub skipped: Vec<Skipped>,
+    /// Every scored sentence, by id: what the summaries are made of (and what `--compare`
+    /// reads back).
+    pub samples: Vec<Sample>,
+}
+
+/// One scored sentence: its intersection and union with the truth, in pixels.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sample {
+    pub sent_id: u64,
+    pub ref_id: u64,
+    pub split: String,
+    pub sentence: String,
+    pub intersection: u64,
+    pub union: u64,
+    /// No prediction file: counted as an empty mask.
+    pub missing: bool,
+}
+
+impl Sample {
+    pub fn iou(&self) -> f64 {
+        if self.union == 0 {
+            1.0
+        } else {
+            self.intersection as f64 / self.union as f64
+        }
+    }
+}
+
+/// The summaries, overall and per split, of these samples.
+pub fn summarise(samples: &[Sample]) -> (Summary, BTreeMap<String, Summary>) {
+    let (mut overall, mut splits) = (Tally::default(), BTreeMap::<String, Tally>::new());
+    for s in samples {
+        overall.add(s.intersection, s.union);
+        splits
+            .entry(s.split.clone())
+            .or_default()
+            .add(s.intersection, s.union);
+    }
+    (
+        overall.summary(),
+        splits.into_iter().map(|(k, t)| (k, t.summary())).collect(),
+    )
 }
 
 /// A sample (or a prediction file) left out of the scores, and why.
@@ -38,17 +80,7 @@ pub enum Predictions<'a> {
 
 /// One sentence's outcome.
 enum Scored {
-    Counted {
-        split: String,
-        i: u64,
-        u: u64,
-    },
-    /// No prediction file: counted as an empty mask.
-    Missing {
-        split: String,
-        u: u64,
-        sent_id: u64,
-    },
+    Counted(Sample),
     Skipped(Skipped),
 }
 
@@ -81,6 +113,15 @@ fn score_ref(
     r.sentences
         .iter()
         .map(|s| {
+            let sample = |intersection, union, missing| Sample {
+                sent_id: s.sent_id,
+                ref_id: r.ref_id,
+                split: r.split.clone(),
+                sentence: s.sent.clone(),
+                intersection,
+                union,
+                missing,
+            };
             let scored = (|| {
                 if area == 0 {
                     return Err(Error::BadData {
@@ -93,18 +134,10 @@ fn score_ref(
                 }
                 let path = pred.join(format!("{}.png", s.sent_id));
                 if !path.exists() {
-                    return Ok(Scored::Missing {
-                        split: r.split.clone(),
-                        u: area,
-                        sent_id: s.sent_id,
-                    });
+                    return Ok(Scored::Counted(sample(0, area, true)));
                 }
                 let (i, u) = overlap(&predict(&path, &truth)?, &truth);
-                Ok(Scored::Counted {
-                    split: r.split.clone(),
-                    i,
-                    u,
-                })
+                Ok(Scored::Counted(sample(i, u, false)))
             })();
             match scored {
                 Err(e) if keep_going => Ok(Scored::Skipped(Skipped {
@@ -190,31 +223,25 @@ pub fn evaluate(
         Ok(scored)
     };
     let scored: Vec<Vec<Scored>> = data.refs.par_iter().map(score).collect::<Result<_>>()?;
-    let (mut overall, mut splits, mut missing) = (
-        Tally::default(),
-        BTreeMap::<String, Tally>::new(),
-        Vec::new(),
-    );
+    let mut samples = Vec::new();
     for s in scored.into_iter().flatten() {
         match s {
-            Scored::Counted { split, i, u } => {
-                overall.add(i, u);
-                splits.entry(split).or_default().add(i, u);
-            }
-            Scored::Missing { split, u, sent_id } => {
-                overall.add(0, u);
-                splits.entry(split).or_default().add(0, u);
-                missing.push(sent_id);
-            }
+            Scored::Counted(sample) => samples.push(sample),
             Scored::Skipped(s) => skipped.push(s),
         }
     }
-    missing.sort_unstable();
+    samples.sort_by_key(|s| s.sent_id);
+    let (overall, splits) = summarise(&samples);
     Ok(Report {
-        overall: overall.summary(),
-        splits: splits.into_iter().map(|(k, t)| (k, t.summary())).collect(),
-        missing,
+        overall,
+        splits,
+        missing: samples
+            .iter()
+            .filter(|s| s.missing)
+            .map(|s| s.sent_id)
+            .collect(),
         skipped,
+        samples,
     })
 }
 

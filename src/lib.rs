@@ -29,6 +29,8 @@ pub mod pixels;
 pub mod plot;
 pub mod refcoco;
 pub mod render;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod report;
 pub mod rng;
 pub mod scenes;
 pub mod synth;

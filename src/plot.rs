@@ -210,3 +210,77 @@ pub fn learning_curve(log_text: &str) -> Result<Vec<u8>> {
         (900, 520),
     )
 }
+
+/// Histograms of values in 0..=1, one series per colour side by side in each of `bins` bins,
+/// as an SVG document (y: share of the series' values, in percent).
+pub fn histogram_svg(
+    title: &str,
+    x_label: &str,
+    series: &[(String, Vec<f64>)],
+    bins: usize,
+    size: (u32, u32),
+) -> Result<String> {
+    fonts();
+    let shares: Vec<Vec<f64>> = series
+        .iter()
+        .map(|(_, values)| {
+            let mut counts = vec![0usize; bins];
+            for v in values {
+                counts[((v.clamp(0.0, 1.0) * bins as f64) as usize).min(bins - 1)] += 1;
+            }
+            counts
+                .iter()
+                .map(|&c| 100.0 * c as f64 / values.len().max(1) as f64)
+                .collect()
+        })
+        .collect();
+    let y_max = shares.iter().flatten().fold(1.0f64, |a, &b| a.max(b));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let e = |e: DrawingAreaErrorKind<std::io::Error>| plot_error(e.to_string());
+        root.fill(&WHITE).map_err(e)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..1.0f64, 0.0..y_max * 1.1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc("share of samples, %")
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(e)?;
+        let width = 1.0 / bins as f64;
+        let slot = width / series.len().max(1) as f64;
+        for (k, ((name, _), share)) in series.iter().zip(&shares).enumerate() {
+            let colour = COLOURS[k % COLOURS.len()];
+            chart
+                .draw_series(share.iter().enumerate().map(|(b, &y)| {
+                    let x0 = b as f64 * width + k as f64 * slot;
+                    Rectangle::new(
+                        [(x0 + 0.1 * slot, 0.0), (x0 + 0.9 * slot, y)],
+                        colour.filled(),
+                    )
+                }))
+                .map_err(e)?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(e)?;
+        root.present().map_err(e)?;
+    }
+    Ok(svg)
+}

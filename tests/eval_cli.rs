@@ -284,3 +284,102 @@ fn keep_going_scores_the_rest_and_lists_what_it_skipped() {
         "{err}"
     );
 }
+
+#[test]
+fn the_report_holds_the_scores_of_the_json_plots_and_galleries_and_two_runs_compare() {
+    let data = Dataset::open(&fixtures()).unwrap();
+    let (good, bad) = (
+        scratch("eval", "report-good"),
+        scratch("eval", "report-bad"),
+    );
+    // One editor right everywhere but on 1000 (empty); the other empty on every val sentence.
+    for r in &data.refs {
+        let truth = data.mask(r);
+        let empty = image::GrayImage::new(truth.width(), truth.height());
+        for s in &r.sentences {
+            let name = format!("{}.png", s.sent_id);
+            (if s.sent_id == 1000 { &empty } else { &truth })
+                .save(good.join(&name))
+                .unwrap();
+            (if r.split == "val" { &empty } else { &truth })
+                .save(bad.join(&name))
+                .unwrap();
+        }
+    }
+    for pred in [&good, &bad] {
+        let (code, out, err) = editseg(&[
+            "eval",
+            "--data",
+            fixtures().to_str().unwrap(),
+            "--pred",
+            pred.to_str().unwrap(),
+            "--json",
+            pred.join("report.json").to_str().unwrap(),
+            "--report",
+            pred.join("report.html").to_str().unwrap(),
+            "--gallery",
+            "3",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("report written to"), "{out}");
+    }
+    let html = std::fs::read_to_string(good.join("report.html")).unwrap();
+    let json = std::fs::read_to_string(good.join("report.json")).unwrap();
+    let overall = format!(
+        "<tr><td>overall</td><td>50</td><td>{:.2}</td><td>{:.2}</td>",
+        100.0 * json_number(&json, &["overall", "ciou"]),
+        100.0 * json_number(&json, &["overall", "giou"])
+    );
+    assert!(html.contains(&overall), "{overall} not in the report");
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "the precision plot and the IoU histogram"
+    );
+    assert_eq!(
+        html.matches("class=\"card\"").count(),
+        6,
+        "three worst and three random"
+    );
+    assert_eq!(
+        html.matches("src=\"data:image/png;base64,").count(),
+        18,
+        "three pictures a card"
+    );
+    assert!(
+        html.contains("data-sent=\"1000\""),
+        "the empty prediction is among the worst"
+    );
+    // (SVG's namespace URI is a name, not a fetch.)
+    for fetch in ["src=\"http", "href=\"http", "url(http", "<link", "<script"] {
+        assert!(!html.contains(fetch), "nothing from the network: {fetch}");
+    }
+
+    let compared = scratch("eval", "report-compare").join("compare.html");
+    let (code, _, err) = editseg(&[
+        "eval",
+        "--compare",
+        good.join("report.json").to_str().unwrap(),
+        bad.join("report.json").to_str().unwrap(),
+        "--report",
+        compared.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&compared).unwrap();
+    assert!(
+        html.contains("report-good · overall") && html.contains("report-bad · overall"),
+        "both named"
+    );
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(html.contains("<table id=\"differ\">"));
+    let (code, _, err) = editseg(&[
+        "eval",
+        "--compare",
+        good.join("report.html").to_str().unwrap(),
+        bad.join("report.json").to_str().unwrap(),
+        "--report",
+        compared.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("report.html: not valid JSON"), "{err}");
+}

@@ -60,19 +60,8 @@ fn painted(img: &RgbaImage, rect: (u32, u32, u32, u32), paint: [u8; 3]) -> RgbaI
 }
 
 fn option_value() -> impl Strategy<Value = (String, String)> {
-    let keys = prop::sample::select(vec![
-        "color",
-        "threshold",
-        "keep",
-        "seed",
-        "open",
-        "close",
-        "min-area",
-        "max-hole",
-        "max-shift",
-        "outline",
-        "speed",
-    ]);
+    // Every option the parser knows, and one it does not.
+    let keys = prop::sample::select([Options::KEYS, &["speed"]].concat());
     let values = prop_oneof![
         Just("".to_string()),
         Just("red".to_string()),
@@ -237,17 +226,18 @@ fn tempdir() -> std::path::PathBuf {
 
 /// A random pair: any sizes (1xN and extreme aspect ratios included), a painted rectangle
 /// anywhere (or nowhere), random option values.
-fn pair() -> impl Strategy<
-    Value = (
-        u32,
-        u32,
-        u32,
-        u32,
-        u64,
-        (u32, u32, u32, u32),
-        Vec<(String, String)>,
-    ),
-> {
+/// Original width and height, edit width and height, a seed, the painted rectangle, options.
+type Pair = (
+    u32,
+    u32,
+    u32,
+    u32,
+    u64,
+    (u32, u32, u32, u32),
+    Vec<(String, String)>,
+);
+
+fn pair() -> impl Strategy<Value = Pair> {
     (
         1u32..90,
         1u32..90,
@@ -261,15 +251,7 @@ fn pair() -> impl Strategy<
 
 fn run_pair(
     segmenter: &Segmenter,
-    (w, h, ew, eh, seed, rect, pairs): (
-        u32,
-        u32,
-        u32,
-        u32,
-        u64,
-        (u32, u32, u32, u32),
-        Vec<(String, String)>,
-    ),
+    (w, h, ew, eh, seed, rect, pairs): Pair,
 ) -> Result<(), TestCaseError> {
     let original = image(w, h, seed);
     let edited = painted(
@@ -320,5 +302,8 @@ fn a_polygon_reaching_a_million_pixels_out_covers_the_image_without_running_out_
     let mask = Rle::from_polygon(&square, 30, 40).to_mask();
     assert!(mask.pixels().all(|p| p.0[0] > 0));
     let nan = [1.0, 1.0, f64::NAN, 5.0, 9.0, 9.0];
-    assert!(Rle::from_polygon(&nan, 30, 40).to_mask().pixels().all(|p| p.0[0] == 0));
+    assert!(Rle::from_polygon(&nan, 30, 40)
+        .to_mask()
+        .pixels()
+        .all(|p| p.0[0] == 0));
 }

@@ -66,6 +66,35 @@ function ms(x) {
   return `${Math.round(x)} ms`;
 }
 
+// The IoU of every mask the painter made here for a RefScenes object with known truth.
+const scores = [];
+
+function iou(mask, truth) {
+  let inter = 0, union = 0;
+  for (let i = 0; i < mask.length; i++) {
+    inter += mask[i] > 127 && truth[i] > 127;
+    union += mask[i] > 127 || truth[i] > 127;
+  }
+  return union ? inter / union : 1;
+}
+
+/** Add `value` to the running score and redraw its histogram (ten bins of IoU). */
+function score(value) {
+  scores.push(value);
+  const canvas = $('score-histogram');
+  const ctx = canvas.getContext('2d');
+  const bins = new Array(10).fill(0);
+  for (const v of scores) bins[Math.min(9, Math.floor(v * 10))] += 1;
+  const top = Math.max(...bins);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = '#1f77b4';
+  const w = canvas.width / 10;
+  bins.forEach((n, k) => ctx.fillRect(k * w + 1, canvas.height * (1 - n / top), w - 2, canvas.height * n / top));
+  const mean = scores.reduce((a, b) => a + b) / scores.length;
+  $('score-caption').textContent = `${scores.length} painter masks of RefScenes objects on this page: mean IoU ${mean.toFixed(3)} (histogram of IoU, 0 to 1)`;
+  $('score').hidden = false;
+}
+
 // The newest request: a click while one runs replaces it, and the older one's result is dropped.
 let latest = 0;
 
@@ -98,6 +127,8 @@ async function present(seg, job, started, current, onStage) {
     if (!current()) return;
     draw($('view-edited'), result.edit);
     link('download-edit', result.editPng);
+    const truth = job.truths?.get(job.instruction);
+    if (truth && result.timings.painter > 0) score(iou(result.maskBytes, truth));
     const t = result.timings;
     $('timings').textContent = `Model ${ms(t.painter)}${t.painter === 0 ? ' (reused)' : ''}, diff ${ms(t.diff)}, cleanup and upsampling ${ms(t.upsample)}; painter on ${result.painterBackend === 'webgpu' ? 'WebGPU' : 'the CPU'}, stages on ${result.stats.backend}. Paint ${result.paint} for “${result.expression}”.`;
   } else {
@@ -137,7 +168,9 @@ async function newScene() {
   const s = await scene(index, 256);
   document.body.dataset.scene = String(index);
   notice('');
-  job = { kind: 'prompt', picture: s.image, instruction: s.suggestions[0].instruction };
+  // The truth of each suggested instruction, to score the painter's masks on this page.
+  const truths = new Map(s.suggestions.map(({ instruction, mask }) => [instruction, mask]));
+  job = { kind: 'prompt', picture: s.image, instruction: s.suggestions[0].instruction, truths };
   $('instruction').value = job.instruction;
   $('suggestions').replaceChildren(...s.suggestions.map(({ instruction }) => {
     const b = document.createElement('button');

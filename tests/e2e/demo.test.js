@@ -49,6 +49,10 @@ async function segmentScenes(page, name) {
     await page.evaluate(() => delete document.body.dataset.state);
   }
   const mean = ious.reduce((a, b) => a + b) / ious.length;
+  // The page keeps the same running score of its masks.
+  const caption = await page.locator('#score-caption').textContent();
+  const shown = Number(caption.match(new RegExp(`^${SCENES} painter masks of RefScenes objects on this page: mean IoU ([0-9.]+)`))?.[1]);
+  assert.ok(Math.abs(shown - mean) < 0.002, `the page says "${caption}", the downloads score ${mean.toFixed(3)}`);
   console.log(`${name}: the painter's masks on scenes ${SCENE}-${SCENE + SCENES - 1}: IoU ${ious.map((x) => x.toFixed(3)).join(', ')}`);
   assert.ok(mean >= MEAN_IOU, `mean IoU ${mean.toFixed(3)} (${ious.map((x) => x.toFixed(2))})`);
   assert.ok(ious.every((x) => x > RIGHT_OBJECT_IOU), `a mask misses its object: IoU ${ious.map((x) => x.toFixed(2))}`);
