@@ -39,11 +39,7 @@ pub struct Sample {
 
 impl Sample {
     pub fn iou(&self) -> f64 {
-        if self.union == 0 {
-            1.0
-        } else {
-            self.intersection as f64 / self.union as f64
-        }
+        crate::metrics::iou(self.intersection, self.union)
     }
 }
 

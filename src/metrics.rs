@@ -37,6 +37,15 @@ fn by_threshold<S: serde::Serializer>(prec: &[f64; 5], s: S) -> Result<S::Ok, S:
     map.end()
 }
 
+/// Intersection over union; two empty masks agree completely.
+pub fn iou(intersection: u64, union: u64) -> f64 {
+    if union == 0 {
+        1.0
+    } else {
+        intersection as f64 / union as f64
+    }
+}
+
 /// Intersection and union of a prediction and a truth of the same size (nonzero = inside).
 pub fn overlap(pred: &GrayImage, truth: &GrayImage) -> (u64, u64) {
     pred.pixels()

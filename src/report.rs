@@ -70,9 +70,14 @@ fn thumbnail(img: &RgbaImage) -> RgbaImage {
 }
 
 fn picture(label: &str, img: &RgbaImage) -> String {
+    picture_raw(label, &thumbnail(img))
+}
+
+/// A picture already at the gallery's size.
+fn picture_raw(label: &str, img: &RgbaImage) -> String {
     format!(
         "<figure><img alt=\"{label}\" src=\"{}\"><figcaption>{label}</figcaption></figure>",
-        png_uri(&imageio::encode_png_rgba(&thumbnail(img)))
+        png_uri(&imageio::encode_png_rgba(img))
     )
 }
 
@@ -80,7 +85,12 @@ fn picture(label: &str, img: &RgbaImage) -> String {
 /// the gallery's size (the outline drawn there, two pixels wide, so that it shows).
 fn mask_and_truth(original: &RgbaImage, mask: &GrayImage, truth: &GrayImage) -> RgbaImage {
     let mut out = thumbnail(&render::overlay(original, mask));
-    let truth = imageops::resize(truth, out.width(), out.height(), imageops::FilterType::Nearest);
+    let truth = imageops::resize(
+        truth,
+        out.width(),
+        out.height(),
+        imageops::FilterType::Nearest,
+    );
     let inside = |x: i64, y: i64| {
         x >= 0
             && y >= 0
@@ -208,7 +218,7 @@ fn card(
             out.mask
         }
     };
-    pictures += &picture(
+    pictures += &picture_raw(
         "mask (tinted), truth (green)",
         &mask_and_truth(&original, &mask, &truth),
     );
@@ -358,4 +368,121 @@ pub fn compare(
         );
     }
     Ok(out + "</table></body></html>\n")
+}
+
+/// What `editseg eval-painter --report` shows beside the scores.
+pub struct PainterRun<'a> {
+    pub report: &'a crate::painter::evaluate::Report,
+    pub split: &'a str,
+    /// The samples of the galleries, replayed: the worst first, then random others.
+    pub worst: Vec<(
+        &'a crate::painter::evaluate::Scored,
+        crate::painter::evaluate::Replayed,
+    )>,
+    pub random: Vec<(
+        &'a crate::painter::evaluate::Scored,
+        crate::painter::evaluate::Replayed,
+    )>,
+    /// The weights' training log (CSV), for the learning curve.
+    pub log: Option<String>,
+}
+
+/// The `gallery` worst and `gallery` random sample numbers of a painter's report (seeded).
+pub fn painter_gallery(
+    report: &crate::painter::evaluate::Report,
+    gallery: usize,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..report.samples.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&report.samples[a], &report.samples[b]);
+        x.iou().total_cmp(&y.iou()).then(x.index.cmp(&y.index))
+    });
+    let worst: Vec<usize> = order.iter().take(gallery).copied().collect();
+    let mut rest: Vec<usize> = order.iter().skip(gallery).copied().collect();
+    let mut rng = Rng::new(0);
+    for i in (1..rest.len()).rev() {
+        rest.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+    }
+    rest.truncate(gallery);
+    rest.sort_unstable();
+    (worst, rest)
+}
+
+/// The report of `editseg eval-painter`: scores overall and per kind of expression, selection
+/// accuracy, plots (with the learning curve when the log is given) and galleries.
+pub fn painter_html(run: &PainterRun, meta: &Meta) -> Result<String> {
+    use crate::painter::evaluate::KINDS;
+    let r = run.report;
+    let mut out = header("EditSeg painter evaluation", meta);
+    out += "<h2>Scores</h2><table id=\"scores\">";
+    out += &table_head("split · kind of expression");
+    out += &summary_row(run.split, &r.summary);
+    for (kind, s) in KINDS.iter().zip(&r.kinds) {
+        if s.count > 0 {
+            out += &summary_row(&format!("{} · {kind}", run.split), s);
+        }
+    }
+    out += "</table>";
+    let _ = write!(
+        out,
+        "<p>Selection accuracy (the object the mask overlaps most is the named one) <b>{:.1}%</b>; \
+         cIoU when the right object is selected {:.2}% ({} samples); PSNR of the edit outside the \
+         target {:.1} dB.</p>",
+        100.0 * r.selection,
+        100.0 * r.when_selected.ciou,
+        r.when_selected.count,
+        r.psnr_outside
+    );
+    let mut lines: Vec<(String, &Summary)> = vec![(run.split.to_string(), &r.summary)];
+    for (kind, s) in KINDS.iter().zip(&r.kinds) {
+        if s.count > 0 {
+            lines.push((kind.to_string(), s));
+        }
+    }
+    let ious: Vec<f64> = r.samples.iter().map(|s| s.iou()).collect();
+    let _ = write!(
+        out,
+        "<h2>Plots</h2><div class=\"plots\"><div class=\"plot\">{}</div><div class=\"plot\">{}</div>",
+        precision_plot(&lines)?,
+        plot::histogram_svg("IoU per sample", "IoU", &[(run.split.into(), ious)], 10, (520, 340))?
+    );
+    if let Some(log) = &run.log {
+        let _ = write!(
+            out,
+            "<div class=\"plot\"><img alt=\"learning curve\" src=\"{}\" width=\"520\"></div>",
+            png_uri(&plot::learning_curve(log)?)
+        );
+    }
+    out += "</div>";
+    for (title, id, cards) in [
+        ("The worst samples", "worst", &run.worst),
+        ("Random samples", "random", &run.random),
+    ] {
+        let _ = write!(out, "<h2>{title}</h2><div class=\"gallery\" id=\"{id}\">");
+        for (s, p) in cards {
+            let _ = write!(
+                out,
+                "<div class=\"card\" data-sample=\"{}\"><div class=\"pictures\">{}{}{}</div>\
+                 <p>“{}” · sample {} · {} · <b>IoU {:.3}</b>{}</p></div>",
+                s.index,
+                picture("picture", &p.picture),
+                picture("painter's edit", &p.edit),
+                picture_raw(
+                    "mask (tinted), truth (green)",
+                    &mask_and_truth(&p.picture, &p.mask, &p.truth)
+                ),
+                escape(&s.expression),
+                s.index,
+                s.kind,
+                s.iou(),
+                if s.selected {
+                    ""
+                } else {
+                    " · <b>another object selected</b>"
+                }
+            );
+        }
+        out += "</div>";
+    }
+    Ok(out + "</body></html>\n")
 }

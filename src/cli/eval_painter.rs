@@ -1,8 +1,9 @@
 //! `editseg eval-painter`: a painter's masks scored on RefScenes.
 
 use super::{progress_bar, Weights};
-use editseg::painter::evaluate::{evaluate, KINDS};
+use editseg::painter::evaluate::{evaluate, replay, KINDS};
 use editseg::painter::Target;
+use editseg::report::{self, Meta, PainterRun};
 use editseg::scenes::Split;
 use editseg::{files, Error};
 use std::path::PathBuf;
@@ -31,6 +32,17 @@ pub struct Args {
     /// Also write the report as JSON
     #[arg(long, value_name = "OUT")]
     json: Option<PathBuf>,
+    /// Also write a report to open in a browser (one self-contained HTML file): tables per kind
+    /// of expression, plots, the worst and random samples with the painter's edits
+    #[arg(long, value_name = "OUT.html")]
+    report: Option<PathBuf>,
+    /// Samples in each of the report's two galleries (the worst, random others)
+    #[arg(long, value_name = "N", default_value_t = 24)]
+    gallery: usize,
+    /// The weights' training log (CSV, as `editseg train` writes it), for the report's learning
+    /// curve
+    #[arg(long, value_name = "LOG.csv", requires = "report")]
+    log: Option<PathBuf>,
     #[command(flatten)]
     weights: Weights,
 }
@@ -91,6 +103,46 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     if let Some(path) = &args.json {
         files::write_json(path, &report)?;
+    }
+    if let Some(path) = &args.report {
+        let (worst, random) = report::painter_gallery(&report, args.gallery);
+        let replayed = |picks: Vec<usize>| {
+            picks
+                .into_iter()
+                .map(|k| {
+                    let s = &report.samples[k];
+                    replay(
+                        painter.as_ref(),
+                        args.target,
+                        args.split,
+                        s.index,
+                        args.seed,
+                    )
+                    .map(|p| (s, p))
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        };
+        let run = PainterRun {
+            report: &report,
+            split: args.split.name(),
+            worst: replayed(worst)?,
+            random: replayed(random)?,
+            log: args.log.as_deref().map(files::read_text).transpose()?,
+        };
+        let meta = Meta {
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            sources: vec![(
+                "samples".into(),
+                format!(
+                    "RefScenes {}, {} from seed {}",
+                    args.split.name(),
+                    args.count,
+                    args.seed
+                ),
+            )],
+        };
+        files::write(path, report::painter_html(&run, &meta)?)?;
+        println!("report written to {}", path.display());
     }
     Ok(())
 }

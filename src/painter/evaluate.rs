@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::metrics::{overlap, Summary, Tally};
 use crate::scenes::{Meaning, Sample, Split};
 use crate::Segmenter;
-use image::RgbaImage;
+use image::{GrayImage, RgbaImage};
 
 /// The kinds of expression scored separately.
 pub const KINDS: [&str; 4] = ["attribute", "position", "ordinal", "relation"];
@@ -38,6 +38,90 @@ pub struct Report {
     /// The figures per kind of expression ([`KINDS`]), as JSON an object by kind name.
     #[serde(serialize_with = "by_kind")]
     pub kinds: Vec<Summary>,
+    /// Every sample's score, in order.
+    pub samples: Vec<Scored>,
+}
+
+/// One sample's score: its intersection and union with the truth, in pixels.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scored {
+    /// The sample's number in its split (with the seed, it draws the same scene again).
+    pub index: u64,
+    pub expression: String,
+    pub kind: &'static str,
+    pub intersection: u64,
+    pub union: u64,
+    /// The object the mask overlaps most is the named one.
+    pub selected: bool,
+}
+
+impl Scored {
+    pub fn iou(&self) -> f64 {
+        crate::metrics::iou(self.intersection, self.union)
+    }
+}
+
+/// A sample as scored: its picture, the painter's edit, the mask made from it and the truth.
+pub struct Replayed {
+    pub picture: RgbaImage,
+    pub edit: RgbaImage,
+    pub mask: GrayImage,
+    pub truth: GrayImage,
+}
+
+/// The painter's edits of `samples` (or the program's on perfect perception maps).
+fn paint(
+    painter: Option<&Painter>,
+    target: Target,
+    samples: &[Sample],
+    targets: &[crate::scenes::Targets],
+) -> Result<Vec<RgbaImage>> {
+    let images: Vec<&RgbaImage> = targets.iter().map(|t| &t.image).collect();
+    let expressions: Vec<&str> = samples.iter().map(|s| s.expression.as_str()).collect();
+    let paints: Vec<[u8; 3]> = targets.iter().map(|t| t.paint).collect();
+    Ok(match painter {
+        Some(painter) => {
+            pollster::block_on(painter.paint_as(&images, &expressions, &paints, target))?
+        }
+        // Perfect perception: what the program alone reaches.
+        None => samples
+            .iter()
+            .zip(&images)
+            .zip(&paints)
+            .map(|((s, image), paint)| {
+                let maps = dense(s, RES).as_maps();
+                paint_from_maps(image, &maps, &s.meaning, *paint, target)
+            })
+            .collect(),
+    })
+}
+
+/// Sample `index` of `split` painted and masked again, as [`evaluate`] scored it.
+pub fn replay(
+    painter: Option<&Painter>,
+    target: Target,
+    split: Split,
+    index: u64,
+    seed: u64,
+) -> Result<Replayed> {
+    let segmenter = pollster::block_on(Segmenter::new(crate::BackendChoice::Cpu))?;
+    let sample = Sample::generate(split, index, seed);
+    let t = sample.targets(RES, RES);
+    let edit = paint(
+        painter,
+        target,
+        std::slice::from_ref(&sample),
+        std::slice::from_ref(&t),
+    )?
+    .remove(0);
+    let mask = pollster::block_on(mask_of(target, &t.image, &edit, t.paint, &segmenter))?;
+    Ok(Replayed {
+        picture: t.image,
+        edit,
+        mask,
+        truth: t.mask,
+    })
 }
 
 fn by_kind<S: serde::Serializer>(kinds: &[Summary], s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -75,6 +159,7 @@ pub fn evaluate(
     let mut kinds = vec![Tally::default(); KINDS.len()];
     let mut right = 0u64;
     let (mut squared, mut outside) = (0f64, 0u64);
+    let mut scored = Vec::new();
     let indices: Vec<u64> = (0..count).collect();
     for chunk in indices.chunks(16) {
         let samples: Vec<Sample> = chunk
@@ -82,33 +167,25 @@ pub fn evaluate(
             .map(|&i| Sample::generate(split, i, seed))
             .collect();
         let targets: Vec<_> = samples.iter().map(|s| s.targets(RES, RES)).collect();
-        let images: Vec<&RgbaImage> = targets.iter().map(|t| &t.image).collect();
-        let expressions: Vec<&str> = samples.iter().map(|s| s.expression.as_str()).collect();
-        let paints: Vec<[u8; 3]> = targets.iter().map(|t| t.paint).collect();
-        let edits = match painter {
-            Some(painter) => {
-                pollster::block_on(painter.paint_as(&images, &expressions, &paints, target))?
-            }
-            // Perfect perception: what the program alone reaches.
-            None => samples
-                .iter()
-                .zip(&images)
-                .zip(&paints)
-                .map(|((s, image), paint)| {
-                    let maps = dense(s, RES).as_maps();
-                    paint_from_maps(image, &maps, &s.meaning, *paint, target)
-                })
-                .collect(),
-        };
-        for ((s, t), edit) in samples.iter().zip(&targets).zip(&edits) {
+        let edits = paint(painter, target, &samples, &targets)?;
+        for (((&index, s), t), edit) in chunk.iter().zip(&samples).zip(&targets).zip(&edits) {
             let mask = pollster::block_on(mask_of(target, &t.image, edit, t.paint, &segmenter))?;
             let (i, u) = overlap(&mask, &t.mask);
             tally.add(i, u);
             kinds[kind(&s.meaning)].add(i, u);
-            if selected(s, &mask) == Some(s.target) {
+            let right_one = selected(s, &mask) == Some(s.target);
+            if right_one {
                 right += 1;
                 chosen.add(i, u);
             }
+            scored.push(Scored {
+                index,
+                expression: s.expression.clone(),
+                kind: KINDS[kind(&s.meaning)],
+                intersection: i,
+                union: u,
+                selected: right_one,
+            });
             for (c, (a, b)) in s
                 .cover(RES, RES)
                 .iter()
@@ -137,5 +214,6 @@ pub fn evaluate(
         selection: right as f64 / count.max(1) as f64,
         when_selected: chosen.summary(),
         kinds: kinds.iter().map(Tally::summary).collect(),
+        samples: scored,
     })
 }

@@ -60,3 +60,26 @@ test('the report of our painter on exported RefScenes loads every picture and pl
   await shot(page, 'eval-report');
   assert.deepEqual(errors, []);
 });
+
+test('the painter\'s report loads every picture, plot and the learning curve and shows the JSON\'s numbers', { timeout: SLOW }, async () => {
+  assert.ok(existsSync(EDITSEG), `${EDITSEG} is missing: build the native command first (cargo build)`);
+  const dir = await mkdtemp(join(tmpdir(), 'editseg-painter-report-'));
+  const [html, json] = [join(dir, 'painter.html'), join(dir, 'painter.json')];
+  execFileSync(EDITSEG, ['eval-painter', '--split', 'val', '--count', '24', '--gallery', '3', '--json', json, '--report', html,
+    '--log', fileURLToPath(new URL('../../www/model/training-log.csv', import.meta.url))], { stdio: 'pipe' });
+  const report = JSON.parse(await readFile(json, 'utf8'));
+  const page = await env.browser.newPage({ viewport: { width: 1300, height: 900 } });
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`file://${html}`);
+  await page.waitForLoadState('load');
+  const pictures = await page.evaluate(() => [...document.images].map((i) => i.complete && i.naturalWidth > 0));
+  assert.equal(pictures.length, 1 + 2 * 3 * 3, 'the learning curve and two galleries of three cards of three pictures');
+  assert.ok(pictures.every(Boolean), 'a picture does not load');
+  assert.equal(await page.locator('svg').count(), 2);
+  const row = await page.locator('#scores tr').nth(1).locator('td').allTextContents();
+  assert.deepEqual(row.slice(0, 3), ['val', String(report.summary.count), (100 * report.summary.ciou).toFixed(2)]);
+  await shot(page, 'painter-report');
+  assert.deepEqual(errors, []);
+});
