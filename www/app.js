@@ -9,9 +9,12 @@ const $ = (id) => document.getElementById(id);
 const MAX_PIXELS = 48_000_000;
 
 const say = (text, state = 'info') => show($('status'), document.body, text, state);
+// What stays in the notice whatever else it says: which backend runs, and why.
+let standing = '';
 const notice = (text) => {
-  $('notice').textContent = text ?? '';
-  $('notice').hidden = !text;
+  const all = [text, standing].filter(Boolean).join(' ');
+  $('notice').textContent = all;
+  $('notice').hidden = !all;
 };
 
 /** The progress bar and the status line follow a download, then the warm-up (`text`). */
@@ -91,7 +94,7 @@ function score(value) {
   const w = canvas.width / 10;
   bins.forEach((n, k) => ctx.fillRect(k * w + 1, canvas.height * (1 - n / top), w - 2, canvas.height * n / top));
   const mean = scores.reduce((a, b) => a + b) / scores.length;
-  $('score-caption').textContent = `${scores.length} painter masks of RefScenes objects on this page: mean IoU ${mean.toFixed(3)} (histogram of IoU, 0 to 1)`;
+  $('score-caption').textContent = `${scores.length} painter mask${scores.length === 1 ? '' : 's'} of RefScenes objects on this page: mean IoU ${mean.toFixed(3)} (histogram of IoU, 0 to 1)`;
   $('score').hidden = false;
 }
 
@@ -281,7 +284,8 @@ for (const id of ['threshold', 'strength']) {
 
 try {
   const seg = await ready;
-  if (seg.fallbackReason) notice(`Running on the CPU: ${seg.fallbackReason}.`);
+  if (seg.fallbackReason) standing = `Running on the CPU: ${seg.fallbackReason}.`;
+  notice('');
   $('progress').hidden = true;
   say('Ready', 'ready');
   // Fetch and prepare the painter while the visitor reads the page; the first Segment waits for it.
