@@ -117,7 +117,7 @@ pub(crate) async fn run<E: Engine>(
     }
     if grid != full {
         notes.push(format!(
-            "{}x{} is over the size limit: processed at {}x{} and the mask scaled back",
+            "{}x{} is over the size limit: processed at {}x{} and the mask brought back to full size along its edges",
             full.w, full.h, grid.w, grid.h
         ));
     }
