@@ -11,9 +11,18 @@ const here = new URL('.', import.meta.url);
 // Each release caches its own weights: a new version never serves an old file.
 const CACHE = `editseg-model-${VERSION}`;
 
+/** This release's cache of the weights; earlier releases' caches are deleted. */
+async function modelCache() {
+  if (!('caches' in self)) return null;
+  for (const name of await caches.keys()) {
+    if (name.startsWith('editseg-model-') && name !== CACHE) await caches.delete(name);
+  }
+  return caches.open(CACHE);
+}
+
 /** Fetch `url` as bytes, calling `onProgress({what, done, total})` as they arrive. */
 async function download(url, what, { cached = false, onProgress } = {}) {
-  const cache = cached && 'caches' in self ? await caches.open(CACHE) : null;
+  const cache = cached ? await modelCache() : null;
   let response = cache ? await cache.match(url) : undefined;
   if (!response) {
     response = await fetch(url);
@@ -80,6 +89,8 @@ class Runtime {
     this.#weights = weights;
     worker.onmessage = ({ data }) => {
       const call = this.#calls.get(data.id);
+      // A call already failed (the worker stopped) hears nothing more.
+      if (!call) return;
       if ('stage' in data) {
         call.onStage?.(data.stage);
         return;
