@@ -204,11 +204,17 @@ pub fn evaluate(
         let scored = match predictions {
             Predictions::Masks => score_ref(data, r, pred, &read_mask, keep_going),
             Predictions::Edits(segmenter, options) => {
+                // The ref's picture is read once for all its sentences, when the first needs it;
+                // a failure to read it is each sentence's error.
+                let original = std::cell::OnceCell::new();
                 let segment = |path: &Path, _: &GrayImage| -> Result<GrayImage> {
-                    let original = imageio::read(&data.image_path(r)?)?;
+                    let original = original
+                        .get_or_init(|| imageio::read(&data.image_path(r)?))
+                        .as_ref()
+                        .map_err(Error::clone)?;
                     let edited = imageio::read(path)?;
                     Ok(
-                        pollster::block_on(segmenter.mask_from_edit(&original, &edited, options))?
+                        pollster::block_on(segmenter.mask_from_edit(original, &edited, options))?
                             .mask,
                     )
                 };
