@@ -22,6 +22,19 @@ fn json_number(json: &str, path: &[&str]) -> f64 {
         .unwrap_or_else(|| panic!("{path:?} in {json}"))
 }
 
+/// `editseg eval --data DATA --pred PRED` with `extra` flags.
+fn eval(data: &Path, pred: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "eval",
+        "--data",
+        data.to_str().unwrap(),
+        "--pred",
+        pred.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    editseg(&args)
+}
+
 #[test]
 fn mask_predictions_are_scored_per_split_with_missing_ones_listed() {
     let data = Dataset::open(&fixtures()).unwrap();
@@ -147,15 +160,7 @@ fn broken_data(name: &str, change: impl Fn(&Path)) -> PathBuf {
 fn broken_data_and_predictions_fail_with_a_line_naming_the_file() {
     let pred = scratch("eval", "bad-pred");
     let fail = |data: &Path, extra: &[&str], needle: &str| {
-        let mut args = vec![
-            "eval",
-            "--data",
-            data.to_str().unwrap(),
-            "--pred",
-            pred.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let (code, _, err) = editseg(&args);
+        let (code, _, err) = eval(data, &pred, extra);
         assert_ne!(code, 0);
         assert!(err.contains(needle), "{err} should mention {needle}");
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
@@ -211,17 +216,7 @@ fn keep_going_scores_the_rest_and_lists_what_it_skipped() {
     image::GrayImage::new(40, 30)
         .save(pred.join("999999.png"))
         .unwrap();
-    let run = |data: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "eval",
-            "--data",
-            data.to_str().unwrap(),
-            "--pred",
-            pred.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        editseg(&args)
-    };
+    let run = |data: &Path, extra: &[&str]| eval(data, &pred, extra);
     let (code, _, err) = run(&fixtures(), &[]);
     assert_ne!(code, 0);
     assert!(
@@ -307,19 +302,18 @@ fn the_report_holds_the_scores_of_the_json_plots_and_galleries_and_two_runs_comp
         }
     }
     for pred in [&good, &bad] {
-        let (code, out, err) = editseg(&[
-            "eval",
-            "--data",
-            fixtures().to_str().unwrap(),
-            "--pred",
-            pred.to_str().unwrap(),
-            "--json",
-            pred.join("report.json").to_str().unwrap(),
-            "--report",
-            pred.join("report.html").to_str().unwrap(),
-            "--gallery",
-            "3",
-        ]);
+        let (code, out, err) = eval(
+            &fixtures(),
+            pred,
+            &[
+                "--json",
+                pred.join("report.json").to_str().unwrap(),
+                "--report",
+                pred.join("report.html").to_str().unwrap(),
+                "--gallery",
+                "3",
+            ],
+        );
         assert_eq!(code, 0, "{err}");
         assert!(out.contains("report written to"), "{out}");
     }
