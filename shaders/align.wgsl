@@ -7,6 +7,9 @@ struct Params {
     w: u32, h: u32, radius: u32, stride: u32, rows: u32, cols: u32, cap: u32,
     // Sampled pixels stay this far from the border; candidates are centred on (cx, cy).
     margin: u32, cx: i32, cy: i32,
+    // With drifted = 1, the original's samples are drift-corrected as they are read (stage 2b).
+    drifted: u32, pad: u32,
+    coef: array<vec4<f32>, 6>,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -39,7 +42,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     for (var col = 0u; col < p.cols; col++) {
         let x = p.margin + col * p.stride;
         let ex = u32(i32(x) + dx);
-        sum += min(channel_diff(original[y * p.w + x], edited[ey * p.w + ex]), p.cap);
+        var o = original[y * p.w + x];
+        if (p.drifted == 1u) { o = drifted(o, x, y, p.w, p.h, p.coef); }
+        sum += min(channel_diff(o, edited[ey * p.w + ex]), p.cap);
     }
     cost[i] = sum;
 }

@@ -12,6 +12,9 @@ struct Params {
     radius: u32, reach: u32, dx: i32, dy: i32,
     paint: vec3<f32>, has_paint: u32,
     strength_scale: f32, off_axis: f32, grow: u32,
+    // With drifted = 1, the original's pixels are drift-corrected as they are read (stage 2b).
+    drifted: u32,
+    coef: array<vec4<f32>, 6>,
 }
 
 // strength: a = original, b = edited (both on the detection grid, fw x fh), c = strength.
@@ -47,7 +50,11 @@ fn smoothed(x: i32, y: i32, in_place: bool) -> u32 {
             let ex = u32(clamp(xx + p.dx, 0, i32(p.fw) - 1));
             let ey = u32(clamp(yy + p.dy, 0, i32(p.fh) - 1));
             let j = ey * p.fw + ex;
-            if (in_place) { sum += strength_of(b[i], c[j]); } else { sum += strength_of(a[i], b[j]); }
+            var o: u32;
+            var e: u32;
+            if (in_place) { o = b[i]; e = c[j]; } else { o = a[i]; e = b[j]; }
+            if (p.drifted == 1u) { o = drifted(o, u32(xx), u32(yy), p.fw, p.fh, p.coef); }
+            sum += strength_of(o, e);
         }
     }
     return (sum + 4u) / 9u;

@@ -4,6 +4,28 @@ fn item_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * 256u;
 }
 
+// The drift model of src/diff/drift.rs (`Drift::apply`) on one packed pixel at (x, y) of a w x h
+// grid: per channel a(x, y) * v + b with a quadratic gain field. `coef` holds 8 floats per
+// channel: the six terms of a over (1, x, y, x*x, x*y, y*y), then b, then a pad. Constant
+// indices only: arrays passed by value may not be indexed dynamically everywhere.
+fn drift_channel(lo: vec4<f32>, hi: vec4<f32>, v: f32, b_lo: vec4<f32>, b_hi: vec2<f32>) -> f32 {
+    return (dot(lo, b_lo) + dot(hi.xy, b_hi)) * v + hi.z;
+}
+
+fn drifted(pixel: u32, x: u32, y: u32, w: u32, h: u32, coef: array<vec4<f32>, 6>) -> u32 {
+    let fx = (f32(x) + 0.5) / f32(w) * 2.0 - 1.0;
+    let fy = (f32(y) + 0.5) / f32(h) * 2.0 - 1.0;
+    let b_lo = vec4<f32>(1.0, fx, fy, fx * fx);
+    let b_hi = vec2<f32>(fx * fy, fy * fy);
+    let v = unpack4x8unorm(pixel);
+    return pack4x8unorm(vec4<f32>(
+        drift_channel(coef[0], coef[1], v.x, b_lo, b_hi),
+        drift_channel(coef[2], coef[3], v.y, b_lo, b_hi),
+        drift_channel(coef[4], coef[5], v.z, b_lo, b_hi),
+        v.w,
+    ));
+}
+
 // sRGB in [0, 1] to CIELAB (D65), for the stages that compare colours. CPU twin: src/paint.rs.
 fn srgb_to_linear(c: f32) -> f32 {
     if (c <= 0.04045) { return c / 12.92; }

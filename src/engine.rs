@@ -22,12 +22,14 @@ pub(crate) trait Engine {
     fn resample(&self, src: &Self::Buf, from: Grid, to: Grid) -> Self::Buf;
     fn blur(&self, src: &Self::Buf, grid: Grid, sigma: f32) -> Self::Buf;
     fn drift(&self, src: &Self::Buf, grid: Grid, drift: &drift::Drift) -> Self::Buf;
+    /// Shift costs; with a `drift`, the original is compared drift-corrected.
     async fn align(
         &self,
         original: &Self::Buf,
         edited: &Self::Buf,
         grid: Grid,
         search: &align::Search,
+        drift: Option<&drift::Drift>,
     ) -> Result<Vec<u32>>;
     fn score(
         &self,
@@ -98,8 +100,9 @@ impl Engine for Cpu {
         e: &Vec<u32>,
         grid: Grid,
         search: &align::Search,
+        d: Option<&drift::Drift>,
     ) -> Result<Vec<u32>> {
-        Ok(align::cpu(o, e, grid, search))
+        Ok(align::cpu(o, e, grid, search, d))
     }
     fn score(
         &self,
@@ -184,8 +187,9 @@ impl Engine for Gpu {
         e: &wgpu::Buffer,
         grid: Grid,
         search: &align::Search,
+        d: Option<&drift::Drift>,
     ) -> Result<Vec<u32>> {
-        align::gpu(self, o, e, grid, search).await
+        align::gpu(self, o, e, grid, search, d).await
     }
     fn score(
         &self,

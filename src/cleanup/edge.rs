@@ -19,6 +19,7 @@
 //! falls in), so the outline can be placed at full resolution.
 
 use crate::color::{lab_u8, LabTable};
+use crate::diff::drift::Drift;
 use crate::diff::score::{change, OFF_AXIS};
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
@@ -77,13 +78,16 @@ impl Band {
     }
 }
 
-/// What the paint's strength is measured on: the drift-corrected original and the edit on one
-/// grid (unblurred), the shift between them and the paint.
+/// What the paint's strength is measured on: the original and the edit on one grid (unblurred),
+/// the drift that corrects the original (`None`: already corrected), the shift between them and
+/// the paint.
 #[derive(Debug)]
 pub struct Sharp<'a, B> {
     pub original: &'a B,
     pub edited: &'a B,
     pub grid: Grid,
+    /// Applied to the original's pixels where they are read, as stage 2b would.
+    pub drift: Option<Drift>,
     /// Edited pixel = original pixel + shift, in fine-grid pixels.
     pub shift: (i32, i32),
     pub paint: Option<[u8; 3]>,
@@ -243,9 +247,11 @@ fn strength_at(
     let g = pair.grid;
     let ex = (x + pair.shift.0).clamp(0, g.w as i32 - 1) as usize;
     let ey = (y + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
+    let (x, y) = (x as usize, y as usize);
+    let o = pair.original[y * g.w as usize + x];
     strength_of(
         table,
-        pair.original[y as usize * g.w as usize + x as usize],
+        pair.drift.map_or(o, |d| d.apply(o, x, y, g)),
         pair.edited[ey * g.w as usize + ex],
         paint,
     )
@@ -289,10 +295,12 @@ pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
 /// The uniform block every entry point of `shaders/edge.wgsl` reads: the detection grid, the
 /// band, and the pixel pairs the strength is measured on (the detection grid's for `strength`,
 /// the fine grid's for `place`).
-fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> [u32; 15] {
-    let (f, shift, paint) = pair.map_or((grid, (0, 0), None), |p| (p.grid, p.shift, p.paint));
+fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> Vec<u32> {
+    let (f, shift, paint, drift) = pair.map_or((grid, (0, 0), None, None), |p| {
+        (p.grid, p.shift, p.paint, p.drift)
+    });
     let lab = paint.map(lab_u8).unwrap_or([0.0; 3]);
-    [
+    let mut words = vec![
         grid.w,
         grid.h,
         f.w,
@@ -308,7 +316,10 @@ fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> [u32; 15
         STRENGTH.to_bits(),
         OFF_AXIS.to_bits(),
         band.grow as u32,
-    ]
+        drift.is_some() as u32,
+    ];
+    words.extend(drift.unwrap_or(Drift::NONE).words());
+    words
 }
 
 /// The whole stage on the GPU, as [`cpu`]; nothing is read back.

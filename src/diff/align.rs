@@ -2,6 +2,7 @@
 //! so the painted object (a large difference at every shift) does not steer the choice.
 //! GPU: `shaders/align.wgsl`.
 
+use crate::diff::drift::Drift;
 use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
@@ -69,8 +70,8 @@ impl Search {
         2 * self.radius + 1
     }
 
-    fn params(&self, grid: Grid) -> [u32; 10] {
-        [
+    fn params(&self, grid: Grid, drift: Option<&Drift>) -> Vec<u32> {
+        let mut words = vec![
             grid.w,
             grid.h,
             self.radius,
@@ -81,7 +82,11 @@ impl Search {
             self.margin(),
             self.centre.0 as u32,
             self.centre.1 as u32,
-        ]
+            drift.is_some() as u32,
+            0,
+        ];
+        words.extend(drift.unwrap_or(&Drift::NONE).words());
+        words
     }
 
     /// The cheapest shift `(dx, dy)` (edited pixel = original pixel + shift). Ties go to the
@@ -110,36 +115,52 @@ fn channel_diff(a: u32, b: u32) -> u32 {
         .sum()
 }
 
-/// Cost per (shift, sampled row), shift-major, as the GPU writes them.
-pub fn cpu(original: &[u32], edited: &[u32], grid: Grid, search: &Search) -> Vec<u32> {
-    let side = search.side();
+/// Cost per (shift, sampled row), shift-major, as the GPU writes them. With a `drift`, the
+/// original's pixels are compared drift-corrected (stage 2b applied where they are sampled).
+pub fn cpu(
+    original: &[u32],
+    edited: &[u32],
+    grid: Grid,
+    search: &Search,
+    drift: Option<&Drift>,
+) -> Vec<u32> {
+    let side = search.side() as usize;
+    let shifts = side * side;
     let r = search.radius as i32;
-    let rows = search.rows as usize;
-    let mut cost = vec![0u32; side as usize * side as usize * rows];
-    let margin = search.margin();
-    // One shift's row costs at a time, shifts in parallel.
-    for_rows(&mut cost, rows.max(1), |shift, costs| {
-        let shift = shift as u32;
-        let (dx, dy) = (
-            (shift % side) as i32 - r + search.centre.0,
-            (shift / side) as i32 - r + search.centre.1,
-        );
-        for (row, c) in costs.iter_mut().enumerate() {
-            let y = margin + row as u32 * search.stride;
-            let ey = (y as i32 + dy) as u32;
-            *c = (0..search.cols)
-                .map(|col| {
-                    let x = margin + col * search.stride;
-                    let ex = (x as i32 + dx) as u32;
-                    channel_diff(
-                        original[(y * grid.w + x) as usize],
-                        edited[(ey * grid.w + ex) as usize],
-                    )
-                    .min(CAP)
-                })
+    let (rows, cols) = (search.rows as usize, search.cols as usize);
+    let (margin, stride, w) = (
+        search.margin() as usize,
+        search.stride as usize,
+        grid.w as usize,
+    );
+    // A sampled row at a time, all shifts of it together: the few edited rows they read stay in
+    // cache. Row-major here, shift-major once all rows are in.
+    let mut by_row = vec![0u32; rows * shifts];
+    for_rows(&mut by_row, shifts, |row, costs| {
+        let y = margin + row * stride;
+        let samples: Vec<(usize, u32)> = (0..cols)
+            .map(|col| {
+                let x = margin + col * stride;
+                let p = original[y * w + x];
+                (x, drift.map_or(p, |d| d.apply(p, x, y, grid)))
+            })
+            .collect();
+        for (s, c) in costs.iter_mut().enumerate() {
+            let dx = (s % side) as i32 - r + search.centre.0;
+            let dy = (s / side) as i32 - r + search.centre.1;
+            let line = &edited[(y as i32 + dy) as usize * w..][..w];
+            *c = samples
+                .iter()
+                .map(|&(x, p)| channel_diff(p, line[(x as i32 + dx) as usize]).min(CAP))
                 .sum();
         }
     });
+    let mut cost = vec![0u32; shifts * rows];
+    for (row, costs) in by_row.chunks_exact(shifts).enumerate() {
+        for (s, &c) in costs.iter().enumerate() {
+            cost[s * rows + row] = c;
+        }
+    }
     cost
 }
 
@@ -149,9 +170,15 @@ pub async fn gpu(
     edited: &wgpu::Buffer,
     grid: Grid,
     search: &Search,
+    drift: Option<&Drift>,
 ) -> Result<Vec<u32>> {
     let n = (search.side() * search.side() * search.rows) as usize;
     let cost = g.zeroed(n);
-    g.run_items(KERNEL, &search.params(grid), &[original, edited, &cost], n);
+    g.run_items(
+        KERNEL,
+        &search.params(grid, drift),
+        &[original, edited, &cost],
+        n,
+    );
     g.read(&cost, n).await
 }

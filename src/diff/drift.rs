@@ -63,20 +63,40 @@ impl Drift {
         worst
     }
 
+    /// The coefficients as the shaders' `coef: array<vec4<f32>, 6>` reads them: per channel the
+    /// seven coefficients and a pad.
+    pub(crate) fn words(&self) -> [u32; 24] {
+        std::array::from_fn(|k| match k % 8 {
+            7 => 0,
+            t => self.coef[k / 8][t].to_bits(),
+        })
+    }
+
     fn params(&self, grid: Grid) -> Vec<u32> {
         let mut words = vec![grid.w, grid.h, 0, 0];
-        for c in 0..3 {
-            words.extend(self.coef[c].iter().map(|k| k.to_bits()));
-            words.push(0);
-        }
+        words.extend(self.words());
         words
+    }
+
+    /// The model applied to one packed pixel at (x, y) of `grid`: what stage 2b writes there,
+    /// for the stages that read the drift-corrected original at a few pixels only (`drifted` in
+    /// `shaders/prelude.wgsl`).
+    pub fn apply(&self, pixel: u32, x: usize, y: usize, grid: Grid) -> u32 {
+        let (fx, fy) = coords(x, y, grid);
+        let mut v = unpack(pixel);
+        for (c, value) in v.iter_mut().take(3).enumerate() {
+            *value = self.predict(c, fx, fy, *value);
+        }
+        pack(v)
     }
 }
 
-fn coords(i: usize, grid: Grid) -> (f32, f32) {
-    let x = ((i % grid.w as usize) as f32 + 0.5) / grid.w as f32 * 2.0 - 1.0;
-    let y = ((i / grid.w as usize) as f32 + 0.5) / grid.h as f32 * 2.0 - 1.0;
-    (x, y)
+/// Pixel (x, y)'s centre on [-1, 1]².
+fn coords(x: usize, y: usize, grid: Grid) -> (f32, f32) {
+    (
+        (x as f32 + 0.5) / grid.w as f32 * 2.0 - 1.0,
+        (y as f32 + 0.5) / grid.h as f32 * 2.0 - 1.0,
+    )
 }
 
 /// Mean gains outside this range are not an editor's tone drift: a half-opacity paint over most
@@ -90,7 +110,10 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
     // (position, original pixel, edited pixel)
     type Sample = ((f32, f32), [f32; 4], [f32; 4]);
     let samples: Vec<Sample> = (0..grid.len())
-        .map(|i| (coords(i, grid), unpack(original[i]), unpack(edited[i])))
+        .map(|i| {
+            let (x, y) = (i % grid.w as usize, i / grid.w as usize);
+            (coords(x, y, grid), unpack(original[i]), unpack(edited[i]))
+        })
         .collect();
     let mut drift = Drift::NONE;
     let mut inliers = vec![true; samples.len()];
@@ -179,14 +202,9 @@ fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32
 pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
     let mut out = vec![0u32; grid.len()];
     for_rows(&mut out, grid.w as usize, |y, row| {
-        for (x, o) in row.iter_mut().enumerate() {
-            let i = y * grid.w as usize + x;
-            let (fx, fy) = coords(i, grid);
-            let mut v = unpack(src[i]);
-            for (c, value) in v.iter_mut().take(3).enumerate() {
-                *value = drift.predict(c, fx, fy, *value);
-            }
-            *o = pack(v);
+        let line = &src[y * grid.w as usize..][..grid.w as usize];
+        for (x, (o, &p)) in row.iter_mut().zip(line).enumerate() {
+            *o = drift.apply(p, x, y, grid);
         }
     });
     out

@@ -2,7 +2,7 @@
 //! for a fixed-size editor, squeezed to its aspect). GPU: `shaders/resample.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, pack, unpack, Grid};
+use crate::pixels::{for_rows, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/resample.wgsl"),
@@ -50,36 +50,69 @@ fn weights(src: u32, dst: u32, taps: u32) -> Vec<Vec<(usize, f32)>> {
         .collect()
 }
 
+/// Weights quantised to whole `1 / total` steps that add up to `total` exactly, so a flat area
+/// stays flat.
+fn quantised(weights: &[Vec<(usize, f32)>], total: u32) -> Vec<Vec<(usize, u32)>> {
+    weights
+        .iter()
+        .map(|w| {
+            let mut q: Vec<(usize, u32)> = w
+                .iter()
+                .map(|&(i, k)| (i, (k * total as f32).round() as u32))
+                .collect();
+            let sum: u32 = q.iter().map(|&(_, k)| k).sum();
+            let largest = (0..q.len()).max_by_key(|&j| q[j].1).expect("one tap at least");
+            q[largest].1 = (q[largest].1 + total).saturating_sub(sum);
+            q
+        })
+        .collect()
+}
+
 /// The average of bilinear taps is separable: rows are filtered across, then the columns down.
+/// Integer weights (bytes times 1/65536 steps across, kept with 8 fractional bits, then 1/4096
+/// steps down) keep every sum in a `u32` and the result within one level of the shader's floats.
 pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
     let [_, _, _, _, taps_x, taps_y] = params(from, to);
-    let across = weights(from.w, to.w, taps_x);
-    let down = weights(from.h, to.h, taps_y);
+    let across = quantised(&weights(from.w, to.w, taps_x), 1 << 16);
+    let down = quantised(&weights(from.h, to.h, taps_y), 1 << 12);
     let (fw, tw) = (from.w as usize, to.w as usize);
-    // Rows filtered across: from.h rows of to.w pixels, four channels each.
-    let mut rows = vec![[0.0f32; 4]; from.h as usize * tw];
+    // Only the source rows some output row reads.
+    let mut needed = vec![false; from.h as usize];
+    for w in &down {
+        for &(i, _) in w {
+            needed[i] = true;
+        }
+    }
+    // Rows filtered across: from.h rows of to.w pixels, four channels each, 8 fractional bits.
+    let mut rows = vec![[0u16; 4]; from.h as usize * tw];
     for_rows(&mut rows, tw, |y, row| {
-        let line = &src[y * fw..][..fw];
+        if !needed[y] {
+            return;
+        }
+        let line: &[u8] = bytemuck::cast_slice(&src[y * fw..][..fw]);
         for (o, w) in row.iter_mut().zip(&across) {
+            let mut acc = [1u32 << 7; 4];
             for &(i, k) in w {
-                let p = unpack(line[i]);
+                let p = &line[4 * i..4 * i + 4];
                 for c in 0..4 {
-                    o[c] += k * p[c];
+                    acc[c] += k * p[c] as u32;
                 }
             }
+            *o = acc.map(|a| (a >> 8) as u16);
         }
     });
     let mut out = vec![0u32; to.len()];
     for_rows(&mut out, tw, |y, row| {
-        for (x, o) in row.iter_mut().enumerate() {
-            let mut acc = [0.0f32; 4];
-            for &(i, k) in &down[y] {
-                let p = rows[i * tw + x];
+        let mut acc = vec![[1u32 << 19; 4]; tw];
+        for &(i, k) in &down[y] {
+            for (a, p) in acc.iter_mut().zip(&rows[i * tw..][..tw]) {
                 for c in 0..4 {
-                    acc[c] += k * p[c];
+                    a[c] += k * p[c] as u32;
                 }
             }
-            *o = pack(acc);
+        }
+        for (o, a) in row.iter_mut().zip(&acc) {
+            *o = u32::from_le_bytes(a.map(|v| (v >> 20).min(255) as u8));
         }
     });
     out

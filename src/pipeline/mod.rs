@@ -180,7 +180,7 @@ pub(crate) async fn run<E: Engine>(
     );
     let shift = search.best(
         &engine
-            .align(&o_blurred, &e_blurred, detect, &search)
+            .align(&o_blurred, &e_blurred, detect, &search, None)
             .await?,
     );
 
@@ -231,25 +231,27 @@ pub(crate) async fn run<E: Engine>(
         original: &o_sharp,
         edited: e_d,
         grid: detect,
+        drift: None,
         shift,
         paint: opts.color,
     };
-    let (o_fine, fine_shift);
     let fine = if detect == grid {
         coarse
     } else {
-        o_fine = engine.drift(&o, grid, &drift);
+        // At full size the drift is applied only where pixels are read: the sampled pixels of
+        // the shift search and the band along the outline.
         let guess = (
             (shift.0 as f64 * scale).round() as i32,
             (shift.1 as f64 * scale).round() as i32,
         );
         let around = align::Search::around(grid, guess, (scale / 2.0).ceil() as u32);
-        fine_shift = around.best(&engine.align(&o_fine, &e, grid, &around).await?);
+        let costs = engine.align(&o, &e, grid, &around, Some(&drift)).await?;
         Sharp {
-            original: &o_fine,
+            original: &o,
             edited: &e,
             grid,
-            shift: fine_shift,
+            drift: Some(drift),
+            shift: around.best(&costs),
             paint: opts.color,
         }
     };

@@ -108,14 +108,17 @@ pub async fn blur_matches_cpu_within_one_level(g: &Gpu) {
     }
 }
 
+/// An editor's tone drift: gains, offsets and a lighting change.
+const DRIFT: drift::Drift = drift::Drift {
+    coef: [
+        [1.1, 0.05, -0.03, 0.02, 0.01, -0.02, 0.03],
+        [0.9, 0.0, 0.0, 0.0, 0.0, 0.0, -0.02],
+        [1.0, 0.1, 0.1, 0.0, 0.0, 0.0, 0.0],
+    ],
+};
+
 pub async fn drift_correction_matches_cpu_within_one_level(g: &Gpu) {
-    let d = drift::Drift {
-        coef: [
-            [1.1, 0.05, -0.03, 0.02, 0.01, -0.02, 0.03],
-            [0.9, 0.0, 0.0, 0.0, 0.0, 0.0, -0.02],
-            [1.0, 0.1, 0.1, 0.0, 0.0, 0.0, 0.0],
-        ],
-    };
+    let d = DRIFT;
     let (real, real_grid) = photo("astronaut.png");
     for (src, grid) in [
         (
@@ -146,16 +149,16 @@ pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_als
         })
         .collect();
     let search = align::Search::new(grid, 3);
-    let cpu = align::cpu(&real, &edited, grid, &search);
-    let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &search)
+    let cpu = align::cpu(&real, &edited, grid, &search, None);
+    let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &search, None)
         .await
         .unwrap();
     assert_eq!(cpu, gpu_costs);
     assert_eq!(search.best(&cpu), (2, -1));
     // A search around a coarser answer finds the same shift.
     let around = align::Search::around(grid, (3, 0), 1);
-    let cpu = align::cpu(&real, &edited, grid, &around);
-    let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &around)
+    let cpu = align::cpu(&real, &edited, grid, &around, None);
+    let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &around, None)
         .await
         .unwrap();
     assert_eq!(cpu, gpu_costs);
@@ -164,11 +167,59 @@ pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_als
     let (a, b) = (random_image(small, 5), random_image(small, 6));
     let search = align::Search::new(small, 2);
     assert_eq!(
-        align::cpu(&a, &b, small, &search),
-        align::gpu(g, &g.upload(&a), &g.upload(&b), small, &search)
+        align::cpu(&a, &b, small, &search, None),
+        align::gpu(g, &g.upload(&a), &g.upload(&b), small, &search, None)
             .await
             .unwrap()
     );
+}
+
+pub async fn the_shift_search_with_the_drift_applied_on_read_matches_cpu_and_finds_the_shift(
+    g: &Gpu,
+) {
+    let (real, grid) = photo("rocket.jpg");
+    // The edit is the photo with a tone drift, moved by (2, -1).
+    let drifted = drift::cpu(&real, grid, &DRIFT);
+    let edited: Vec<u32> = (0..grid.len())
+        .map(|i| {
+            let (x, y) = ((i % grid.w as usize) as i32, (i / grid.w as usize) as i32);
+            let (sx, sy) = (
+                (x - 2).clamp(0, grid.w as i32 - 1),
+                (y + 1).clamp(0, grid.h as i32 - 1),
+            );
+            drifted[(sy * grid.w as i32 + sx) as usize]
+        })
+        .collect();
+    let around = align::Search::around(grid, (1, 0), 2);
+    let cpu = align::cpu(&real, &edited, grid, &around, Some(&DRIFT));
+    assert_eq!(around.best(&cpu), (2, -1));
+    // Correcting where pixels are read is correcting the whole original first.
+    assert_eq!(cpu, align::cpu(&drifted, &edited, grid, &around, None));
+    // Without the drift the costs are much higher: the drift is really applied.
+    let raw: u64 = align::cpu(&real, &edited, grid, &around, None)
+        .iter()
+        .map(|&c| c as u64)
+        .sum();
+    let total = |costs: &[u32]| costs.iter().map(|&c| c as u64).sum::<u64>();
+    assert!(raw > 2 * total(&cpu), "{raw} vs {}", total(&cpu));
+    let gpu_costs = align::gpu(
+        g,
+        &g.upload(&real),
+        &g.upload(&edited),
+        grid,
+        &around,
+        Some(&DRIFT),
+    )
+    .await
+    .unwrap();
+    assert_eq!(around.best(&gpu_costs), (2, -1));
+    // The drift's rounding may land a level apart on a few pixels.
+    let apart: u64 = cpu
+        .iter()
+        .zip(&gpu_costs)
+        .map(|(&a, &b)| a.abs_diff(b) as u64)
+        .sum();
+    assert!(apart * 100 <= total(&cpu), "{apart} of {}", total(&cpu));
 }
 
 pub async fn change_score_matches_cpu_within_one_level(g: &Gpu) {
@@ -442,20 +493,32 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         resample::cpu(&e, grid, fine_grid),
     );
     let paint = Some(editseg::color::parse(&case.color).unwrap());
-    for (fine_o, fine_e, fine, band) in [
-        (&o, &e, grid, edge::Band::new(1.0)),
-        (&fo, &fe, fine_grid, edge::Band::new(2.0)),
+    // The third case: an edit with a tone drift, which the fine grid's reads correct.
+    let mild = drift::Drift {
+        coef: [
+            [1.05, 0.02, 0.0, 0.0, 0.0, 0.0, 0.01],
+            [0.97, 0.0, 0.02, 0.0, 0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0, 0.01, 0.0, 0.0, -0.01],
+        ],
+    };
+    let fe_drifted = drift::cpu(&fe, fine_grid, &mild);
+    for (fine_o, fine_e, fine, band, fine_drift) in [
+        (&o, &e, grid, edge::Band::new(1.0), None),
+        (&fo, &fe, fine_grid, edge::Band::new(2.0), None),
+        (&fo, &fe_drifted, fine_grid, edge::Band::new(2.0), Some(mild)),
     ] {
         fn sharp<'a, B>(
             original: &'a B,
             edited: &'a B,
             grid: Grid,
             paint: Option<[u8; 3]>,
+            drift: Option<drift::Drift>,
         ) -> edge::Sharp<'a, B> {
             edge::Sharp {
                 original,
                 edited,
                 grid,
+                drift,
                 shift: (0, 0),
                 paint,
             }
@@ -463,16 +526,27 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         let cpu = edge::cpu(
             &wide,
             band,
-            sharp(&o, &e, grid, paint),
-            sharp(fine_o, fine_e, fine, paint),
+            sharp(&o, &e, grid, paint, None),
+            sharp(fine_o, fine_e, fine, paint, fine_drift),
         );
+        if let Some(d) = fine_drift {
+            // Correcting where pixels are read is correcting the whole original first.
+            let corrected = drift::cpu(fine_o, fine, &d);
+            let explicit = edge::cpu(
+                &wide,
+                band,
+                sharp(&o, &e, grid, paint, None),
+                sharp(&corrected, fine_e, fine, paint, None),
+            );
+            assert_eq!(cpu, explicit);
+        }
         let bufs = [&wide, &o, &e, fine_o, fine_e].map(|b| g.upload(b));
         let out = edge::gpu(
             g,
             &bufs[0],
             band,
-            sharp(&bufs[1], &bufs[2], grid, paint),
-            sharp(&bufs[3], &bufs[4], fine, paint),
+            sharp(&bufs[1], &bufs[2], grid, paint, None),
+            sharp(&bufs[3], &bufs[4], fine, paint, fine_drift),
         );
         let gpu = read(g, &out, fine.len()).await;
         let differing = cpu.iter().zip(&gpu).filter(|(c, g)| c != g).count();
@@ -517,6 +591,7 @@ macro_rules! for_each_gpu_check {
             blur_matches_cpu_within_one_level,
             drift_correction_matches_cpu_within_one_level,
             shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess,
+            the_shift_search_with_the_drift_applied_on_read_matches_cpu_and_finds_the_shift,
             change_score_matches_cpu_within_one_level,
             histogram_and_binarisation_match_cpu_exactly,
             erosion_and_dilation_match_cpu_exactly,
