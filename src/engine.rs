@@ -18,7 +18,8 @@ pub(crate) trait Engine {
         None
     }
     fn upload(&self, words: Vec<u32>) -> Self::Buf;
-    async fn download(&self, buf: &Self::Buf, n: usize) -> Result<Vec<u32>>;
+    /// The buffer's first `n` words on the host (the buffer is not needed any more).
+    async fn download(&self, buf: Self::Buf, n: usize) -> Result<Vec<u32>>;
     fn resample(&self, src: &Self::Buf, from: Grid, to: Grid) -> Self::Buf;
     fn blur(&self, src: &Self::Buf, grid: Grid, sigma: f32) -> Self::Buf;
     fn drift(&self, src: &Self::Buf, grid: Grid, drift: &drift::Drift) -> Self::Buf;
@@ -82,8 +83,9 @@ impl Engine for Cpu {
     fn upload(&self, words: Vec<u32>) -> Vec<u32> {
         words
     }
-    async fn download(&self, buf: &Vec<u32>, n: usize) -> Result<Vec<u32>> {
-        Ok(buf[..n].to_vec())
+    async fn download(&self, mut buf: Vec<u32>, n: usize) -> Result<Vec<u32>> {
+        buf.truncate(n);
+        Ok(buf)
     }
     fn resample(&self, src: &Vec<u32>, from: Grid, to: Grid) -> Vec<u32> {
         resample::cpu(src, from, to)
@@ -169,8 +171,8 @@ impl Engine for Gpu {
     fn upload(&self, words: Vec<u32>) -> wgpu::Buffer {
         Gpu::upload(self, &words)
     }
-    async fn download(&self, buf: &wgpu::Buffer, n: usize) -> Result<Vec<u32>> {
-        self.read(buf, n).await
+    async fn download(&self, buf: wgpu::Buffer, n: usize) -> Result<Vec<u32>> {
+        self.read(&buf, n).await
     }
     fn resample(&self, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
         resample::gpu(self, src, from, to)

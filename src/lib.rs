@@ -82,7 +82,7 @@ async fn upsample_on<E: engine::Engine>(
         &engine.upload(to_words(picture)),
         full,
     );
-    engine.download(&out, full.len()).await
+    engine.download(out, full.len()).await
 }
 
 /// Owns the GPU device (or stands for the CPU path) and serves any number of requests.

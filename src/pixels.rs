@@ -4,10 +4,15 @@
 use image::RgbaImage;
 
 pub fn to_words(img: &RgbaImage) -> Vec<u32> {
-    img.as_raw()
-        .chunks_exact(4)
-        .map(|p| u32::from_le_bytes([p[0], p[1], p[2], p[3]]))
-        .collect()
+    const CHUNK: usize = 1 << 16;
+    let bytes = img.as_raw();
+    let mut words = vec![0u32; bytes.len() / 4];
+    for_rows(&mut words, CHUNK, |i, chunk| {
+        for (w, p) in chunk.iter_mut().zip(bytes[4 * i * CHUNK..].chunks_exact(4)) {
+            *w = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
+        }
+    });
+    words
 }
 
 /// `unpack4x8unorm`.

@@ -267,26 +267,47 @@ pub fn cpu(mask: &[u32], band: Band, detect: Sharp<Vec<u32>>, fine: Sharp<Vec<u3
     place_cpu(&plan, grid, fine)
 }
 
+/// Fine-grid rows decided together: each block measures the strengths its cut pixels read once.
+const BLOCK: usize = 32;
+
 /// The mask (0/1) on the fine grid.
 pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
     let table = LabTable::new();
     let paint = fine.paint.map(lab_u8);
     let f = fine.grid;
-    let (w, h) = (f.w as i32, f.h as i32);
+    let (fw, fh) = (f.w as usize, f.h as usize);
+    // The detection pixel each fine column and row falls in.
+    let gx: Vec<usize> = (0..fw)
+        .map(|x| (x as u64 * grid.w as u64 / f.w as u64) as usize)
+        .collect();
+    let gy = |y: usize| (y as u64 * grid.h as u64 / f.h as u64) as usize;
     let mut out = vec![0u32; f.len()];
-    for_rows(&mut out, f.w as usize, |y, row| {
-        let gy = (y as u64 * grid.h as u64 / f.h as u64) as usize;
-        for (x, o) in row.iter_mut().enumerate() {
-            let gx = (x as u64 * grid.w as u64 / f.w as u64) as usize;
-            let word = plan[gy * grid.w as usize + gx];
-            *o = if word < CUT {
-                word
-            } else {
-                let sum: u32 = neighbours(x as i32, y as i32, w, h)
-                    .map(|(xx, yy)| strength_at(&table, &fine, paint, xx, yy))
-                    .sum();
-                ((sum + 4) / 9 >= word - CUT) as u32
-            };
+    for_rows(&mut out, fw * BLOCK, |block, rows| {
+        let y0 = block * BLOCK;
+        // Strengths of rows y0 - 1 ..= y0 + BLOCK, measured the first time a cut pixel's 3x3
+        // neighbourhood reads them (u32::MAX: not yet).
+        let mut raw = vec![u32::MAX; (rows.len() / fw + 2) * fw];
+        let mut strength = |x: i32, y: i32| {
+            let slot = &mut raw[(y as usize + 1 - y0) * fw + x as usize];
+            if *slot == u32::MAX {
+                *slot = strength_at(&table, &fine, paint, x, y);
+            }
+            *slot
+        };
+        for (dy, row) in rows.chunks_mut(fw).enumerate() {
+            let y = y0 + dy;
+            let words = &plan[gy(y) * grid.w as usize..][..grid.w as usize];
+            for (x, o) in row.iter_mut().enumerate() {
+                let word = words[gx[x]];
+                *o = if word < CUT {
+                    word
+                } else {
+                    let sum: u32 = neighbours(x as i32, y as i32, fw as i32, fh as i32)
+                        .map(|(xx, yy)| strength(xx, yy))
+                        .sum();
+                    ((sum + 4) / 9 >= word - CUT) as u32
+                };
+            }
         }
     });
     out

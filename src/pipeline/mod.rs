@@ -160,10 +160,10 @@ pub(crate) async fn run<E: Engine>(
     // Stage 2: drift from thumbnails, blur, drift applied to the original, shift search.
     let thumb = thumbnail_grid(detect);
     let o_thumb = engine
-        .download(&engine.resample(o_d, detect, thumb), thumb.len())
+        .download(engine.resample(o_d, detect, thumb), thumb.len())
         .await?;
     let e_thumb = engine
-        .download(&engine.resample(e_d, detect, thumb), thumb.len())
+        .download(engine.resample(e_d, detect, thumb), thumb.len())
         .await?;
     let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
     let sigma = (detect.w.min(detect.h) as f32 / 512.0).clamp(1.0, 2.0);
@@ -263,8 +263,9 @@ pub(crate) async fn run<E: Engine>(
 
     // Stage 6: outputs at the original's size.
     progress(Stage::Render);
-    let mask = engine.download(&mask, mask_grid.len()).await?;
-    let heat = engine.download(&s, n).await?;
+    let shift = fine.shift;
+    let mask = engine.download(mask, mask_grid.len()).await?;
+    let heat = engine.download(s, n).await?;
     let (dispatches, readbacks) = match (counts_before, engine.counts()) {
         (Some(a), Some(b)) => (Some(b.0 - a.0), Some(b.1 - a.1)),
         _ => (None, None),
@@ -274,9 +275,12 @@ pub(crate) async fn run<E: Engine>(
     } else {
         // A picture larger than the engine takes: stage 7's joint bilateral upsampling brings
         // the mask to its size along its own edges, on the host.
-        let guide = engine
-            .download(if mask_grid == grid { &o } else { o_d }, mask_grid.len())
-            .await?;
+        let guide = if mask_grid == grid {
+            o
+        } else {
+            engine.resample(&o, grid, mask_grid)
+        };
+        let guide = engine.download(guide, mask_grid.len()).await?;
         let bytes: Vec<u8> = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
         let big = upsample::cpu(&bytes, &guide, mask_grid, &to_words(original), full);
         GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
@@ -310,7 +314,7 @@ pub(crate) async fn run<E: Engine>(
             gain: drift.gain(),
             offset: drift.offset(),
             lighting: drift.lighting(),
-            shift: fine.shift,
+            shift,
             dispatches,
             readbacks,
             notes,
