@@ -16,7 +16,8 @@
 //! `radius`), `plan` gives each band pixel its cut (or keeps its label where one side has no deep
 //! pixels nearby), `place` decides. The first three run on the detection grid; `place` runs on
 //! the fine grid, which may be larger (each fine pixel reads the plan of the detection pixel it
-//! falls in), so the outline can be placed at full resolution.
+//! falls in), so the outline can be placed at full resolution. The CPU twin measures strengths only
+//! where the plan reads them, near the outline.
 
 use crate::color::{lab_u8, LabTable};
 use crate::diff::drift::Drift;
@@ -161,39 +162,43 @@ fn window_max(values: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
 }
 
 /// Per pixel: its label away from the outline and outside the mask, or a cut for the mask's band
-/// (see [`cut`]).
-pub fn plan_cpu(classes: &[u32], strength: &[u32], grid: Grid, band: Band) -> Vec<u32> {
+/// (see [`cut`]). `strength` gives a pixel's strength; it is asked only within reach of the band.
+pub fn plan_cpu(
+    classes: &[u32],
+    grid: Grid,
+    band: Band,
+    mut strength: impl FnMut(usize) -> u32,
+) -> Vec<u32> {
     let inside = |c: u32| c == INSIDE || c == BAND + INSIDE;
-    // Window maxima of the mask's strengths, and of the others' strengths turned upside down
-    // (0 where there is no such pixel).
-    let strongest = window_max(
-        &(0..grid.len())
-            .map(|i| if inside(classes[i]) { strength[i] } else { 0 })
-            .collect::<Vec<_>>(),
-        grid,
-        band.reach.min(MAX_REACH),
-    );
-    let weakest = window_max(
-        &(0..grid.len())
-            .map(|i| {
-                if inside(classes[i]) {
-                    0
-                } else {
-                    MAX_STRENGTH + 1 - strength[i]
-                }
-            })
-            .collect::<Vec<_>>(),
-        grid,
-        band.radius.min(MAX_REACH),
-    );
+    let (w, h) = (grid.w as i32, grid.h as i32);
+    let reach = band.reach.min(MAX_REACH) as i32;
+    let radius = band.radius.min(MAX_REACH) as i32;
+    let r = reach.max(radius);
     (0..grid.len())
-        .map(|i| match classes[i] {
-            c if c == BAND + INSIDE || (band.grow && c == BAND + OUTSIDE) => cut(
-                c - BAND,
-                strongest[i],
-                (weakest[i] > 0).then(|| MAX_STRENGTH + 1 - weakest[i]),
-            ),
-            c => c % BAND,
+        .map(|i| {
+            let c = classes[i];
+            if !(c == BAND + INSIDE || (band.grow && c == BAND + OUTSIDE)) {
+                return c % BAND;
+            }
+            let (x, y) = ((i % grid.w as usize) as i32, (i / grid.w as usize) as i32);
+            // The mask's strongest strength within `reach` (its plateau) and the others'
+            // weakest within `radius` (the background).
+            let (mut strongest, mut weakest) = (0, None::<u32>);
+            for yy in (y - r).max(0)..=(y + r).min(h - 1) {
+                for xx in (x - r).max(0)..=(x + r).min(w - 1) {
+                    let j = (yy * w + xx) as usize;
+                    let (dx, dy) = ((xx - x).abs(), (yy - y).abs());
+                    if inside(classes[j]) {
+                        if dx <= reach && dy <= reach {
+                            strongest = strongest.max(strength(j));
+                        }
+                    } else if dx <= radius && dy <= radius {
+                        let s = strength(j);
+                        weakest = Some(weakest.map_or(s, |v| v.min(s)));
+                    }
+                }
+            }
+            cut(c - BAND, strongest, weakest)
         })
         .collect()
 }
@@ -205,28 +210,44 @@ fn strength_of(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> u32
 
 /// The paint's strength per pixel of `pair`'s grid, averaged over the pixel's 3x3 neighbourhood
 /// (in whole numbers): paint over a textured object changes each pixel by a different amount, and
-/// the outline is to follow the paint, not the texture.
-pub fn strength_cpu(pair: Sharp<Vec<u32>>) -> Vec<u32> {
-    let table = LabTable::new();
-    let paint = pair.paint.map(lab_u8);
-    let g = pair.grid;
-    let mut raw = vec![0u32; g.len()];
-    for_rows(&mut raw, g.w as usize, |y, row| {
-        for (x, o) in row.iter_mut().enumerate() {
-            *o = strength_at(&table, &pair, paint, x as i32, y as i32);
+/// the outline is to follow the paint, not the texture. Measured the first time a pixel is asked
+/// for: only the pixels near the outline are.
+pub struct Strengths<'a> {
+    pair: Sharp<'a, Vec<u32>>,
+    table: LabTable,
+    paint: Option<[f32; 3]>,
+    /// u32::MAX: not measured yet.
+    raw: Vec<u32>,
+    smoothed: Vec<u32>,
+}
+
+impl<'a> Strengths<'a> {
+    pub fn new(pair: Sharp<'a, Vec<u32>>) -> Strengths<'a> {
+        Strengths {
+            pair,
+            table: LabTable::new(),
+            paint: pair.paint.map(lab_u8),
+            raw: vec![u32::MAX; pair.grid.len()],
+            smoothed: vec![u32::MAX; pair.grid.len()],
         }
-    });
-    let (w, h) = (g.w as i32, g.h as i32);
-    let mut out = vec![0u32; g.len()];
-    for_rows(&mut out, g.w as usize, |y, row| {
-        for (x, o) in row.iter_mut().enumerate() {
-            let sum: u32 = neighbours(x as i32, y as i32, w, h)
-                .map(|(xx, yy)| raw[(yy * w + xx) as usize])
-                .sum();
-            *o = (sum + 4) / 9;
+    }
+
+    pub fn at(&mut self, i: usize) -> u32 {
+        if self.smoothed[i] == u32::MAX {
+            let g = self.pair.grid;
+            let (x, y) = ((i % g.w as usize) as i32, (i / g.w as usize) as i32);
+            let mut sum = 0;
+            for (xx, yy) in neighbours(x, y, g.w as i32, g.h as i32) {
+                let j = (yy * g.w as i32 + xx) as usize;
+                if self.raw[j] == u32::MAX {
+                    self.raw[j] = strength_at(&self.table, &self.pair, self.paint, xx, yy);
+                }
+                sum += self.raw[j];
+            }
+            self.smoothed[i] = (sum + 4) / 9;
         }
-    });
-    out
+        self.smoothed[i]
+    }
 }
 
 /// The 3x3 neighbourhood of (x, y), coordinates clamped to the grid.
@@ -261,9 +282,9 @@ fn strength_at(
 /// mask (0/1) on `fine`'s grid.
 pub fn cpu(mask: &[u32], band: Band, detect: Sharp<Vec<u32>>, fine: Sharp<Vec<u32>>) -> Vec<u32> {
     let grid = detect.grid;
-    let strength = strength_cpu(detect);
     let classes = classify_cpu(mask, grid, band.radius);
-    let plan = plan_cpu(&classes, &strength, grid, band);
+    let mut strengths = Strengths::new(detect);
+    let plan = plan_cpu(&classes, grid, band, |i| strengths.at(i));
     place_cpu(&plan, grid, fine)
 }
 
@@ -276,10 +297,17 @@ pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
     let paint = fine.paint.map(lab_u8);
     let f = fine.grid;
     let (fw, fh) = (f.w as usize, f.h as usize);
-    // The detection pixel each fine column and row falls in.
-    let gx: Vec<usize> = (0..fw)
-        .map(|x| (x as u64 * grid.w as u64 / f.w as u64) as usize)
-        .collect();
+    // The fine columns that fall in each detection column (x * grid.w / f.w, as the shader
+    // computes it), and the detection row of each fine row.
+    let mut columns = vec![0..0; grid.w as usize];
+    for x in 0..fw {
+        let gx = (x as u64 * grid.w as u64 / f.w as u64) as usize;
+        columns[gx] = if columns[gx].is_empty() {
+            x..x + 1
+        } else {
+            columns[gx].start..x + 1
+        };
+    }
     let gy = |y: usize| (y as u64 * grid.h as u64 / f.h as u64) as usize;
     let mut out = vec![0u32; f.len()];
     for_rows(&mut out, fw * BLOCK, |block, rows| {
@@ -297,16 +325,17 @@ pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
         for (dy, row) in rows.chunks_mut(fw).enumerate() {
             let y = y0 + dy;
             let words = &plan[gy(y) * grid.w as usize..][..grid.w as usize];
-            for (x, o) in row.iter_mut().enumerate() {
-                let word = words[gx[x]];
-                *o = if word < CUT {
-                    word
-                } else {
+            for (&word, span) in words.iter().zip(&columns) {
+                if word < CUT {
+                    row[span.clone()].fill(word);
+                    continue;
+                }
+                for x in span.clone() {
                     let sum: u32 = neighbours(x as i32, y as i32, fw as i32, fh as i32)
                         .map(|(xx, yy)| strength(xx, yy))
                         .sum();
-                    ((sum + 4) / 9 >= word - CUT) as u32
-                };
+                    row[x] = ((sum + 4) / 9 >= word - CUT) as u32;
+                }
             }
         }
     });
@@ -420,7 +449,7 @@ mod tests {
             }
         );
         let classes = classify_cpu(&mask, grid, band.radius);
-        let plan = plan_cpu(&classes, &strength, grid, band);
+        let plan = plan_cpu(&classes, grid, band, |i| strength[i]);
         let row = |y: usize| -> Vec<u32> {
             (0..40)
                 .map(|x| {

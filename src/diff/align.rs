@@ -16,6 +16,8 @@ const KERNEL: Kernel = Kernel {
 const CAP: u32 = 48;
 /// Sample about this many pixels at most.
 const SAMPLES: usize = 1 << 18;
+/// A refinement among the few shifts around a coarser grid's answer needs fewer.
+const REFINE_SAMPLES: usize = 1 << 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Search {
@@ -36,6 +38,16 @@ impl Search {
     /// Shifts up to `radius` pixels each way from `centre` (a coarser search's answer brought to
     /// this grid); `centre` alone when the image is too small to shift.
     pub fn around(grid: Grid, centre: (i32, i32), radius: u32) -> Search {
+        Search::sampling(grid, centre, radius, SAMPLES)
+    }
+
+    /// As [`Search::around`], on fewer sampled pixels: for refining a coarser grid's answer on a
+    /// large picture.
+    pub fn refine(grid: Grid, centre: (i32, i32), radius: u32) -> Search {
+        Search::sampling(grid, centre, radius, REFINE_SAMPLES)
+    }
+
+    fn sampling(grid: Grid, centre: (i32, i32), radius: u32, samples: usize) -> Search {
         let reach = |r: u32| r + centre.0.unsigned_abs().max(centre.1.unsigned_abs());
         let fits = |r: u32| grid.w > 4 * reach(r) + 4 && grid.h > 4 * reach(r) + 4;
         let (radius, centre) = match (fits(radius), fits(0)) {
@@ -44,7 +56,7 @@ impl Search {
             (false, false) => (0, (0, 0)),
         };
         let margin = reach(radius);
-        let stride = ((grid.len() / SAMPLES) as f64).sqrt().ceil().max(1.0) as u32;
+        let stride = ((grid.len() / samples) as f64).sqrt().ceil().max(1.0) as u32;
         let rows = (grid.h - 2 * margin).div_ceil(stride);
         let cols = (grid.w - 2 * margin).div_ceil(stride);
         Search {

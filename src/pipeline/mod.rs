@@ -244,7 +244,7 @@ pub(crate) async fn run<E: Engine>(
             (shift.0 as f64 * scale).round() as i32,
             (shift.1 as f64 * scale).round() as i32,
         );
-        let around = align::Search::around(grid, guess, (scale / 2.0).ceil() as u32);
+        let around = align::Search::refine(grid, guess, (scale / 2.0).ceil() as u32);
         let costs = engine.align(&o, &e, grid, &around, Some(&drift)).await?;
         Sharp {
             original: &o,

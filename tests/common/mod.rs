@@ -190,7 +190,7 @@ pub async fn the_shift_search_with_the_drift_applied_on_read_matches_cpu_and_fin
             drifted[(sy * grid.w as i32 + sx) as usize]
         })
         .collect();
-    let around = align::Search::around(grid, (1, 0), 2);
+    let around = align::Search::refine(grid, (1, 0), 2);
     let cpu = align::cpu(&real, &edited, grid, &around, Some(&DRIFT));
     assert_eq!(around.best(&cpu), (2, -1));
     // Correcting where pixels are read is correcting the whole original first.
