@@ -6,10 +6,12 @@ use crate::diff::{align, blur, drift, resample, score};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::pixels::Grid;
+use std::borrow::Cow;
 
 pub(crate) trait Engine {
-    /// One word per pixel (an RGBA8 image, a score or a mask), where the engine keeps it.
-    type Buf;
+    /// One word per pixel (an RGBA8 image, a score or a mask), where the engine keeps it; on the
+    /// host it may borrow the caller's pixels for `'a`.
+    type Buf<'a>;
     fn name(&self) -> String;
     /// The most pixels one buffer may hold.
     fn max_pixels(&self) -> usize;
@@ -17,148 +19,150 @@ pub(crate) trait Engine {
     fn counts(&self) -> Option<(u32, u32)> {
         None
     }
-    fn upload(&self, words: Vec<u32>) -> Self::Buf;
+    fn upload<'a>(&self, words: Cow<'a, [u32]>) -> Self::Buf<'a>;
     /// The buffer's first `n` words on the host (the buffer is not needed any more).
-    async fn download(&self, buf: Self::Buf, n: usize) -> Result<Vec<u32>>;
-    fn resample(&self, src: &Self::Buf, from: Grid, to: Grid) -> Self::Buf;
-    fn blur(&self, src: &Self::Buf, grid: Grid, sigma: f32) -> Self::Buf;
-    fn drift(&self, src: &Self::Buf, grid: Grid, drift: &drift::Drift) -> Self::Buf;
+    async fn download(&self, buf: Self::Buf<'_>, n: usize) -> Result<Vec<u32>>;
+    fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
+    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a>;
+    fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, drift: &drift::Drift) -> Self::Buf<'a>;
     /// Shift costs; with a `drift`, the original is compared drift-corrected.
-    async fn align(
+    async fn align<'a>(
         &self,
-        original: &Self::Buf,
-        edited: &Self::Buf,
+        original: &Self::Buf<'a>,
+        edited: &Self::Buf<'a>,
         grid: Grid,
         search: &align::Search,
         drift: Option<&drift::Drift>,
     ) -> Result<Vec<u32>>;
-    fn score(
+    fn score<'a>(
         &self,
-        blurred: score::Pair<Self::Buf>,
-        sharp: score::Pair<Self::Buf>,
+        blurred: score::Pair<'_, Self::Buf<'a>>,
+        sharp: score::Pair<'_, Self::Buf<'a>>,
         grid: Grid,
         scoring: &score::Scoring,
-    ) -> Self::Buf;
-    async fn histogram(&self, score: &Self::Buf, n: usize) -> Result<threshold::Histogram>;
-    fn binarize(&self, score: &Self::Buf, n: usize, t: u8) -> Self::Buf;
-    fn open_close(&self, mask: &Self::Buf, grid: Grid, open: u32, close: u32) -> Self::Buf;
-    async fn components(
+    ) -> Self::Buf<'a>;
+    async fn histogram<'a>(&self, score: &Self::Buf<'a>, n: usize) -> Result<threshold::Histogram>;
+    fn binarize<'a>(&self, score: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a>;
+    fn open_close<'a>(&self, mask: &Self::Buf<'a>, grid: Grid, open: u32, close: u32) -> Self::Buf<'a>;
+    async fn components<'a>(
         &self,
-        mask: &Self::Buf,
+        mask: &Self::Buf<'a>,
         grid: Grid,
         selection: &components::Selection,
-    ) -> Result<Self::Buf>;
+    ) -> Result<Self::Buf<'a>>;
     /// Stage 5c: the cleaned mask (0/1) on `detect`'s grid, its outline placed again at the
     /// paint's half-strength line, on `fine`'s grid.
-    fn outline(
+    fn outline<'a>(
         &self,
-        mask: &Self::Buf,
+        mask: &Self::Buf<'a>,
         band: edge::Band,
-        detect: edge::Sharp<Self::Buf>,
-        fine: edge::Sharp<Self::Buf>,
-    ) -> Self::Buf;
+        detect: edge::Sharp<'_, Self::Buf<'a>>,
+        fine: edge::Sharp<'_, Self::Buf<'a>>,
+    ) -> Self::Buf<'a>;
     /// Stage 7: a mask (0/255 a word) on the `small` grid of `guide` brought to `picture`'s
     /// `full` grid along the picture's edges.
-    fn upsample(
+    fn upsample<'a>(
         &self,
-        mask: &Self::Buf,
-        guide: &Self::Buf,
+        mask: &Self::Buf<'a>,
+        guide: &Self::Buf<'a>,
         small: Grid,
-        picture: &Self::Buf,
+        picture: &Self::Buf<'a>,
         full: Grid,
-    ) -> Self::Buf;
+    ) -> Self::Buf<'a>;
 }
 
 /// The CPU twins.
 pub struct Cpu;
 
 impl Engine for Cpu {
-    type Buf = Vec<u32>;
+    type Buf<'a> = Cow<'a, [u32]>;
     fn name(&self) -> String {
         "cpu".into()
     }
     fn max_pixels(&self) -> usize {
         usize::MAX
     }
-    fn upload(&self, words: Vec<u32>) -> Vec<u32> {
+    fn upload<'a>(&self, words: Cow<'a, [u32]>) -> Self::Buf<'a> {
         words
     }
-    async fn download(&self, mut buf: Vec<u32>, n: usize) -> Result<Vec<u32>> {
-        buf.truncate(n);
-        Ok(buf)
+    async fn download(&self, buf: Self::Buf<'_>, n: usize) -> Result<Vec<u32>> {
+        let mut words = buf.into_owned();
+        words.truncate(n);
+        Ok(words)
     }
-    fn resample(&self, src: &Vec<u32>, from: Grid, to: Grid) -> Vec<u32> {
-        resample::cpu(src, from, to)
+    fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
+        resample::cpu(src, from, to).into()
     }
-    fn blur(&self, src: &Vec<u32>, grid: Grid, sigma: f32) -> Vec<u32> {
-        blur::cpu(src, grid, sigma)
+    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a> {
+        blur::cpu(src, grid, sigma).into()
     }
-    fn drift(&self, src: &Vec<u32>, grid: Grid, d: &drift::Drift) -> Vec<u32> {
-        drift::cpu(src, grid, d)
+    fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
+        drift::cpu(src, grid, d).into()
     }
-    async fn align(
+    async fn align<'a>(
         &self,
-        o: &Vec<u32>,
-        e: &Vec<u32>,
+        o: &Self::Buf<'a>,
+        e: &Self::Buf<'a>,
         grid: Grid,
         search: &align::Search,
         d: Option<&drift::Drift>,
     ) -> Result<Vec<u32>> {
         Ok(align::cpu(o, e, grid, search, d))
     }
-    fn score(
+    fn score<'a>(
         &self,
-        blurred: score::Pair<Vec<u32>>,
-        sharp: score::Pair<Vec<u32>>,
+        blurred: score::Pair<'_, Self::Buf<'a>>,
+        sharp: score::Pair<'_, Self::Buf<'a>>,
         grid: Grid,
         scoring: &score::Scoring,
-    ) -> Vec<u32> {
-        score::cpu(blurred, sharp, grid, scoring)
+    ) -> Self::Buf<'a> {
+        score::cpu(blurred, sharp, grid, scoring).into()
     }
-    async fn histogram(&self, s: &Vec<u32>, _n: usize) -> Result<threshold::Histogram> {
+    async fn histogram<'a>(&self, s: &Self::Buf<'a>, _n: usize) -> Result<threshold::Histogram> {
         Ok(threshold::histogram_cpu(s))
     }
-    fn binarize(&self, s: &Vec<u32>, _n: usize, t: u8) -> Vec<u32> {
-        threshold::binarize_cpu(s, t)
+    fn binarize<'a>(&self, s: &Self::Buf<'a>, _n: usize, t: u8) -> Self::Buf<'a> {
+        threshold::binarize_cpu(s, t).into()
     }
-    fn open_close(&self, mask: &Vec<u32>, grid: Grid, open: u32, close: u32) -> Vec<u32> {
-        morphology::open_close_cpu(mask, grid, open, close)
+    fn open_close<'a>(&self, mask: &Self::Buf<'a>, grid: Grid, open: u32, close: u32) -> Self::Buf<'a> {
+        morphology::open_close_cpu(mask, grid, open, close).into()
     }
-    fn outline(
+    fn outline<'a>(
         &self,
-        mask: &Vec<u32>,
+        mask: &Self::Buf<'a>,
         band: edge::Band,
-        detect: edge::Sharp<Vec<u32>>,
-        fine: edge::Sharp<Vec<u32>>,
-    ) -> Vec<u32> {
-        edge::cpu(mask, band, detect, fine)
+        detect: edge::Sharp<'_, Self::Buf<'a>>,
+        fine: edge::Sharp<'_, Self::Buf<'a>>,
+    ) -> Self::Buf<'a> {
+        edge::cpu(mask, band, detect, fine).into()
     }
-    fn upsample(
+    fn upsample<'a>(
         &self,
-        mask: &Vec<u32>,
-        guide: &Vec<u32>,
+        mask: &Self::Buf<'a>,
+        guide: &Self::Buf<'a>,
         small: Grid,
-        picture: &Vec<u32>,
+        picture: &Self::Buf<'a>,
         full: Grid,
-    ) -> Vec<u32> {
+    ) -> Self::Buf<'a> {
         let bytes: Vec<u8> = mask.iter().map(|&w| w as u8).collect();
         upsample::cpu(&bytes, guide, small, picture, full)
             .into_iter()
             .map(u32::from)
-            .collect()
+            .collect::<Vec<_>>()
+            .into()
     }
-    async fn components(
+    async fn components<'a>(
         &self,
-        mask: &Vec<u32>,
+        mask: &Self::Buf<'a>,
         grid: Grid,
         selection: &components::Selection,
-    ) -> Result<Vec<u32>> {
-        Ok(components::cpu(mask, grid, selection))
+    ) -> Result<Self::Buf<'a>> {
+        Ok(components::cpu(mask, grid, selection).into())
     }
 }
 
 impl Engine for Gpu {
-    type Buf = wgpu::Buffer;
+    type Buf<'a> = wgpu::Buffer;
     fn name(&self) -> String {
         format!("gpu: {}", self.adapter)
     }
@@ -168,74 +172,74 @@ impl Engine for Gpu {
     fn counts(&self) -> Option<(u32, u32)> {
         Some(Gpu::counts(self))
     }
-    fn upload(&self, words: Vec<u32>) -> wgpu::Buffer {
+    fn upload<'a>(&self, words: Cow<'a, [u32]>) -> Self::Buf<'a> {
         Gpu::upload(self, &words)
     }
-    async fn download(&self, buf: wgpu::Buffer, n: usize) -> Result<Vec<u32>> {
+    async fn download(&self, buf: Self::Buf<'_>, n: usize) -> Result<Vec<u32>> {
         self.read(&buf, n).await
     }
-    fn resample(&self, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
+    fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::gpu(self, src, from, to)
     }
-    fn blur(&self, src: &wgpu::Buffer, grid: Grid, sigma: f32) -> wgpu::Buffer {
+    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a> {
         blur::gpu(self, src, grid, sigma)
     }
-    fn drift(&self, src: &wgpu::Buffer, grid: Grid, d: &drift::Drift) -> wgpu::Buffer {
+    fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::gpu(self, src, grid, d)
     }
-    async fn align(
+    async fn align<'a>(
         &self,
-        o: &wgpu::Buffer,
-        e: &wgpu::Buffer,
+        o: &Self::Buf<'a>,
+        e: &Self::Buf<'a>,
         grid: Grid,
         search: &align::Search,
         d: Option<&drift::Drift>,
     ) -> Result<Vec<u32>> {
         align::gpu(self, o, e, grid, search, d).await
     }
-    fn score(
+    fn score<'a>(
         &self,
-        blurred: score::Pair<wgpu::Buffer>,
-        sharp: score::Pair<wgpu::Buffer>,
+        blurred: score::Pair<'_, Self::Buf<'a>>,
+        sharp: score::Pair<'_, Self::Buf<'a>>,
         grid: Grid,
         scoring: &score::Scoring,
-    ) -> wgpu::Buffer {
+    ) -> Self::Buf<'a> {
         score::gpu(self, blurred, sharp, grid, scoring)
     }
-    async fn histogram(&self, s: &wgpu::Buffer, n: usize) -> Result<threshold::Histogram> {
+    async fn histogram<'a>(&self, s: &Self::Buf<'a>, n: usize) -> Result<threshold::Histogram> {
         threshold::histogram_gpu(self, s, n).await
     }
-    fn binarize(&self, s: &wgpu::Buffer, n: usize, t: u8) -> wgpu::Buffer {
+    fn binarize<'a>(&self, s: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a> {
         threshold::binarize_gpu(self, s, n, t)
     }
-    fn open_close(&self, mask: &wgpu::Buffer, grid: Grid, open: u32, close: u32) -> wgpu::Buffer {
+    fn open_close<'a>(&self, mask: &Self::Buf<'a>, grid: Grid, open: u32, close: u32) -> Self::Buf<'a> {
         morphology::open_close_gpu(self, mask, grid, open, close)
     }
-    fn outline(
+    fn outline<'a>(
         &self,
-        mask: &wgpu::Buffer,
+        mask: &Self::Buf<'a>,
         band: edge::Band,
-        detect: edge::Sharp<wgpu::Buffer>,
-        fine: edge::Sharp<wgpu::Buffer>,
-    ) -> wgpu::Buffer {
+        detect: edge::Sharp<'_, Self::Buf<'a>>,
+        fine: edge::Sharp<'_, Self::Buf<'a>>,
+    ) -> Self::Buf<'a> {
         edge::gpu(self, mask, band, detect, fine)
     }
-    fn upsample(
+    fn upsample<'a>(
         &self,
-        mask: &wgpu::Buffer,
-        guide: &wgpu::Buffer,
+        mask: &Self::Buf<'a>,
+        guide: &Self::Buf<'a>,
         small: Grid,
-        picture: &wgpu::Buffer,
+        picture: &Self::Buf<'a>,
         full: Grid,
-    ) -> wgpu::Buffer {
+    ) -> Self::Buf<'a> {
         upsample::gpu(self, mask, guide, small, picture, full)
     }
-    async fn components(
+    async fn components<'a>(
         &self,
-        mask: &wgpu::Buffer,
+        mask: &Self::Buf<'a>,
         grid: Grid,
         selection: &components::Selection,
-    ) -> Result<wgpu::Buffer> {
+    ) -> Result<Self::Buf<'a>> {
         components::gpu(self, mask, grid, selection).await
     }
 }

@@ -74,12 +74,12 @@ async fn upsample_on<E: engine::Engine>(
     picture: &RgbaImage,
     full: pixels::Grid,
 ) -> Result<Vec<u32>> {
-    use pixels::to_words;
+    use pixels::words;
     let out = engine.upsample(
-        &engine.upload(mask.as_raw().iter().map(|&m| m as u32).collect()),
-        &engine.upload(to_words(small)),
+        &engine.upload(mask.as_raw().iter().map(|&m| m as u32).collect::<Vec<_>>().into()),
+        &engine.upload(words(small)),
         grid,
-        &engine.upload(to_words(picture)),
+        &engine.upload(words(picture)),
         full,
     );
     engine.download(out, full.len()).await

@@ -2,6 +2,16 @@
 //! byte), exactly the layout WGSL's `unpack4x8unorm` reads, so CPU and GPU share every buffer.
 
 use image::RgbaImage;
+use std::borrow::Cow;
+
+/// The image's pixels as words: borrowed where its bytes lie on a 4-byte boundary (as the
+/// allocator places them), copied otherwise.
+pub fn words(img: &RgbaImage) -> Cow<'_, [u32]> {
+    match bytemuck::try_cast_slice(img.as_raw()) {
+        Ok(words) if cfg!(target_endian = "little") => Cow::Borrowed(words),
+        _ => Cow::Owned(to_words(img)),
+    }
+}
 
 pub fn to_words(img: &RgbaImage) -> Vec<u32> {
     const CHUNK: usize = 1 << 16;

@@ -212,8 +212,8 @@ fn strength_of(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> u32
 /// (in whole numbers): paint over a textured object changes each pixel by a different amount, and
 /// the outline is to follow the paint, not the texture. Measured the first time a pixel is asked
 /// for: only the pixels near the outline are.
-pub struct Strengths<'a> {
-    pair: Sharp<'a, Vec<u32>>,
+pub struct Strengths<'a, B> {
+    pair: Sharp<'a, B>,
     table: LabTable,
     paint: Option<[f32; 3]>,
     /// u32::MAX: not measured yet.
@@ -221,8 +221,8 @@ pub struct Strengths<'a> {
     smoothed: Vec<u32>,
 }
 
-impl<'a> Strengths<'a> {
-    pub fn new(pair: Sharp<'a, Vec<u32>>) -> Strengths<'a> {
+impl<'a, B: AsRef<[u32]>> Strengths<'a, B> {
+    pub fn new(pair: Sharp<'a, B>) -> Strengths<'a, B> {
         Strengths {
             pair,
             table: LabTable::new(),
@@ -258,9 +258,9 @@ fn neighbours(x: i32, y: i32, w: i32, h: i32) -> impl Iterator<Item = (i32, i32)
 }
 
 /// The paint's strength at pixel (x, y) of `pair`'s grid (one pixel pair, unsmoothed).
-fn strength_at(
+fn strength_at<B: AsRef<[u32]>>(
     table: &LabTable,
-    pair: &Sharp<Vec<u32>>,
+    pair: &Sharp<B>,
     paint: Option<[f32; 3]>,
     x: i32,
     y: i32,
@@ -269,18 +269,23 @@ fn strength_at(
     let ex = (x + pair.shift.0).clamp(0, g.w as i32 - 1) as usize;
     let ey = (y + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
     let (x, y) = (x as usize, y as usize);
-    let o = pair.original[y * g.w as usize + x];
+    let o = pair.original.as_ref()[y * g.w as usize + x];
     strength_of(
         table,
         pair.drift.map_or(o, |d| d.apply(o, x, y, g)),
-        pair.edited[ey * g.w as usize + ex],
+        pair.edited.as_ref()[ey * g.w as usize + ex],
         paint,
     )
 }
 
 /// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
 /// mask (0/1) on `fine`'s grid.
-pub fn cpu(mask: &[u32], band: Band, detect: Sharp<Vec<u32>>, fine: Sharp<Vec<u32>>) -> Vec<u32> {
+pub fn cpu<B: AsRef<[u32]> + Sync>(
+    mask: &[u32],
+    band: Band,
+    detect: Sharp<B>,
+    fine: Sharp<B>,
+) -> Vec<u32> {
     let grid = detect.grid;
     let classes = classify_cpu(mask, grid, band.radius);
     let mut strengths = Strengths::new(detect);
@@ -292,7 +297,7 @@ pub fn cpu(mask: &[u32], band: Band, detect: Sharp<Vec<u32>>, fine: Sharp<Vec<u3
 const BLOCK: usize = 32;
 
 /// The mask (0/1) on the fine grid.
-pub fn place_cpu(plan: &[u32], grid: Grid, fine: Sharp<Vec<u32>>) -> Vec<u32> {
+pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B>) -> Vec<u32> {
     let table = LabTable::new();
     let paint = fine.paint.map(lab_u8);
     let f = fine.grid;

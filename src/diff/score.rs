@@ -63,9 +63,9 @@ pub(crate) fn change(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) 
     change * weight
 }
 
-pub fn cpu(
-    blurred: Pair<Vec<u32>>,
-    sharp: Pair<Vec<u32>>,
+pub fn cpu<B: AsRef<[u32]> + Sync>(
+    blurred: Pair<B>,
+    sharp: Pair<B>,
     grid: Grid,
     scoring: &Scoring,
 ) -> Vec<u32> {
@@ -79,10 +79,10 @@ pub fn cpu(
         for (x, s) in row.iter_mut().enumerate() {
             let i = (y * w) as usize + x;
             let j = (ey * w + (x as i32 + scoring.shift.0).clamp(0, w - 1)) as usize;
-            let c = change(&table, blurred.original[i], blurred.edited[j], paint).min(change(
+            let c = change(&table, blurred.original.as_ref()[i], blurred.edited.as_ref()[j], paint).min(change(
                 &table,
-                sharp.original[i],
-                sharp.edited[j],
+                sharp.original.as_ref()[i],
+                sharp.edited.as_ref()[j],
                 paint,
             ));
             *s = ((c * SCALE).min(255.0) + 0.5) as u32;

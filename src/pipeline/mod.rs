@@ -15,7 +15,7 @@ use crate::cleanup::{threshold, upsample};
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::pixels::{to_words, Grid};
+use crate::pixels::{words, Grid};
 use crate::render;
 use image::{GrayImage, RgbaImage};
 
@@ -90,10 +90,10 @@ fn thumbnail_grid(g: Grid) -> Grid {
     }
 }
 
-pub(crate) async fn run<E: Engine>(
+pub(crate) async fn run<'img, E: Engine>(
     engine: &E,
-    original: &RgbaImage,
-    edited: &RgbaImage,
+    original: &'img RgbaImage,
+    edited: &'img RgbaImage,
     opts: &Options,
     progress: &dyn Fn(Stage),
 ) -> Result<Outcome> {
@@ -124,14 +124,14 @@ pub(crate) async fn run<E: Engine>(
 
     // Stage 1: both images onto the working grid. An input too large for one buffer is brought
     // to the working grid on the host first.
-    let onto = |img: &RgbaImage, from: Grid, what: &str, notes: &mut Vec<String>| {
-        let words = to_words(img);
+    let onto = |img: &'img RgbaImage, from: Grid, what: &str, notes: &mut Vec<String>| {
+        let words = words(img);
         if from.len() > limit {
             notes.push(format!(
                 "the {what} ({}x{}) is larger than one GPU buffer or the size limit: resampled on the host",
                 from.w, from.h
             ));
-            return engine.upload(resample::cpu(&words, from, grid));
+            return engine.upload(resample::cpu(&words, from, grid).into());
         }
         let buf = engine.upload(words);
         if from == grid {
@@ -282,7 +282,7 @@ pub(crate) async fn run<E: Engine>(
         };
         let guide = engine.download(guide, mask_grid.len()).await?;
         let bytes: Vec<u8> = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
-        let big = upsample::cpu(&bytes, &guide, mask_grid, &to_words(original), full);
+        let big = upsample::cpu(&bytes, &guide, mask_grid, &words(original), full);
         GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
     };
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
