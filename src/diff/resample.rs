@@ -68,51 +68,33 @@ fn quantised(weights: &[Vec<(usize, f32)>], total: u32) -> Vec<Vec<(usize, u32)>
         .collect()
 }
 
-/// The average of bilinear taps is separable: rows are filtered across, then the columns down.
-/// Integer weights (bytes times 1/65536 steps across, kept with 8 fractional bits, then 1/4096
-/// steps down) keep every sum in a `u32` and the result within one level of the shader's floats.
+/// The average of bilinear taps is separable: per output row, its source rows are weighted and
+/// added down (every byte of a row at once, which vectorises), then across. Integer weights (1/65536
+/// steps down, kept with 8 fractional bits, then 1/4096 steps across) keep every sum in a `u32`
+/// and the result within one level of the shader's floats.
 pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
     let [_, _, _, _, taps_x, taps_y] = params(from, to);
-    let across = quantised(&weights(from.w, to.w, taps_x), 1 << 16);
-    let down = quantised(&weights(from.h, to.h, taps_y), 1 << 12);
+    let across = quantised(&weights(from.w, to.w, taps_x), 1 << 12);
+    let down = quantised(&weights(from.h, to.h, taps_y), 1 << 16);
     let (fw, tw) = (from.w as usize, to.w as usize);
-    // Only the source rows some output row reads.
-    let mut needed = vec![false; from.h as usize];
-    for w in &down {
-        for &(i, _) in w {
-            needed[i] = true;
-        }
-    }
-    // Rows filtered across: from.h rows of to.w pixels, four channels each, 8 fractional bits.
-    let mut rows = vec![[0u16; 4]; from.h as usize * tw];
-    for_rows(&mut rows, tw, |y, row| {
-        if !needed[y] {
-            return;
-        }
-        let line: &[u8] = bytemuck::cast_slice(&src[y * fw..][..fw]);
-        for (o, w) in row.iter_mut().zip(&across) {
-            let mut acc = [1u32 << 7; 4];
-            for &(i, k) in w {
-                let p = &line[4 * i..4 * i + 4];
-                for c in 0..4 {
-                    acc[c] += k * p[c] as u32;
-                }
-            }
-            *o = acc.map(|a| (a >> 8) as u16);
-        }
-    });
+    let bytes: &[u8] = bytemuck::cast_slice(src);
     let mut out = vec![0u32; to.len()];
     for_rows(&mut out, tw, |y, row| {
-        let mut acc = vec![[1u32 << 19; 4]; tw];
+        let mut acc = vec![1u32 << 7; 4 * fw];
         for &(i, k) in &down[y] {
-            for (a, p) in acc.iter_mut().zip(&rows[i * tw..][..tw]) {
-                for c in 0..4 {
-                    a[c] += k * p[c] as u32;
-                }
+            for (a, &v) in acc.iter_mut().zip(&bytes[4 * fw * i..][..4 * fw]) {
+                *a += k * v as u32;
             }
         }
-        for (o, a) in row.iter_mut().zip(&acc) {
-            *o = u32::from_le_bytes(a.map(|v| (v >> 20).min(255) as u8));
+        let column: Vec<u16> = acc.iter().map(|&a| (a >> 8) as u16).collect();
+        for (o, w) in row.iter_mut().zip(&across) {
+            let mut sum = [1u32 << 19; 4];
+            for &(i, k) in w {
+                for (c, s) in sum.iter_mut().enumerate() {
+                    *s += k * column[4 * i + c] as u32;
+                }
+            }
+            *o = u32::from_le_bytes(sum.map(|v| (v >> 20).min(255) as u8));
         }
     });
     out
