@@ -17,7 +17,8 @@ struct Params {
     coef: array<vec4<f32>, 6>,
 }
 
-// strength: a = original, b = edited (both on the detection grid, fw x fh), c = strength.
+// strength, average: a = original, b = edited (both on the detection grid, fw x fh), c = strength,
+// d = each pixel's own strength.
 // classify: a = mask, b = classes. plan: a = classes, b = strength, c = plan.
 // place: a = plan, b = fine original, c = fine edited, d = fine mask.
 @group(0) @binding(0) var<uniform> p: Params;
@@ -38,30 +39,44 @@ fn strength_of(original: u32, edited: u32) -> u32 {
     return min(u32(change * p.strength_scale + 0.5), MAX_STRENGTH);
 }
 
-// The strength averaged over the 3x3 neighbourhood of (x, y) on the fw x fh grid (coordinates
-// clamped), in whole numbers; the pairs are a/b (`strength`) or b/c (`place`).
+// The strength of the pixel pair at (x, y) of the fw x fh grid; the pairs are a/b (`strength`)
+// or b/c (`place`).
+fn raw_strength(x: i32, y: i32, in_place: bool) -> u32 {
+    let i = u32(y) * p.fw + u32(x);
+    let ex = u32(clamp(x + p.dx, 0, i32(p.fw) - 1));
+    let ey = u32(clamp(y + p.dy, 0, i32(p.fh) - 1));
+    let j = ey * p.fw + ex;
+    var o: u32;
+    var e: u32;
+    if (in_place) { o = b[i]; e = c[j]; } else { o = a[i]; e = b[j]; }
+    if (p.drifted == 1u) { o = drifted(o, u32(x), u32(y), p.fw, p.fh, p.coef); }
+    return strength_of(o, e);
+}
+
+// The 3x3 neighbourhood's strengths (coordinates clamped) averaged in whole numbers, measured
+// (`place`, which runs it only on cut pixels) or read from d (`average`).
 fn smoothed(x: i32, y: i32, in_place: bool) -> u32 {
     var sum = 0u;
     for (var dy = -1; dy <= 1; dy++) {
         for (var dx = -1; dx <= 1; dx++) {
             let xx = clamp(x + dx, 0, i32(p.fw) - 1);
             let yy = clamp(y + dy, 0, i32(p.fh) - 1);
-            let i = u32(yy) * p.fw + u32(xx);
-            let ex = u32(clamp(xx + p.dx, 0, i32(p.fw) - 1));
-            let ey = u32(clamp(yy + p.dy, 0, i32(p.fh) - 1));
-            let j = ey * p.fw + ex;
-            var o: u32;
-            var e: u32;
-            if (in_place) { o = b[i]; e = c[j]; } else { o = a[i]; e = b[j]; }
-            if (p.drifted == 1u) { o = drifted(o, u32(xx), u32(yy), p.fw, p.fh, p.coef); }
-            sum += strength_of(o, e);
+            if (in_place) { sum += raw_strength(xx, yy, true); } else { sum += d[u32(yy) * p.fw + u32(xx)]; }
         }
     }
     return (sum + 4u) / 9u;
 }
 
+// Each detection pixel's strength once (into d), then its neighbourhood's average (into c).
 @compute @workgroup_size(256)
 fn strength(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = item_index(gid, nwg);
+    if (i >= p.fw * p.fh) { return; }
+    d[i] = raw_strength(i32(i % p.fw), i32(i / p.fw), false);
+}
+
+@compute @workgroup_size(256)
+fn average(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = item_index(gid, nwg);
     if (i >= p.fw * p.fh) { return; }
     c[i] = smoothed(i32(i % p.fw), i32(i / p.fw), false);

@@ -43,7 +43,13 @@ pub(crate) trait Engine {
     ) -> Self::Buf<'a>;
     async fn histogram<'a>(&self, score: &Self::Buf<'a>, n: usize) -> Result<threshold::Histogram>;
     fn binarize<'a>(&self, score: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a>;
-    fn open_close<'a>(&self, mask: &Self::Buf<'a>, grid: Grid, open: u32, close: u32) -> Self::Buf<'a>;
+    fn open_close<'a>(
+        &self,
+        mask: &Self::Buf<'a>,
+        grid: Grid,
+        open: u32,
+        close: u32,
+    ) -> Self::Buf<'a>;
     async fn components<'a>(
         &self,
         mask: &Self::Buf<'a>,
@@ -124,7 +130,13 @@ impl Engine for Cpu {
     fn binarize<'a>(&self, s: &Self::Buf<'a>, _n: usize, t: u8) -> Self::Buf<'a> {
         threshold::binarize_cpu(s, t).into()
     }
-    fn open_close<'a>(&self, mask: &Self::Buf<'a>, grid: Grid, open: u32, close: u32) -> Self::Buf<'a> {
+    fn open_close<'a>(
+        &self,
+        mask: &Self::Buf<'a>,
+        grid: Grid,
+        open: u32,
+        close: u32,
+    ) -> Self::Buf<'a> {
         morphology::open_close_cpu(mask, grid, open, close).into()
     }
     fn outline<'a>(
@@ -212,7 +224,13 @@ impl Engine for Gpu {
     fn binarize<'a>(&self, s: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a> {
         threshold::binarize_gpu(self, s, n, t)
     }
-    fn open_close<'a>(&self, mask: &Self::Buf<'a>, grid: Grid, open: u32, close: u32) -> Self::Buf<'a> {
+    fn open_close<'a>(
+        &self,
+        mask: &Self::Buf<'a>,
+        grid: Grid,
+        open: u32,
+        close: u32,
+    ) -> Self::Buf<'a> {
         morphology::open_close_gpu(self, mask, grid, open, close)
     }
     fn outline<'a>(

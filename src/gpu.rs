@@ -36,6 +36,10 @@ pub struct Gpu {
     failed: Arc<Mutex<Option<String>>>,
     layouts: Mutex<HashMap<usize, wgpu::BindGroupLayout>>,
     pipelines: Mutex<HashMap<(usize, &'static str), wgpu::ComputePipeline>>,
+    /// Work recorded since the last submission: dispatches and copies go into one command
+    /// encoder, submitted when the host waits for a result (a per-submission cost dominates on
+    /// emulated adapters such as SwiftShader).
+    pending: Mutex<Option<wgpu::CommandEncoder>>,
     /// Kernel dispatches and host readbacks since the device was opened.
     dispatches: AtomicU32,
     readbacks: AtomicU32,
@@ -131,6 +135,7 @@ impl Gpu {
             failed,
             layouts: Mutex::new(HashMap::new()),
             pipelines: Mutex::new(HashMap::new()),
+            pending: Mutex::new(None),
             dispatches: AtomicU32::new(0),
             readbacks: AtomicU32::new(0),
         })
@@ -284,15 +289,28 @@ impl Gpu {
             layout: &self.layout(buffers.len()),
             entries: &entries,
         });
-        let mut encoder = self.device.create_command_encoder(&Default::default());
-        {
+        self.record(|encoder| {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             pass.set_pipeline(&pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
-        }
-        self.queue.submit([encoder.finish()]);
+        });
         self.dispatches.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Add commands to the pending encoder, in order after everything recorded before.
+    fn record(&self, commands: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        let mut pending = self.pending.lock().unwrap();
+        commands(
+            pending.get_or_insert_with(|| self.device.create_command_encoder(&Default::default())),
+        );
+    }
+
+    /// Submit everything recorded so far.
+    fn flush(&self) {
+        if let Some(encoder) = self.pending.lock().unwrap().take() {
+            self.queue.submit([encoder.finish()]);
+        }
     }
 
     /// Kernel dispatches and readbacks so far on this device, for the per-request counts in the
@@ -313,9 +331,17 @@ impl Gpu {
         self.run(kernel, params, buffers, [x, groups.div_ceil(x), 1]);
     }
 
+    /// Overwrite the start of `buffer` with `words`, in order with the recorded kernels.
     pub fn write(&self, buffer: &wgpu::Buffer, words: &[u32]) {
-        self.queue
-            .write_buffer(buffer, 0, bytemuck::cast_slice(words));
+        let source = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: None,
+                contents: bytemuck::cast_slice(words),
+                usage: wgpu::BufferUsages::COPY_SRC,
+            });
+        let size = 4 * words.len() as u64;
+        self.record(|encoder| encoder.copy_buffer_to_buffer(&source, 0, buffer, 0, size));
     }
 
     /// Copy `words` words back to the host. Awaits the GPU (never blocks on the web).
@@ -329,9 +355,8 @@ impl Gpu {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut encoder = self.device.create_command_encoder(&Default::default());
-        encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
-        self.queue.submit([encoder.finish()]);
+        self.record(|encoder| encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size));
+        self.flush();
         let (tx, rx) = futures_channel::oneshot::channel();
         staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);

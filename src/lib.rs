@@ -76,7 +76,13 @@ async fn upsample_on<E: engine::Engine>(
 ) -> Result<Vec<u32>> {
     use pixels::words;
     let out = engine.upsample(
-        &engine.upload(mask.as_raw().iter().map(|&m| m as u32).collect::<Vec<_>>().into()),
+        &engine.upload(
+            mask.as_raw()
+                .iter()
+                .map(|&m| m as u32)
+                .collect::<Vec<_>>()
+                .into(),
+        ),
         &engine.upload(words(small)),
         grid,
         &engine.upload(words(picture)),

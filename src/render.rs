@@ -62,7 +62,11 @@ pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
     let mut bytes = vec![0u8; pixels.len()];
     for_rows(&mut bytes, 4 * w, |y, row| {
         let source = pixels[4 * w * y..][..4 * w].chunks_exact(4);
-        for ((o, p), &m) in row.chunks_exact_mut(4).zip(source).zip(&marks[w * y..][..w]) {
+        for ((o, p), &m) in row
+            .chunks_exact_mut(4)
+            .zip(source)
+            .zip(&marks[w * y..][..w])
+        {
             *o.first_chunk_mut().expect("four bytes") = if m > 0 {
                 [
                     inside[0][p[0] as usize],

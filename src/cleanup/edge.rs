@@ -11,13 +11,13 @@
 //! lies inside the mask, and a thin, weakly painted part keeps its own plateau.
 //! GPU: `shaders/edge.wgsl`.
 //!
-//! Four passes: `strength` measures the paint's strength per pixel of the detection grid,
-//! `classify` marks the band along the outline (pixels with a pixel of the other label within
-//! `radius`), `plan` gives each band pixel its cut (or keeps its label where one side has no deep
-//! pixels nearby), `place` decides. The first three run on the detection grid; `place` runs on
-//! the fine grid, which may be larger (each fine pixel reads the plan of the detection pixel it
-//! falls in), so the outline can be placed at full resolution. The CPU twin measures strengths only
-//! where the plan reads them, near the outline.
+//! Five passes: `strength` and `average` measure the paint's strength per pixel of the detection
+//! grid, `classify` marks the band along the outline (pixels with a pixel of the other label
+//! within `radius`), `plan` gives each band pixel its cut (or keeps its label where one side has
+//! no deep pixels nearby), `place` decides. All but `place` run on the detection grid; `place`
+//! runs on the fine grid, which may be larger (each fine pixel reads the plan of the detection
+//! pixel it falls in), so the outline can be placed at full resolution. The CPU twin measures
+//! strengths only where the plan reads them, near the outline.
 
 use crate::color::{lab_u8, LabTable};
 use crate::diff::drift::Drift;
@@ -27,6 +27,7 @@ use crate::pixels::{for_rows, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
 const STRENGTH_KERNEL: Kernel = Kernel::new(SOURCE, "strength");
+const AVERAGE: Kernel = Kernel::new(SOURCE, "average");
 const CLASSIFY: Kernel = Kernel::new(SOURCE, "classify");
 const PLAN: Kernel = Kernel::new(SOURCE, "plan");
 const PLACE: Kernel = Kernel::new(SOURCE, "place");
@@ -387,13 +388,11 @@ pub fn gpu(
 ) -> wgpu::Buffer {
     let grid = detect.grid;
     let n = grid.len();
-    let strength = g.zeroed(n);
-    g.run_items(
-        STRENGTH_KERNEL,
-        &params(grid, band, Some(detect)),
-        &[detect.original, detect.edited, &strength],
-        n,
-    );
+    let (strength, raw) = (g.zeroed(n), g.zeroed(n));
+    let measure = params(grid, band, Some(detect));
+    let buffers = [detect.original, detect.edited, &strength, &raw];
+    g.run_items(STRENGTH_KERNEL, &measure, &buffers, n);
+    g.run_items(AVERAGE, &measure, &buffers, n);
     let classes = g.zeroed(n);
     g.run_items(CLASSIFY, &params(grid, band, None), &[mask, &classes], n);
     let plan = g.zeroed(n);

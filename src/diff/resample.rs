@@ -61,7 +61,9 @@ fn quantised(weights: &[Vec<(usize, f32)>], total: u32) -> Vec<Vec<(usize, u32)>
                 .map(|&(i, k)| (i, (k * total as f32).round() as u32))
                 .collect();
             let sum: u32 = q.iter().map(|&(_, k)| k).sum();
-            let largest = (0..q.len()).max_by_key(|&j| q[j].1).expect("one tap at least");
+            let largest = (0..q.len())
+                .max_by_key(|&j| q[j].1)
+                .expect("one tap at least");
             q[largest].1 = (q[largest].1 + total).saturating_sub(sum);
             q
         })

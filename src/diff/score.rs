@@ -79,7 +79,13 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
         for (x, s) in row.iter_mut().enumerate() {
             let i = (y * w) as usize + x;
             let j = (ey * w + (x as i32 + scoring.shift.0).clamp(0, w - 1)) as usize;
-            let c = change(&table, blurred.original.as_ref()[i], blurred.edited.as_ref()[j], paint).min(change(
+            let c = change(
+                &table,
+                blurred.original.as_ref()[i],
+                blurred.edited.as_ref()[j],
+                paint,
+            )
+            .min(change(
                 &table,
                 sharp.original.as_ref()[i],
                 sharp.edited.as_ref()[j],

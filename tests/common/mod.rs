@@ -505,7 +505,13 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
     for (fine_o, fine_e, fine, band, fine_drift) in [
         (&o, &e, grid, edge::Band::new(1.0), None),
         (&fo, &fe, fine_grid, edge::Band::new(2.0), None),
-        (&fo, &fe_drifted, fine_grid, edge::Band::new(2.0), Some(mild)),
+        (
+            &fo,
+            &fe_drifted,
+            fine_grid,
+            edge::Band::new(2.0),
+            Some(mild),
+        ),
     ] {
         fn sharp<'a, B>(
             original: &'a B,

@@ -6,6 +6,8 @@
 // the wasm and weights sizes, raw and gzipped. No assertions: these are measurements.
 //
 //   scripts/build-web && (cd tests/e2e && npm ci && node bench-browser.js)
+//
+// BENCH_MODES=gpu (or a comma-separated list of auto, cpu, gpu) runs only those rows.
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -17,10 +19,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const s = (ms) => (ms / 1000).toFixed(2);
 const mb = (n) => (n / 1e6).toFixed(1);
 const MODES = [
-  { name: 'auto (WebGPU on)', query: '', webgpu: true, sizes: [[640, 480], [1224, 816], [4000, 3000]] },
-  { name: '`?backend=cpu` (WebGPU off)', query: '&backend=cpu', webgpu: false, sizes: [[640, 480], [1224, 816], [4000, 3000]] },
-  { name: '`?backend=gpu` (WebGPU forced)', query: '&backend=gpu', webgpu: true, sizes: [[640, 480], [1224, 816]] },
-];
+  { key: 'auto', name: 'auto (WebGPU on)', query: '', webgpu: true, sizes: [[640, 480], [1224, 816], [4000, 3000]] },
+  { key: 'cpu', name: '`?backend=cpu` (WebGPU off)', query: '&backend=cpu', webgpu: false, sizes: [[640, 480], [1224, 816], [4000, 3000]] },
+  { key: 'gpu', name: '`?backend=gpu` (WebGPU forced)', query: '&backend=gpu', webgpu: true, sizes: [[640, 480], [1224, 816]] },
+].filter((m) => !process.env.BENCH_MODES || process.env.BENCH_MODES.split(',').includes(m.key));
 
 /** Wait until the page's request settles and return how long it took from `t0`. */
 async function settle(page, t0) {
