@@ -296,6 +296,30 @@ impl Gpu {
             pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
         });
         self.dispatches.fetch_add(1, Ordering::Relaxed);
+        #[cfg(not(target_arch = "wasm32"))]
+        self.profile(kernel, groups);
+    }
+
+    /// With `EDITSEG_GPU_PROFILE` set (native builds), each kernel is run to completion on its own
+    /// and its time printed to stderr: where a request's GPU time goes.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn profile(&self, kernel: Kernel, groups: [u32; 3]) {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if !*ON.get_or_init(|| std::env::var_os("EDITSEG_GPU_PROFILE").is_some()) {
+            return;
+        }
+        let start = std::time::Instant::now();
+        self.flush();
+        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+        // Every shader starts with "// Stage N: ...".
+        let stage = kernel.source.lines().next().unwrap_or("").trim_start_matches("// ");
+        eprintln!(
+            "{:<10} {:<18} {:>9} invocations {:8.2} ms",
+            stage.split(':').next().unwrap_or(stage),
+            kernel.entry,
+            groups.iter().product::<u32>() * WORKGROUP,
+            start.elapsed().as_secs_f64() * 1000.0
+        );
     }
 
     /// Add commands to the pending encoder, in order after everything recorded before.
