@@ -312,7 +312,12 @@ impl Gpu {
         self.flush();
         let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
         // Every shader starts with "// Stage N: ...".
-        let stage = kernel.source.lines().next().unwrap_or("").trim_start_matches("// ");
+        let stage = kernel
+            .source
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("// ");
         eprintln!(
             "{:<10} {:<18} {:>9} invocations {:8.2} ms",
             stage.split(':').next().unwrap_or(stage),

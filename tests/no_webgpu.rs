@@ -28,7 +28,7 @@ async fn auto_falls_back_to_the_cpu_and_gpu_is_refused_by_name() {
     };
     // The stages are told as they begin.
     let heard = js_sys::Array::new();
-    let listen = js_sys::Function::new_with_args("stage", "this.push(stage)").bind(&heard);
+    let listen = js_sys::Function::new_with_args("stage", "this.push(stage)").bind0(&heard);
     let out = JsFuture::from(seg.mask_from_edit(
         bytes(&case.original),
         bytes(&case.edited),

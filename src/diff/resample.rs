@@ -71,24 +71,28 @@ fn quantised(weights: &[Vec<(usize, f32)>], total: u32) -> Vec<Vec<(usize, u32)>
 }
 
 /// The average of bilinear taps is separable: per output row, its source rows are weighted and
-/// added down (every byte of a row at once, which vectorises), then across. Integer weights (1/65536
-/// steps down, kept with 8 fractional bits, then 1/4096 steps across) keep every sum in a `u32`
-/// and the result within one level of the shader's floats.
+/// added down (every byte of a row at once, which vectorises), then across. Integer weights
+/// (1/32768 steps down, kept with 8 fractional bits, then 1/4096 steps across) keep every sum in
+/// a `u32` and the result within one level of the shader's floats.
 pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
     let [_, _, _, _, taps_x, taps_y] = params(from, to);
     let across = quantised(&weights(from.w, to.w, taps_x), 1 << 12);
-    let down = quantised(&weights(from.h, to.h, taps_y), 1 << 16);
+    // Weights down fit 16 bits, so the products are 16 x 16-bit multiplies, which vectorise.
+    let down: Vec<Vec<(usize, u16)>> = quantised(&weights(from.h, to.h, taps_y), 1 << 15)
+        .into_iter()
+        .map(|w| w.into_iter().map(|(i, k)| (i, k as u16)).collect())
+        .collect();
     let (fw, tw) = (from.w as usize, to.w as usize);
     let bytes: &[u8] = bytemuck::cast_slice(src);
     let mut out = vec![0u32; to.len()];
     for_rows(&mut out, tw, |y, row| {
-        let mut acc = vec![1u32 << 7; 4 * fw];
+        let mut acc = vec![1u32 << 6; 4 * fw];
         for &(i, k) in &down[y] {
             for (a, &v) in acc.iter_mut().zip(&bytes[4 * fw * i..][..4 * fw]) {
-                *a += k * v as u32;
+                *a += u32::from(k) * u32::from(v);
             }
         }
-        let column: Vec<u16> = acc.iter().map(|&a| (a >> 8) as u16).collect();
+        let column: Vec<u16> = acc.iter().map(|&a| (a >> 7) as u16).collect();
         for (o, w) in row.iter_mut().zip(&across) {
             let mut sum = [1u32 << 19; 4];
             for &(i, k) in w {

@@ -285,7 +285,7 @@ pub(crate) async fn run<'img, E: Engine>(
         let big = upsample::cpu(&bytes, &guide, mask_grid, &words(original), full);
         GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
     };
-    let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
+    let area = mask.as_raw().iter().filter(|&&m| m > 0).count() as u64;
     if area == 0 {
         notes.push(
             "no painted region found: the edit does not differ from the original beyond noise"
