@@ -133,21 +133,25 @@ pub async fn drift_correction_matches_cpu_within_one_level(g: &Gpu) {
     }
 }
 
-pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess(
-    g: &Gpu,
-) {
-    let (real, grid) = photo("rocket.jpg");
-    // The edit is the photo moved by (2, -1): edited(x + 2, y - 1) = original(x, y).
-    let edited: Vec<u32> = (0..grid.len())
+/// The picture moved by (2, -1): moved(x + 2, y - 1) = pixels(x, y), edges clamped.
+fn moved_by_2_minus_1(pixels: &[u32], grid: Grid) -> Vec<u32> {
+    (0..grid.len())
         .map(|i| {
             let (x, y) = ((i % grid.w as usize) as i32, (i / grid.w as usize) as i32);
             let (sx, sy) = (
                 (x - 2).clamp(0, grid.w as i32 - 1),
                 (y + 1).clamp(0, grid.h as i32 - 1),
             );
-            real[(sy * grid.w as i32 + sx) as usize]
+            pixels[(sy * grid.w as i32 + sx) as usize]
         })
-        .collect();
+        .collect()
+}
+
+pub async fn shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess(
+    g: &Gpu,
+) {
+    let (real, grid) = photo("rocket.jpg");
+    let edited = moved_by_2_minus_1(&real, grid);
     let search = align::Search::new(grid, 3);
     let cpu = align::cpu(&real, &edited, grid, &search, None);
     let gpu_costs = align::gpu(g, &g.upload(&real), &g.upload(&edited), grid, &search, None)
@@ -178,18 +182,9 @@ pub async fn the_shift_search_with_the_drift_applied_on_read_matches_cpu_and_fin
     g: &Gpu,
 ) {
     let (real, grid) = photo("rocket.jpg");
-    // The edit is the photo with a tone drift, moved by (2, -1).
+    // The edit is the photo with a tone drift, moved.
     let drifted = drift::cpu(&real, grid, &DRIFT);
-    let edited: Vec<u32> = (0..grid.len())
-        .map(|i| {
-            let (x, y) = ((i % grid.w as usize) as i32, (i / grid.w as usize) as i32);
-            let (sx, sy) = (
-                (x - 2).clamp(0, grid.w as i32 - 1),
-                (y + 1).clamp(0, grid.h as i32 - 1),
-            );
-            drifted[(sy * grid.w as i32 + sx) as usize]
-        })
-        .collect();
+    let edited = moved_by_2_minus_1(&drifted, grid);
     let around = align::Search::refine(grid, (1, 0), 2);
     let cpu = align::cpu(&real, &edited, grid, &around, Some(&DRIFT));
     assert_eq!(around.best(&cpu), (2, -1));
