@@ -237,18 +237,26 @@ impl<'a, B: AsRef<[u32]>> Strengths<'a, B> {
         if self.smoothed[i] == u32::MAX {
             let g = self.pair.grid;
             let (x, y) = ((i % g.w as usize) as i32, (i / g.w as usize) as i32);
-            let mut sum = 0;
-            for (xx, yy) in neighbours(x, y, g.w as i32, g.h as i32) {
-                let j = (yy * g.w as i32 + xx) as usize;
-                if self.raw[j] == u32::MAX {
-                    self.raw[j] = strength_at(&self.table, &self.pair, self.paint, xx, yy);
+            let (raw, table, pair, paint) = (&mut self.raw, &self.table, &self.pair, self.paint);
+            self.smoothed[i] = averaged(x, y, g, |xx, yy| {
+                let slot = &mut raw[(yy * g.w as i32 + xx) as usize];
+                if *slot == u32::MAX {
+                    *slot = strength_at(table, pair, paint, xx, yy);
                 }
-                sum += self.raw[j];
-            }
-            self.smoothed[i] = (sum + 4) / 9;
+                *slot
+            });
         }
         self.smoothed[i]
     }
+}
+
+/// The strengths `raw` gives for the 3x3 neighbourhood of (x, y) (coordinates clamped to `g`),
+/// averaged in whole numbers.
+fn averaged(x: i32, y: i32, g: Grid, mut raw: impl FnMut(i32, i32) -> u32) -> u32 {
+    let sum: u32 = neighbours(x, y, g.w as i32, g.h as i32)
+        .map(|(xx, yy)| raw(xx, yy))
+        .sum();
+    (sum + 4) / 9
 }
 
 /// The 3x3 neighbourhood of (x, y), coordinates clamped to the grid.
@@ -302,7 +310,7 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
     let table = LabTable::new();
     let paint = fine.paint.map(lab_u8);
     let f = fine.grid;
-    let (fw, fh) = (f.w as usize, f.h as usize);
+    let fw = f.w as usize;
     // The fine columns that fall in each detection column (x * grid.w / f.w, as the shader
     // computes it), and the detection row of each fine row.
     let mut columns = vec![0..0; grid.w as usize];
@@ -337,10 +345,7 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
                     continue;
                 }
                 for x in span.clone() {
-                    let sum: u32 = neighbours(x as i32, y as i32, fw as i32, fh as i32)
-                        .map(|(xx, yy)| strength(xx, yy))
-                        .sum();
-                    row[x] = ((sum + 4) / 9 >= word - CUT) as u32;
+                    row[x] = (averaged(x as i32, y as i32, f, &mut strength) >= word - CUT) as u32;
                 }
             }
         }
