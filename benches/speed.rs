@@ -136,6 +136,35 @@ fn main() {
             cpu_s / cv
         );
     }
+    // The pairs tests/e2e/bench-browser.js timed in the browser (saved there), for the wasm
+    // CPU path's stats.milliseconds against the native one on the same pixels.
+    let mut saved: Vec<PathBuf> = std::fs::read_dir(&out)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    saved.retain(|d| {
+        d.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("browser-"))
+    });
+    saved.sort();
+    let mut browser = options.clone();
+    browser.set("color", "#d020c0").unwrap();
+    for dir in saved {
+        let (Ok(o), Ok(e)) = (
+            imageio::read(&dir.join("original.png")),
+            imageio::read(&dir.join("edited.png")),
+        ) else {
+            continue;
+        };
+        let cpu_s = pipeline(&cpu, &o, &e, &browser, 3);
+        let cv = opencv(&dir, 3, false);
+        println!(
+            "| {} pipeline (bench-browser's pair) | {:.0} | - | {:.0} | {:.1}x |",
+            dir.file_name().unwrap().to_string_lossy(),
+            cpu_s * 1000.0,
+            cv * 1000.0,
+            cpu_s / cv
+        );
+    }
     match &gpu {
         Some(g) => eprintln!("GPU: {}", g.backend()),
         None => eprintln!("GPU: none"),

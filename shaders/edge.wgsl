@@ -129,16 +129,28 @@ fn plan(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     c[i] = CUT + (strongest + weakest + 1u) / 2u;
 }
 
+// The mask as bytes, four pixels a word (the host's one-byte-a-pixel image as it lies in memory,
+// a quarter of the words to read back): 255 inside, 0 outside.
 @compute @workgroup_size(256)
 fn place(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = item_index(gid, nwg);
-    if (i >= p.fw * p.fh) { return; }
+    let k = item_index(gid, nwg);
+    let n = p.fw * p.fh;
+    if (4u * k >= n) { return; }
+    var packed = 0u;
+    for (var j = 0u; j < 4u; j++) {
+        let i = 4u * k + j;
+        if (i < n && placed(i)) { packed |= 0xffu << (8u * j); }
+    }
+    d[k] = packed;
+}
+
+fn placed(i: u32) -> bool {
     let x = i % p.fw;
     let y = i / p.fw;
     // The detection pixel this one falls in (the products fit: sides stay under 65536).
     let gx = x * p.w / p.fw;
     let gy = y * p.h / p.fh;
     let word = a[gy * p.w + gx];
-    if (word < CUT) { d[i] = word; return; }
-    d[i] = select(0u, 1u, smoothed(i32(x), i32(y), true) >= word - CUT);
+    if (word < CUT) { return word == INSIDE; }
+    return smoothed(i32(x), i32(y), true) >= word - CUT;
 }

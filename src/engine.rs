@@ -57,7 +57,7 @@ pub(crate) trait Engine {
         selection: &components::Selection,
     ) -> Result<Self::Buf<'a>>;
     /// Stage 5c: the cleaned mask (0/1) on `detect`'s grid, its outline placed again at the
-    /// paint's half-strength line, on `fine`'s grid.
+    /// paint's half-strength line, on `fine`'s grid as bytes (255 inside), four pixels a word.
     fn outline<'a>(
         &self,
         mask: &Self::Buf<'a>,

@@ -10,16 +10,43 @@ fn nearest(full: u32, grid: u32) -> Vec<usize> {
         .collect()
 }
 
-/// The mask (non-zero inside) as an image of the same grid, 255 inside.
-pub fn mask_image(mask: &[u32], grid: Grid) -> GrayImage {
-    let mut bytes = vec![0u8; grid.len()];
-    for_rows(&mut bytes, grid.w as usize, |y, row| {
-        let words = &mask[y * grid.w as usize..][..grid.w as usize];
-        for (b, &m) in row.iter_mut().zip(words) {
-            *b = if m > 0 { 255 } else { 0 };
-        }
+/// For each working-grid pixel along one side, the run of the original's pixels that fall in it
+/// (nearest), in bytes of four a pixel.
+fn spans(full: u32, grid: u32) -> Vec<std::ops::Range<usize>> {
+    let mut spans = vec![0..0; grid as usize];
+    for (x, g) in nearest(full, grid).into_iter().enumerate() {
+        spans[g] = if spans[g].is_empty() {
+            4 * x..4 * x + 4
+        } else {
+            spans[g].start..4 * x + 4
+        };
+    }
+    spans
+}
+
+/// A mask of one word a pixel (non-zero inside) as bytes, 255 inside.
+pub fn bytes(mask: &[u32]) -> Vec<u8> {
+    mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect()
+}
+
+/// The first `n` bytes of a mask packed four pixels a word, copied on all cores.
+pub fn unpacked(packed: &[u32], n: usize) -> Vec<u8> {
+    const CHUNK: usize = 1 << 16;
+    let from: &[u8] = bytemuck::cast_slice(packed);
+    let mut bytes = vec![0u8; n];
+    for_rows(&mut bytes, CHUNK, |i, chunk| {
+        chunk.copy_from_slice(&from[i * CHUNK..][..chunk.len()])
     });
-    GrayImage::from_raw(grid.w, grid.h, bytes).expect("one byte a pixel")
+    bytes
+}
+
+/// Pixels inside a mask of bytes.
+pub fn area(bytes: &[u8]) -> u64 {
+    // Counted in chunks of u8 sums, which vectorise (255 / 255 = 1 per pixel inside).
+    bytes
+        .chunks(255)
+        .map(|c| c.iter().map(|&b| (b >> 7) as u32).sum::<u32>() as u64)
+        .sum()
 }
 
 /// A black -> purple -> orange -> yellow ramp, so faint changes are visible next to strong ones.
@@ -39,24 +66,36 @@ fn ramp(v: u32) -> Rgba<u8> {
 
 pub fn heat_image(score: &[u32], grid: Grid, full: Grid) -> RgbaImage {
     let colours: Vec<[u8; 4]> = (0..256).map(|v| ramp(v).0).collect();
-    let (columns, rows) = (nearest(full.w, grid.w), nearest(full.h, grid.h));
+    let (columns, rows) = (spans(full.w, grid.w), nearest(full.h, grid.h));
     let mut bytes = vec![0u8; 4 * full.len()];
     for_rows(&mut bytes, 4 * full.w as usize, |y, row| {
         let line = &score[rows[y] * grid.w as usize..][..grid.w as usize];
-        for (o, &x) in row.chunks_exact_mut(4).zip(&columns) {
-            o.copy_from_slice(&colours[line[x].min(255) as usize]);
+        // A run of one colour per score pixel.
+        for (span, &v) in columns.iter().zip(line) {
+            let colour = colours[v.min(255) as usize];
+            for o in row[span.clone()].chunks_exact_mut(4) {
+                o.copy_from_slice(&colour);
+            }
         }
     });
     RgbaImage::from_raw(full.w, full.h, bytes).expect("four bytes a pixel")
 }
 
+/// `p`'s colour channels times `k / 256` (rounded), two channels at a time in 16-bit lanes of a
+/// word, which vectorises; alpha becomes 0.
+fn scaled(p: u32, k: u32) -> u32 {
+    let red_blue = (((p & 0x00ff_00ff) * k + 0x0080_0080) >> 8) & 0x00ff_00ff;
+    let green = (((p >> 8) & 0xff) * k + 0x80) & 0xff00;
+    red_blue | green
+}
+
 /// The original, dimmed outside the mask and tinted inside it.
 pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
-    const TINT: [f32; 3] = [255.0, 0.0, 140.0];
-    // Every channel value's result, inside and outside, by table.
-    let inside: [[u8; 256]; 3] =
-        std::array::from_fn(|k| std::array::from_fn(|v| (v as f32 * 0.45 + TINT[k] * 0.55) as u8));
-    let outside: [u8; 256] = std::array::from_fn(|v| (v as f32 * 0.6) as u8);
+    // Outside: 60% of the colour. Inside: 45% of it plus 55% of the tint (255, 0, 140).
+    const OUTSIDE: u32 = 154;
+    const INSIDE: u32 = 115;
+    const TINT: u32 = 140 | 77 << 16;
+    const OPAQUE: u32 = 0xff00_0000;
     let w = original.width() as usize;
     let (pixels, marks) = (original.as_raw(), mask.as_raw());
     let mut bytes = vec![0u8; pixels.len()];
@@ -67,22 +106,72 @@ pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
             .zip(source)
             .zip(&marks[w * y..][..w])
         {
-            *o.first_chunk_mut().expect("four bytes") = if m > 0 {
-                [
-                    inside[0][p[0] as usize],
-                    inside[1][p[1] as usize],
-                    inside[2][p[2] as usize],
-                    255,
-                ]
-            } else {
-                [
-                    outside[p[0] as usize],
-                    outside[p[1] as usize],
-                    outside[p[2] as usize],
-                    255,
-                ]
-            };
+            let p = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
+            // All ones inside, zero outside: a select without a branch.
+            let inside = u32::from(m > 0).wrapping_neg();
+            let out = (scaled(p, INSIDE) + TINT) & inside | scaled(p, OUTSIDE) & !inside;
+            o.copy_from_slice(&(out | OPAQUE).to_le_bytes());
         }
     });
     RgbaImage::from_raw(original.width(), original.height(), bytes).expect("four bytes a pixel")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn the_overlay_is_within_one_level_of_the_exact_blend_inside_and_outside() {
+        let mut rng = Rng::new(7);
+        let (w, h) = (37, 5);
+        let original =
+            RgbaImage::from_fn(w, h, |_, _| Rgba([0; 4].map(|_: u8| rng.next_u64() as u8)));
+        let mask = GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([if (x + y) % 3 == 0 { 255 } else { 0 }])
+        });
+        let out = overlay(&original, &mask);
+        for (x, y, p) in out.enumerate_pixels() {
+            let o = original.get_pixel(x, y).0;
+            let inside = mask.get_pixel(x, y).0[0] == 255;
+            let tint = [255.0, 0.0, 140.0];
+            for c in 0..3 {
+                let exact = if inside {
+                    o[c] as f32 * 0.45 + tint[c] * 0.55
+                } else {
+                    o[c] as f32 * 0.6
+                };
+                assert!(
+                    (p.0[c] as f32 - exact).abs() <= 1.0,
+                    "({x}, {y}) {c}: {} vs {exact}",
+                    p.0[c]
+                );
+            }
+            assert_eq!(p.0[3], 255);
+        }
+    }
+
+    #[test]
+    fn the_heat_map_gives_each_pixel_the_colour_of_the_score_pixel_it_falls_in() {
+        let (grid, full) = (Grid { w: 7, h: 3 }, Grid { w: 23, h: 10 });
+        let score: Vec<u32> = (0..grid.len() as u32).map(|i| i * 37 % 300).collect();
+        let heat = heat_image(&score, grid, full);
+        for (x, y, p) in heat.enumerate_pixels() {
+            let (gx, gy) = (x * grid.w / full.w, y * grid.h / full.h);
+            assert_eq!(*p, ramp(score[(gy * grid.w + gx) as usize]), "({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn a_packed_mask_unpacks_to_its_bytes_and_its_area_counts_the_inside() {
+        let bytes: Vec<u8> = (0..1001).map(|i| if i % 7 < 3 { 255 } else { 0 }).collect();
+        let mut packed = vec![0u32; bytes.len().div_ceil(4)];
+        bytemuck::cast_slice_mut::<u32, u8>(&mut packed)[..bytes.len()].copy_from_slice(&bytes);
+        assert_eq!(unpacked(&packed, bytes.len()), bytes);
+        assert_eq!(
+            area(&bytes),
+            bytes.iter().filter(|&&b| b > 0).count() as u64
+        );
+        assert_eq!(super::bytes(&[0, 1, 5, 0]), vec![0, 255, 255, 0]);
+    }
 }

@@ -339,10 +339,11 @@ fn to_value(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
 fn to_js(outcome: &Outcome) -> Result<JsValue, JsValue> {
     let mask = &outcome.mask;
     let out: JsValue = Object::new().into();
-    let rgba = RgbaImage::from_fn(mask.width(), mask.height(), |x, y| {
-        let v = mask.get_pixel(x, y).0[0];
-        image::Rgba([v, v, v, 255])
-    });
+    let mut grey = vec![255u8; 4 * mask.as_raw().len()];
+    for (o, &v) in grey.chunks_exact_mut(4).zip(mask.as_raw()) {
+        o[..3].fill(v);
+    }
+    let rgba = RgbaImage::from_raw(mask.width(), mask.height(), grey).expect("four bytes a pixel");
     Reflect::set(&out, &"mask".into(), &image_data(&rgba)?)?;
     Reflect::set(
         &out,

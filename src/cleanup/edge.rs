@@ -288,7 +288,7 @@ fn strength_at<B: AsRef<[u32]>>(
 }
 
 /// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
-/// mask (0/1) on `fine`'s grid.
+/// mask on `fine`'s grid in [`place_cpu`]'s bytes.
 pub fn cpu<B: AsRef<[u32]> + Sync>(
     mask: &[u32],
     band: Band,
@@ -305,7 +305,8 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
 /// Fine-grid rows decided together: each block measures the strengths its cut pixels read once.
 const BLOCK: usize = 32;
 
-/// The mask (0/1) on the fine grid.
+/// The mask on the fine grid as bytes (255 inside), four pixels a word: a one-byte-a-pixel image
+/// as it lies in memory, so neither twin writes or reads back a word per pixel.
 pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B>) -> Vec<u32> {
     let table = LabTable::new();
     let paint = fine.paint.map(lab_u8);
@@ -323,8 +324,9 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
         };
     }
     let gy = |y: usize| (y as u64 * grid.h as u64 / f.h as u64) as usize;
-    let mut out = vec![0u32; f.len()];
-    for_rows(&mut out, fw * BLOCK, |block, rows| {
+    let mut out = vec![0u32; f.len().div_ceil(4)];
+    let bytes = &mut bytemuck::cast_slice_mut::<u32, u8>(&mut out)[..f.len()];
+    for_rows(bytes, fw * BLOCK, |block, rows| {
         let y0 = block * BLOCK;
         // Strengths of rows y0 - 1 ..= y0 + BLOCK, measured the first time a cut pixel's 3x3
         // neighbourhood reads them (u32::MAX: not yet).
@@ -341,11 +343,12 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
             let words = &plan[gy(y) * grid.w as usize..][..grid.w as usize];
             for (&word, span) in words.iter().zip(&columns) {
                 if word < CUT {
-                    row[span.clone()].fill(word);
+                    row[span.clone()].fill(if word == INSIDE { 255 } else { 0 });
                     continue;
                 }
                 for x in span.clone() {
-                    row[x] = (averaged(x as i32, y as i32, f, &mut strength) >= word - CUT) as u32;
+                    let inside = averaged(x as i32, y as i32, f, &mut strength) >= word - CUT;
+                    row[x] = if inside { 255 } else { 0 };
                 }
             }
         }
@@ -407,12 +410,13 @@ pub fn gpu(
         &[&classes, &strength, &plan],
         n,
     );
-    let out = g.zeroed(fine.grid.len());
+    let words = fine.grid.len().div_ceil(4);
+    let out = g.zeroed(words);
     g.run_items(
         PLACE,
         &params(grid, band, Some(fine)),
         &[&plan, fine.original, fine.edited, &out],
-        fine.grid.len(),
+        words,
     );
     out
 }

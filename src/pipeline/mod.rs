@@ -97,6 +97,7 @@ pub(crate) async fn run<'img, E: Engine>(
     opts: &Options,
     progress: &dyn Fn(Stage),
 ) -> Result<Outcome> {
+    let started = crate::clock::now_ms();
     let stretched = check_sizes(original, edited)?;
     progress(Stage::Resample);
     let counts_before = engine.counts();
@@ -255,23 +256,24 @@ pub(crate) async fn run<'img, E: Engine>(
             paint: opts.color,
         }
     };
-    let (mask, mask_grid) = if opts.outline {
-        (engine.outline(&mask, Band::new(scale), coarse, fine), grid)
-    } else {
-        (mask, detect)
-    };
-
-    // Stage 6: outputs at the original's size.
+    // Stage 6: outputs at the original's size, from the mask as bytes (255 inside).
     progress(Stage::Render);
+    let (bytes, mask_grid) = if opts.outline {
+        let packed = engine.outline(&mask, Band::new(scale), coarse, fine);
+        let words = engine.download(packed, grid.len().div_ceil(4)).await?;
+        (render::unpacked(&words, grid.len()), grid)
+    } else {
+        let words = engine.download(mask, n).await?;
+        (render::bytes(&words), detect)
+    };
     let shift = fine.shift;
-    let mask = engine.download(mask, mask_grid.len()).await?;
     let heat = engine.download(s, n).await?;
     let (dispatches, readbacks) = match (counts_before, engine.counts()) {
         (Some(a), Some(b)) => (Some(b.0 - a.0), Some(b.1 - a.1)),
         _ => (None, None),
     };
     let mask = if mask_grid == full {
-        render::mask_image(&mask, full)
+        GrayImage::from_raw(full.w, full.h, bytes).expect("one byte a pixel")
     } else {
         // A picture larger than the engine takes: stage 7's joint bilateral upsampling brings
         // the mask to its size along its own edges, on the host.
@@ -281,20 +283,21 @@ pub(crate) async fn run<'img, E: Engine>(
             engine.resample(&o, grid, mask_grid)
         };
         let guide = engine.download(guide, mask_grid.len()).await?;
-        let bytes: Vec<u8> = mask.iter().map(|&m| if m > 0 { 255 } else { 0 }).collect();
         let big = upsample::cpu(&bytes, &guide, mask_grid, &words(original), full);
         GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
     };
-    let area = mask.as_raw().iter().filter(|&&m| m > 0).count() as u64;
+    let area = render::area(mask.as_raw());
     if area == 0 {
         notes.push(
             "no painted region found: the edit does not differ from the original beyond noise"
                 .into(),
         );
     }
+    let heat = render::heat_image(&heat, detect, full);
+    let overlay = render::overlay(original, &mask);
     Ok(Outcome {
-        heat: render::heat_image(&heat, detect, full),
-        overlay: render::overlay(original, &mask),
+        heat,
+        overlay,
         mask,
         stats: Stats {
             backend: engine.name(),
@@ -317,6 +320,7 @@ pub(crate) async fn run<'img, E: Engine>(
             shift,
             dispatches,
             readbacks,
+            milliseconds: crate::clock::now_ms() - started,
             notes,
         },
     })

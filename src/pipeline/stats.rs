@@ -32,6 +32,8 @@ pub struct Stats {
     /// Kernel dispatches and GPU-to-host readbacks this request made (GPU path only).
     pub dispatches: Option<u32>,
     pub readbacks: Option<u32>,
+    /// How long the run took, from both decoded pictures to the mask, heat map and overlay.
+    pub milliseconds: f64,
     pub notes: Vec<String>,
 }
 

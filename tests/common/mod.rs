@@ -549,7 +549,8 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
             sharp(&bufs[1], &bufs[2], grid, paint, None),
             sharp(&bufs[3], &bufs[4], fine, paint, fine_drift),
         );
-        let gpu = read(g, &out, fine.len()).await;
+        let gpu = unpacked(&read(g, &out, fine.len().div_ceil(4)).await, fine.len());
+        let cpu = unpacked(&cpu, fine.len());
         let differing = cpu.iter().zip(&gpu).filter(|(c, g)| c != g).count();
         let moved = cpu
             .iter()
@@ -562,6 +563,12 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
             "{differing} of {moved} moved pixels differ"
         );
     }
+}
+
+/// The outline's mask, bytes packed four pixels a word, as one word (0/1) a pixel.
+fn unpacked(packed: &[u32], n: usize) -> Vec<u32> {
+    let bytes: &[u8] = bytemuck::cast_slice(packed);
+    bytes[..n].iter().map(|&b| u32::from(b == 255)).collect()
 }
 
 /// A mask on `grid` looked up on the larger `fine` grid (nearest).

@@ -2,18 +2,23 @@
 // load to "Ready", to the first prompt mask, later prompt masks on new scenes and the bring-your-
 // own-edit sample, each with the backend the page picked (auto, WebGPU on), with `?backend=cpu`
 // (WebGPU off) and with `?backend=gpu` (WebGPU forced); then maskFromEdit alone on 0.3, 1 and 12
-// MP pairs with the GPU's dispatch and readback counts and the memory after the 12 MP pair; and
-// the wasm and weights sizes, raw and gzipped. No assertions: these are measurements.
+// MP pairs with the GPU's dispatch and readback counts and the memory after the 12 MP pair (the
+// pairs are saved under target/speed/browser-WxH/ for `cargo bench --bench speed`, which times the
+// native CPU path on the same pixels); and the wasm and weights sizes, raw and gzipped. No
+// assertions: these are measurements.
 //
 //   scripts/build-web && (cd tests/e2e && npm ci && node bench-browser.js)
 //
 // BENCH_MODES=gpu (or a comma-separated list of auto, cpu, gpu) runs only those rows.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve, launch, newScene, WWW, SLOW } from './browser.js';
 
 const LATER = 10;
+const SPEED = fileURLToPath(new URL('../../target/speed/', import.meta.url));
+let saved = false;
 const SAMPLES = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const s = (ms) => (ms / 1000).toFixed(2);
@@ -68,7 +73,16 @@ for (const mode of MODES) {
   pageRows.push(`| ${mode.name} | ${info.backend}, painter on ${info.painter}${info.why ? ` (${info.why})` : ''} | ${s(readyMs)} | ${s(firstMs)} | ${s(median(later))} | ${s(sampleColdMs)} | ${s(median(sample))} |`);
 
   // maskFromEdit alone on synthetic pairs: a gradient with shapes, one ellipse painted.
-  const pairs = await page.evaluate(async (sizes) => {
+  const pairs = await page.evaluate(async ({ sizes, save }) => {
+    // The pair as PNG bytes (base64), so that the native benchmark can time the same pixels.
+    const png = async (canvas) => {
+      const url = await new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        canvas.convertToBlob({ type: 'image/png' }).then((blob) => reader.readAsDataURL(blob));
+      });
+      return url.slice(url.indexOf(',') + 1);
+    };
     const { start } = await import('./runtime.js');
     const seg = await start();
     const out = [];
@@ -87,32 +101,45 @@ for (const mode of MODES) {
       g.ellipse(w * 0.55, h * 0.45, w * 0.18, h * 0.2, 0.3, 0, 2 * Math.PI);
       g.fill();
       const original = g.getImageData(0, 0, w, h);
+      const originalPng = save ? await png(canvas) : null;
       g.fillStyle = '#d020c0';
       g.beginPath();
       g.ellipse(w * 0.55, h * 0.45, w * 0.18, h * 0.2, 0.3, 0, 2 * Math.PI);
       g.fill();
       const edited = g.getImageData(0, 0, w, h);
+      const editedPng = save ? await png(canvas) : null;
       const runs = w * h > 4e6 ? 2 : 4;
       const times = [];
+      const pipeline = [];
       let stats;
       for (let i = 0; i < runs; i++) {
         const t = performance.now();
         const r = await seg.maskFromEdit(original, edited, { color: '#d020c0' });
         times.push(performance.now() - t);
         stats = r.stats;
+        pipeline.push(stats.milliseconds);
       }
       // The first run is a warm-up.
-      const warm = times.slice(1).sort((a, b) => a - b)[(runs - 1) >> 1];
+      const middle = (xs) => xs.slice(1).sort((a, b) => a - b)[(runs - 1) >> 1];
+      const warm = middle(times);
       const { wasm } = await seg.memory();
       out.push({
-        w, h, warm, first: times[0], dispatches: stats.dispatches, readbacks: stats.readbacks,
-        heap: performance.memory?.usedJSHeapSize ?? 0, wasm,
+        w, h, warm, first: times[0], pipeline: middle(pipeline), dispatches: stats.dispatches, readbacks: stats.readbacks,
+        heap: performance.memory?.usedJSHeapSize ?? 0, wasm, originalPng, editedPng,
       });
     }
     return out;
-  }, mode.sizes);
+  }, { sizes: mode.sizes, save: !saved });
+  for (const p of pairs.filter((p) => p.originalPng)) {
+    // cargo bench --bench speed times the native CPU path on these too.
+    const dir = join(SPEED, `browser-${p.w}x${p.h}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'original.png'), Buffer.from(p.originalPng, 'base64'));
+    await writeFile(join(dir, 'edited.png'), Buffer.from(p.editedPng, 'base64'));
+    saved = true;
+  }
   for (const p of pairs) {
-    pairRows.push(`| ${mode.name} | ${p.w}x${p.h} (${(p.w * p.h / 1e6).toFixed(1)} MP) | ${info.backend} | ${p.first.toFixed(0)} | ${p.warm.toFixed(0)} | ${p.dispatches ?? '-'} / ${p.readbacks ?? '-'} | ${mb(p.heap)} / ${mb(p.wasm)} |`);
+    pairRows.push(`| ${mode.name} | ${p.w}x${p.h} (${(p.w * p.h / 1e6).toFixed(1)} MP) | ${info.backend} | ${p.first.toFixed(0)} | ${p.warm.toFixed(0)} | ${p.pipeline.toFixed(0)} | ${p.dispatches ?? '-'} / ${p.readbacks ?? '-'} | ${mb(p.heap)} / ${mb(p.wasm)} |`);
   }
   await browser.close();
 }
@@ -121,8 +148,8 @@ server.close();
 console.log(`| page | what ran | load to Ready, s | Ready to first prompt mask (256x256), s | later prompt masks on new scenes, median of ${LATER}, s | edit sample, first, s | edit sample warm, median of ${SAMPLES}, s |`);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of pageRows) console.log(r);
-console.log('\n| page | pair | stages on | first, ms | warm, ms | GPU dispatches / readbacks | page JS heap / worker wasm memory after, MB |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('\n| page | pair | stages on | first, ms | warm, ms | of which the pipeline (stats.milliseconds), warm, ms | GPU dispatches / readbacks | page JS heap / worker wasm memory after, MB |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of pairRows) console.log(r);
 console.log('\n| file | raw MB | gzipped MB |\n|---|---|---|');
 for (const file of ['pkg/editseg_bg.wasm', 'model/painter.bpk']) {

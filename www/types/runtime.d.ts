@@ -39,6 +39,8 @@ export interface Stats {
   /** GPU kernel dispatches and readbacks of this request; null on the CPU path. */
   dispatches: number | null;
   readbacks: number | null;
+  /** How long the run took, from both decoded pictures to the mask, heat map and overlay. */
+  milliseconds: number;
   notes: string[];
 }
 
