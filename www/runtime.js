@@ -6,6 +6,7 @@
 // tiny forward pass, so the first request is as fast as the tenth.
 
 import { VERSION } from './version.js';
+import { fromWire, toWire } from './wire.js';
 
 const here = new URL('.', import.meta.url);
 // Each release caches its own weights: a new version never serves an old file.
@@ -97,7 +98,7 @@ class Runtime {
       }
       this.#calls.delete(data.id);
       if ('error' in data) call.reject(new Error(data.error));
-      else call.resolve(data.value);
+      else call.resolve(fromWire(data.value));
     };
     worker.onerror = (e) => this.#fail(`the EditSeg worker stopped: ${e.message ?? 'an error'}`);
   }
@@ -116,7 +117,8 @@ class Runtime {
       const id = ++this.#next;
       this.#calls.set(id, { resolve, reject, onStage });
       try {
-        this.#worker.postMessage({ id, op, args }, transfer);
+        const [wired, copies] = toWire(args, true);
+        this.#worker.postMessage({ id, op, args: wired }, [...transfer, ...copies]);
       } catch (e) {
         this.#calls.delete(id);
         // What cannot be sent is not a picture the library reads.

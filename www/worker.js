@@ -1,8 +1,9 @@
 // The page's EditSeg runs here, off the main thread: a long diff or a forward pass never freezes
 // the page. runtime.js sends {id, op, args} and gets back {id, stage} as a diff goes on, then
-// {id, value} or {id, error}; the pixels of results travel as transferred buffers. Messages are
+// {id, value} or {id, error}; pictures travel as transferred buffers (wire.js). Messages are
 // handled one after another, in order.
 import init, { EditSeg, scene } from './pkg/editseg.js';
+import { fromWire, toWire } from './wire.js';
 
 let seg = null;
 let memory = null;
@@ -28,20 +29,12 @@ const ops = {
   },
 };
 
-/** The ArrayBuffers under a result's images and byte arrays, to transfer instead of copy. */
-function buffers(value, out = new Set()) {
-  if (value instanceof ImageData) out.add(value.data.buffer);
-  else if (ArrayBuffer.isView(value)) out.add(value.buffer);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) buffers(v, out);
-  return [...out];
-}
-
 let queue = Promise.resolve();
 self.onmessage = ({ data: { id, op, args } }) => {
   queue = queue.then(async () => {
     try {
-      const value = await ops[op](args, id);
-      self.postMessage({ id, value }, buffers(value));
+      const [value, transfer] = toWire(await ops[op](fromWire(args), id));
+      self.postMessage({ id, value }, transfer);
     } catch (e) {
       self.postMessage({ id, error: String(e?.message ?? e) });
     }
