@@ -50,8 +50,14 @@ fn propagate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     if (x + 1u < p.w) { m = neighbour_min(m, i + 1u); }
     if (i >= p.w) { m = neighbour_min(m, i - p.w); }
     if (i + p.w < p.w * p.h) { m = neighbour_min(m, i + p.w); }
-    // Pointer jumping: the pixel a label names is in the same component and holds a label no larger.
-    m = min(m, atomicLoad(&label[m - 1u]));
+    // Pointer jumping to the end of the chain: the pixel a label names is in the same component
+    // and holds a label no larger, so following labels while they shrink stays in the component
+    // (and a pass carries a label across a whole component's chain, not one step of it).
+    loop {
+        let next = atomicLoad(&label[m - 1u]);
+        if (next >= m) { break; }
+        m = next;
+    }
     if (m < own) {
         atomicMin(&label[i], m);
         atomicMin(&label[own - 1u], m);
