@@ -41,7 +41,8 @@ pub(crate) trait Engine {
         grid: Grid,
         scoring: &score::Scoring,
     ) -> Self::Buf<'a>;
-    async fn histogram<'a>(&self, score: &Self::Buf<'a>, n: usize) -> Result<threshold::Histogram>;
+    /// The buffer's first `n` words on the host, the buffer kept.
+    async fn read<'a>(&self, buf: &Self::Buf<'a>, n: usize) -> Result<Vec<u32>>;
     fn binarize<'a>(&self, score: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a>;
     fn open_close<'a>(
         &self,
@@ -124,8 +125,8 @@ impl Engine for Cpu {
     ) -> Self::Buf<'a> {
         score::cpu(blurred, sharp, grid, scoring).into()
     }
-    async fn histogram<'a>(&self, s: &Self::Buf<'a>, _n: usize) -> Result<threshold::Histogram> {
-        Ok(threshold::histogram_cpu(s))
+    async fn read<'a>(&self, buf: &Self::Buf<'a>, n: usize) -> Result<Vec<u32>> {
+        Ok(buf[..n].to_vec())
     }
     fn binarize<'a>(&self, s: &Self::Buf<'a>, _n: usize, t: u8) -> Self::Buf<'a> {
         threshold::binarize_cpu(s, t).into()
@@ -218,8 +219,8 @@ impl Engine for Gpu {
     ) -> Self::Buf<'a> {
         score::gpu(self, blurred, sharp, grid, scoring)
     }
-    async fn histogram<'a>(&self, s: &Self::Buf<'a>, n: usize) -> Result<threshold::Histogram> {
-        threshold::histogram_gpu(self, s, n).await
+    async fn read<'a>(&self, buf: &Self::Buf<'a>, n: usize) -> Result<Vec<u32>> {
+        Gpu::read(self, buf, n).await
     }
     fn binarize<'a>(&self, s: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a> {
         threshold::binarize_gpu(self, s, n, t)

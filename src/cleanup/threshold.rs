@@ -1,16 +1,16 @@
-//! Stage 4: pick the score above which a pixel counts as painted, and binarise.
-//! GPU: `shaders/threshold.wgsl`.
+//! Stage 4: pick the score above which a pixel counts as painted, and binarise. The histogram is
+//! counted on the host, where the score comes back once for the heat map anyway (256 counters
+//! that every invocation adds to serialise on a GPU, and most of all on a CPU emulating one); the
+//! binarisation runs on the GPU: `shaders/threshold.wgsl`.
 //!
 //! Otsu alone splits the histogram at its widest gap, which inside a painted object with dark and
 //! bright parts can fall between "changed a little" and "changed a lot". So the automatic
 //! threshold is the lower of Otsu's and a noise bound read off the unchanged bulk (median plus a
 //! multiple of the median absolute deviation), and never under a floor.
 
-use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
 
 const SOURCE: &str = include_str!("../../shaders/threshold.wgsl");
-const HISTOGRAM: Kernel = Kernel::new(SOURCE, "histogram");
 const BINARIZE: Kernel = Kernel::new(SOURCE, "binarize");
 
 /// The lowest automatic threshold: a CIELAB change of 3, which blur-smoothed noise and JPEG
@@ -93,13 +93,6 @@ pub fn binarize_cpu(score: &[u32], threshold: u8) -> Vec<u32> {
         .iter()
         .map(|&s| (s > threshold as u32) as u32)
         .collect()
-}
-
-pub async fn histogram_gpu(g: &Gpu, score: &wgpu::Buffer, n: usize) -> Result<Histogram> {
-    let hist = g.zeroed(256);
-    g.run_items(HISTOGRAM, &[n as u32, 0], &[score, &hist], n);
-    let words = g.read(&hist, 256).await?;
-    Ok(words.try_into().expect("256 bins"))
 }
 
 pub fn binarize_gpu(g: &Gpu, score: &wgpu::Buffer, n: usize, threshold: u8) -> wgpu::Buffer {

@@ -203,11 +203,13 @@ pub(crate) async fn run<'img, E: Engine>(
         &scoring,
     );
 
-    // Stage 4: threshold.
+    // Stage 4: threshold. The score comes to the host once, here: for its histogram and, at the
+    // end, the heat map.
     let n = detect.len();
+    let score = engine.read(&s, n).await?;
     let t = match opts.threshold {
         Some(t) => t,
-        None => threshold::auto(&engine.histogram(&s, n).await?),
+        None => threshold::auto(&threshold::histogram_cpu(&score)),
     };
     let mask = engine.binarize(&s, n, t);
 
@@ -267,7 +269,6 @@ pub(crate) async fn run<'img, E: Engine>(
         (render::bytes(&words), detect)
     };
     let shift = fine.shift;
-    let heat = engine.download(s, n).await?;
     let (dispatches, readbacks) = match (counts_before, engine.counts()) {
         (Some(a), Some(b)) => (Some(b.0 - a.0), Some(b.1 - a.1)),
         _ => (None, None),
@@ -293,7 +294,7 @@ pub(crate) async fn run<'img, E: Engine>(
                 .into(),
         );
     }
-    let heat = render::heat_image(&heat, detect, full);
+    let heat = render::heat_image(&score, detect, full);
     let overlay = render::overlay(original, &mask);
     Ok(Outcome {
         heat,
