@@ -258,15 +258,18 @@ pub(crate) async fn run<'img, E: Engine>(
             paint: opts.color,
         }
     };
+    let outlined = opts
+        .outline
+        .then(|| engine.outline(&mask, Band::new(scale), coarse, fine));
+
     // Stage 6: outputs at the original's size, from the mask as bytes (255 inside).
     progress(Stage::Render);
-    let (bytes, mask_grid) = if opts.outline {
-        let packed = engine.outline(&mask, Band::new(scale), coarse, fine);
-        let words = engine.download(packed, grid.len().div_ceil(4)).await?;
-        (render::unpacked(&words, grid.len()), grid)
-    } else {
-        let words = engine.download(mask, n).await?;
-        (render::bytes(&words), detect)
+    let (bytes, mask_grid) = match outlined {
+        Some(packed) => {
+            let words = engine.download(packed, grid.len().div_ceil(4)).await?;
+            (render::unpacked(&words, grid.len()), grid)
+        }
+        None => (render::bytes(&engine.download(mask, n).await?), detect),
     };
     let shift = fine.shift;
     let (dispatches, readbacks) = match (counts_before, engine.counts()) {
