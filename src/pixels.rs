@@ -3,6 +3,7 @@
 
 use image::RgbaImage;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// The image's pixels as words: borrowed where its bytes lie on a 4-byte boundary (as the
 /// allocator places them), copied otherwise.
@@ -74,4 +75,26 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, fill: impl Fn(usize, &mut 
     out.chunks_mut(width)
         .enumerate()
         .for_each(|(y, row)| fill(y, row));
+}
+
+/// For each pixel along one side of a larger grid (`full` pixels), the pixel of the smaller side
+/// (`grid` pixels) it falls in: `x * grid / full`, rounded down, as the shaders compute it.
+pub fn nearest(full: u32, grid: u32) -> Vec<usize> {
+    (0..full)
+        .map(|x| (x as u64 * grid as u64 / full as u64) as usize)
+        .collect()
+}
+
+/// For each pixel along the smaller side, the run of the larger side's pixels that fall in it
+/// (see [`nearest`]).
+pub fn runs(full: u32, grid: u32) -> Vec<Range<usize>> {
+    let mut runs = vec![0..0; grid as usize];
+    for (x, g) in nearest(full, grid).into_iter().enumerate() {
+        runs[g] = if runs[g].is_empty() {
+            x..x + 1
+        } else {
+            runs[g].start..x + 1
+        };
+    }
+    runs
 }

@@ -1,28 +1,7 @@
 //! Turning the working-grid results into images at the original's size for display.
 
-use crate::pixels::{for_rows, Grid};
+use crate::pixels::{for_rows, nearest, runs, Grid};
 use image::{GrayImage, Rgba, RgbaImage};
-
-/// For each pixel along one side of the original, the working-grid pixel it falls in (nearest).
-fn nearest(full: u32, grid: u32) -> Vec<usize> {
-    (0..full)
-        .map(|x| (x as u64 * grid as u64 / full as u64) as usize)
-        .collect()
-}
-
-/// For each working-grid pixel along one side, the run of the original's pixels that fall in it
-/// (nearest), in bytes of four a pixel.
-fn spans(full: u32, grid: u32) -> Vec<std::ops::Range<usize>> {
-    let mut spans = vec![0..0; grid as usize];
-    for (x, g) in nearest(full, grid).into_iter().enumerate() {
-        spans[g] = if spans[g].is_empty() {
-            4 * x..4 * x + 4
-        } else {
-            spans[g].start..4 * x + 4
-        };
-    }
-    spans
-}
 
 /// A mask of one word a pixel (non-zero inside) as bytes, 255 inside.
 pub fn bytes(mask: &[u32]) -> Vec<u8> {
@@ -66,14 +45,14 @@ fn ramp(v: u32) -> Rgba<u8> {
 
 pub fn heat_image(score: &[u32], grid: Grid, full: Grid) -> RgbaImage {
     let colours: Vec<[u8; 4]> = (0..256).map(|v| ramp(v).0).collect();
-    let (columns, rows) = (spans(full.w, grid.w), nearest(full.h, grid.h));
+    let (columns, rows) = (runs(full.w, grid.w), nearest(full.h, grid.h));
     let mut bytes = vec![0u8; 4 * full.len()];
     for_rows(&mut bytes, 4 * full.w as usize, |y, row| {
         let line = &score[rows[y] * grid.w as usize..][..grid.w as usize];
         // A run of one colour per score pixel.
         for (span, &v) in columns.iter().zip(line) {
             let colour = colours[v.min(255) as usize];
-            for o in row[span.clone()].chunks_exact_mut(4) {
+            for o in row[4 * span.start..4 * span.end].chunks_exact_mut(4) {
                 o.copy_from_slice(&colour);
             }
         }

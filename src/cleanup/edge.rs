@@ -23,7 +23,7 @@ use crate::color::{lab_u8, LabTable};
 use crate::diff::drift::Drift;
 use crate::diff::score::{change, OFF_AXIS};
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, Grid};
+use crate::pixels::{for_rows, runs, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
 const STRENGTH_KERNEL: Kernel = Kernel::new(SOURCE, "strength");
@@ -312,17 +312,9 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
     let paint = fine.paint.map(lab_u8);
     let f = fine.grid;
     let fw = f.w as usize;
-    // The fine columns that fall in each detection column (x * grid.w / f.w, as the shader
-    // computes it), and the detection row of each fine row.
-    let mut columns = vec![0..0; grid.w as usize];
-    for x in 0..fw {
-        let gx = (x as u64 * grid.w as u64 / f.w as u64) as usize;
-        columns[gx] = if columns[gx].is_empty() {
-            x..x + 1
-        } else {
-            columns[gx].start..x + 1
-        };
-    }
+    // The fine columns that fall in each detection column, and the detection row of each fine
+    // row (x * grid.w / f.w, as the shader computes it).
+    let columns = runs(f.w, grid.w);
     let gy = |y: usize| (y as u64 * grid.h as u64 / f.h as u64) as usize;
     let mut out = vec![0u32; f.len().div_ceil(4)];
     let bytes = &mut bytemuck::cast_slice_mut::<u32, u8>(&mut out)[..f.len()];
