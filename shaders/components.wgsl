@@ -8,6 +8,8 @@ struct Params {
     w: u32, h: u32, labelled: u32, mode: u32,
     min_area: u32, max_hole: u32, seed_x: i32, seed_y: i32,
     seed_r: i32,
+    // The mask as packed bits (src/cleanup/bits.rs), as the open/close leaves it, or a word a pixel.
+    packed: u32,
 }
 
 const KEEP_ALL: u32 = 0u;
@@ -25,11 +27,18 @@ const TOUCHES_SEED: u32 = 2u;
 @group(0) @binding(5) var<storage, read_write> scalars: array<atomic<u32>, 3>;
 @group(0) @binding(6) var<storage, read_write> out: array<u32>;
 
+fn class_at(i: u32) -> u32 {
+    if (p.packed == 0u) { return mask[i]; }
+    let row_words = (p.w + 31u) / 32u;
+    let x = i % p.w;
+    return (mask[(i / p.w) * row_words + x / 32u] >> (x % 32u)) & 1u;
+}
+
 @compute @workgroup_size(256)
 fn init(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = item_index(gid, nwg);
     if (i >= p.w * p.h) { return; }
-    atomicStore(&label[i], select(0u, i + 1u, mask[i] == p.labelled));
+    atomicStore(&label[i], select(0u, i + 1u, class_at(i) == p.labelled));
 }
 
 fn neighbour_min(m: u32, j: u32) -> u32 {
@@ -125,5 +134,5 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (l > 0u) {
         hole = (atomicLoad(&flags[l - 1u]) & TOUCHES_BORDER) == 0u && atomicLoad(&area[l - 1u]) <= p.max_hole;
     }
-    out[i] = select(mask[i], 1u, hole);
+    out[i] = select(class_at(i), 1u, hole);
 }

@@ -43,7 +43,9 @@ pub(crate) trait Engine {
     ) -> Self::Buf<'a>;
     /// The buffer's first `n` words on the host, the buffer kept.
     async fn read<'a>(&self, buf: &Self::Buf<'a>, n: usize) -> Result<Vec<u32>>;
-    fn binarize<'a>(&self, score: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a>;
+    /// The mask from here to the components is packed bits (`cleanup::bits`); the components
+    /// give back a word a pixel.
+    fn binarize<'a>(&self, score: &Self::Buf<'a>, grid: Grid, t: u8) -> Self::Buf<'a>;
     fn open_close<'a>(
         &self,
         mask: &Self::Buf<'a>,
@@ -128,8 +130,8 @@ impl Engine for Cpu {
     async fn read<'a>(&self, buf: &Self::Buf<'a>, n: usize) -> Result<Vec<u32>> {
         Ok(buf[..n].to_vec())
     }
-    fn binarize<'a>(&self, s: &Self::Buf<'a>, _n: usize, t: u8) -> Self::Buf<'a> {
-        threshold::binarize_cpu(s, t).into()
+    fn binarize<'a>(&self, s: &Self::Buf<'a>, grid: Grid, t: u8) -> Self::Buf<'a> {
+        threshold::binarize_cpu(s, grid, t).into()
     }
     fn open_close<'a>(
         &self,
@@ -222,8 +224,8 @@ impl Engine for Gpu {
     async fn read<'a>(&self, buf: &Self::Buf<'a>, n: usize) -> Result<Vec<u32>> {
         Gpu::read(self, buf, n).await
     }
-    fn binarize<'a>(&self, s: &Self::Buf<'a>, n: usize, t: u8) -> Self::Buf<'a> {
-        threshold::binarize_gpu(self, s, n, t)
+    fn binarize<'a>(&self, s: &Self::Buf<'a>, grid: Grid, t: u8) -> Self::Buf<'a> {
+        threshold::binarize_gpu(self, s, grid, t)
     }
     fn open_close<'a>(
         &self,

@@ -2,6 +2,7 @@
 //! filling. GPU: `shaders/components.wgsl` (label propagation); CPU twin: union-find. Both label
 //! a component 1 + its smallest pixel index, so their labels are equal, not just equivalent.
 
+use crate::cleanup::bits;
 use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::Grid;
@@ -14,9 +15,9 @@ const fn kernel(entry: &'static str) -> Kernel {
     }
 }
 
-/// Propagation rounds between two checks for convergence: with pointer jumping to the end of
-/// the chain most masks converge within a few, and a check (one small readback) costs less than
-/// the rounds a longer batch would run after convergence.
+/// Propagation rounds between two checks for convergence (did the last round change anything?):
+/// with pointer jumping to the end of the chain most masks converge within a few, and a check
+/// (one small readback) costs less than the rounds a longer batch would run after convergence.
 const ROUNDS: usize = 3;
 const TOUCHES_BORDER: u32 = 1;
 const TOUCHES_SEED: u32 = 2;
@@ -41,7 +42,8 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn params(&self, grid: Grid, class: u32) -> [u32; 9] {
+    /// The kernels' parameters for labelling `class` of a mask, `packed` or a word a pixel.
+    fn params(&self, grid: Grid, class: u32, packed: bool) -> [u32; 10] {
         let (mode, (sx, sy, sr)) = match self.keep {
             Keep::All => (0, (0, 0, 0)),
             Keep::Largest => (1, (0, 0, 0)),
@@ -57,6 +59,7 @@ impl Selection {
             sx as u32,
             sy as u32,
             sr as u32,
+            packed as u32,
         ]
     }
 }
@@ -132,9 +135,10 @@ fn measure_cpu(labels: &[u32], grid: Grid, keep: Keep) -> Measures {
     m
 }
 
-/// Keep the chosen components of `mask`, then fill its small holes.
+/// Keep the chosen components of `mask` (packed bits, as the open/close leaves it), then fill its
+/// small holes; the result has a word a pixel.
 pub fn cpu(mask: &[u32], grid: Grid, selection: &Selection) -> Vec<u32> {
-    let labels = labels_cpu(mask, grid, 1);
+    let labels = labels_cpu(&bits::unpack(mask, grid), grid, 1);
     let m = measure_cpu(&labels, grid, selection.keep);
     let largest = (0..grid.len())
         .filter(|&i| labels[i] == i as u32 + 1)
@@ -189,11 +193,13 @@ impl Labelling {
             scalars: g.upload(&[0, 0, u32::MAX]),
         };
         l.pass(g, "init", mask, out, params, n);
+        // A round that changes nothing is a fixed point, so only a batch's last round is watched.
         loop {
-            g.write(&l.scalars, &[0]);
-            for _ in 0..ROUNDS {
+            for _ in 1..ROUNDS {
                 l.pass(g, "propagate", mask, out, params, n);
             }
+            g.write(&l.scalars, &[0]);
+            l.pass(g, "propagate", mask, out, params, n);
             if g.read(&l.scalars, 1).await?[0] == 0 {
                 break;
             }
@@ -236,7 +242,7 @@ pub async fn labels_gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, class: u32) ->
         min_area: 0,
         max_hole: 0,
     }
-    .params(grid, class);
+    .params(grid, class, false);
     let l = Labelling::run(g, mask, &scratch, &params, n).await?;
     g.read(&l.label, n).await
 }
@@ -249,7 +255,7 @@ pub async fn gpu(
 ) -> Result<wgpu::Buffer> {
     let n = grid.len();
     let kept = g.zeroed(n);
-    let params = selection.params(grid, 1);
+    let params = selection.params(grid, 1, true);
     let objects = Labelling::run(g, mask, &kept, &params, n).await?;
     if selection.keep == Keep::Largest {
         objects.pass(g, "largest_area", mask, &kept, &params, n);
@@ -257,7 +263,7 @@ pub async fn gpu(
     }
     objects.pass(g, "select_components", mask, &kept, &params, n);
     let filled = g.zeroed(n);
-    let params = selection.params(grid, 0);
+    let params = selection.params(grid, 0, false);
     let holes = Labelling::run(g, &kept, &filled, &params, n).await?;
     holes.pass(g, "fill", &kept, &filled, &params, n);
     Ok(filled)

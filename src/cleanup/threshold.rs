@@ -1,14 +1,16 @@
 //! Stage 4: pick the score above which a pixel counts as painted, and binarise. The histogram is
 //! counted on the host, where the score comes back once for the heat map anyway (256 counters
 //! that every invocation adds to serialise on a GPU, and most of all on a CPU emulating one); the
-//! binarisation runs on the GPU: `shaders/threshold.wgsl`.
+//! binarisation runs on the GPU: `shaders/threshold.wgsl`, 32 pixels to a word (`bits`).
 //!
 //! Otsu alone splits the histogram at its widest gap, which inside a painted object with dark and
 //! bright parts can fall between "changed a little" and "changed a lot". So the automatic
 //! threshold is the lower of Otsu's and a noise bound read off the unchanged bulk (median plus a
 //! multiple of the median absolute deviation), and never under a floor.
 
+use crate::cleanup::bits;
 use crate::gpu::{Gpu, Kernel};
+use crate::pixels::{for_rows, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/threshold.wgsl");
 const BINARIZE: Kernel = Kernel::new(SOURCE, "binarize");
@@ -88,16 +90,31 @@ pub fn histogram_cpu(score: &[u32]) -> Histogram {
     hist
 }
 
-pub fn binarize_cpu(score: &[u32], threshold: u8) -> Vec<u32> {
-    score
-        .iter()
-        .map(|&s| (s > threshold as u32) as u32)
-        .collect()
+/// The pixels scoring above `threshold`, as packed bits (`bits`).
+pub fn binarize_cpu(score: &[u32], grid: Grid, threshold: u8) -> Vec<u32> {
+    let (w, rw) = (grid.w as usize, bits::row_words(grid.w));
+    let mut mask = vec![0u32; bits::len(grid)];
+    for_rows(&mut mask, rw, |y, out| {
+        let row = &score[y * w..][..w];
+        for (chunk, word) in row.chunks(32).zip(out.iter_mut()) {
+            *word = chunk
+                .iter()
+                .enumerate()
+                .fold(0, |acc, (j, &s)| acc | ((s > threshold as u32) as u32) << j);
+        }
+    });
+    mask
 }
 
-pub fn binarize_gpu(g: &Gpu, score: &wgpu::Buffer, n: usize, threshold: u8) -> wgpu::Buffer {
+pub fn binarize_gpu(g: &Gpu, score: &wgpu::Buffer, grid: Grid, threshold: u8) -> wgpu::Buffer {
+    let n = bits::len(grid);
     let mask = g.zeroed(n);
-    g.run_items(BINARIZE, &[n as u32, threshold as u32], &[score, &mask], n);
+    g.run_items(
+        BINARIZE,
+        &[grid.w, grid.h, threshold as u32],
+        &[score, &mask],
+        n,
+    );
     mask
 }
 

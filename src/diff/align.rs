@@ -15,7 +15,7 @@ const KERNEL: Kernel = Kernel {
 /// Largest difference one pixel may add (sum over R, G and B).
 const CAP: u32 = 48;
 /// Sample about this many pixels at most.
-const SAMPLES: usize = 1 << 18;
+const SAMPLES: usize = 1 << 16;
 /// A refinement among the few shifts around a coarser grid's answer needs fewer.
 const REFINE_SAMPLES: usize = 1 << 16;
 

@@ -211,7 +211,7 @@ pub(crate) async fn run<'img, E: Engine>(
         Some(t) => t,
         None => threshold::auto(&threshold::histogram_cpu(&score)),
     };
-    let mask = engine.binarize(&s, n, t);
+    let mask = engine.binarize(&s, detect, t);
 
     // Stage 5: cleanup.
     let auto_radius = (detect.w.min(detect.h) as f32 / 256.0)

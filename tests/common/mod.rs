@@ -4,7 +4,7 @@
 //! where rounding lands on the other side.
 
 use editseg::cleanup::components::{self, Keep, Selection};
-use editseg::cleanup::{edge, morphology, threshold, upsample};
+use editseg::cleanup::{bits, edge, morphology, threshold, upsample};
 use editseg::diff::{align, blur, drift, resample, score};
 use editseg::gpu::Gpu;
 use editseg::pixels::{pack, to_words, Grid};
@@ -270,15 +270,20 @@ pub async fn change_score_matches_cpu_within_one_level(g: &Gpu) {
 
 pub async fn binarisation_matches_cpu_exactly(g: &Gpu) {
     let mut rng = Rng::new(8);
-    let n = 100_003;
-    let score: Vec<u32> = (0..n)
+    let grid = Grid { w: 331, h: 303 };
+    let score: Vec<u32> = (0..grid.len())
         .map(|_| (rng.range(0.0, 1.0).powi(3) * 256.0) as u32)
         .collect();
     let buf = g.upload(&score);
     for t in [0, 12, 200, 255] {
         assert_eq!(
-            threshold::binarize_cpu(&score, t),
-            read(g, &threshold::binarize_gpu(g, &buf, n, t), n).await
+            threshold::binarize_cpu(&score, grid, t),
+            read(
+                g,
+                &threshold::binarize_gpu(g, &buf, grid, t),
+                bits::len(grid)
+            )
+            .await
         );
     }
 }
@@ -288,12 +293,13 @@ pub async fn erosion_and_dilation_match_cpu_exactly(g: &Gpu) {
     let (real, real_grid) = photo("coffee.png");
     let real_mask: Vec<u32> = real.iter().map(|&p| ((p & 255) > 128) as u32).collect();
     for (mask, grid) in [(random_mask(grid, 9, 0.4), grid), (real_mask, real_grid)] {
-        for radius in [1, 2, 5] {
+        for radius in [1, 2, 5, 32] {
             for dilate in [false, true] {
-                let out = morphology::gpu(g, &g.upload(&mask), grid, radius, dilate);
+                let packed = bits::pack(&mask, grid);
+                let out = morphology::gpu(g, &g.upload(&packed), grid, radius, dilate);
                 assert_eq!(
-                    morphology::cpu(&mask, grid, radius, dilate),
-                    read(g, &out, grid.len()).await,
+                    morphology::cpu(&packed, grid, radius, dilate),
+                    read(g, &out, bits::len(grid)).await,
                     "r={radius} dilate={dilate}"
                 );
             }
@@ -342,7 +348,7 @@ pub async fn component_labels_match_cpu_exactly_including_a_spiral(g: &Gpu) {
 
 pub async fn component_selection_and_hole_filling_match_cpu_exactly_for_every_keep_mode(g: &Gpu) {
     let grid = Grid { w: 120, h: 80 };
-    let mask = random_mask(grid, 11, 0.45);
+    let mask = bits::pack(&random_mask(grid, 11, 0.45), grid);
     let buf = g.upload(&mask);
     for keep in [
         Keep::All,
@@ -473,7 +479,10 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
     let case = synth::feathered_case("coffee", &original, 21, Style::Paint, 0, 1.4);
     let grid = Grid::of(&original);
     let truth: Vec<u32> = case.truth.pixels().map(|p| (p.0[0] > 0) as u32).collect();
-    let wide = morphology::cpu(&truth, grid, 3, true);
+    let wide = bits::unpack(
+        &morphology::cpu(&bits::pack(&truth, grid), grid, 3, true),
+        grid,
+    );
     let (o, e) = (to_words(&case.original), to_words(&case.edited));
     let fine_grid = Grid {
         w: 2 * grid.w,
