@@ -64,40 +64,123 @@ impl Selection {
     }
 }
 
+/// A stretch of one row's pixels of the labelled class: row `y`, columns `x0..x1`.
+#[derive(Clone, Copy)]
+struct Run {
+    y: u32,
+    x0: u32,
+    x1: u32,
+}
+
+/// The pixels of one class as runs along the rows, joined into components where runs of
+/// consecutive rows overlap (4-connectivity). Runs are in raster order, so a component's first
+/// run holds its smallest pixel index; `root` names that run for every run.
+struct Runs {
+    runs: Vec<Run>,
+    root: Vec<u32>,
+}
+
+impl Runs {
+    fn of(mask: &[u32], grid: Grid, class: u32) -> Runs {
+        let w = grid.w as usize;
+        let mut runs = Vec::new();
+        // Union by the smaller root, so a run's parent never comes after it.
+        let mut parent: Vec<u32> = Vec::new();
+        fn find(parent: &mut [u32], mut i: u32) -> u32 {
+            while parent[i as usize] != i {
+                parent[i as usize] = parent[parent[i as usize] as usize];
+                i = parent[i as usize];
+            }
+            i
+        }
+        let mut above = 0..0;
+        for (y, row) in mask.chunks_exact(w).enumerate() {
+            let start = runs.len();
+            let mut x = 0;
+            while x < w {
+                if row[x] != class {
+                    x += 1;
+                    continue;
+                }
+                let x0 = x;
+                while x < w && row[x] == class {
+                    x += 1;
+                }
+                parent.push(runs.len() as u32);
+                runs.push(Run {
+                    y: y as u32,
+                    x0: x0 as u32,
+                    x1: x as u32,
+                });
+            }
+            let (mut a, mut b) = (above.start, start);
+            while a < above.end && b < runs.len() {
+                let (ra, rb): (Run, Run) = (runs[a], runs[b]);
+                if ra.x0 < rb.x1 && rb.x0 < ra.x1 {
+                    let (pa, pb) = (find(&mut parent, a as u32), find(&mut parent, b as u32));
+                    parent[pa.max(pb) as usize] = pa.min(pb);
+                }
+                if ra.x1 < rb.x1 {
+                    a += 1;
+                } else {
+                    b += 1;
+                }
+            }
+            above = start..runs.len();
+        }
+        // Every parent comes first, so one pass in order leaves each run pointing at its root.
+        for i in 0..parent.len() {
+            parent[i] = parent[parent[i] as usize];
+        }
+        Runs { runs, root: parent }
+    }
+
+    /// 1 + the smallest pixel index of the component of run `i`: the GPU's label for it.
+    fn label(&self, i: usize, w: u32) -> u32 {
+        let r = self.runs[self.root[i] as usize];
+        1 + r.y * w + r.x0
+    }
+
+    /// Area and flags per component, indexed by its root run.
+    fn measure(&self, grid: Grid, keep: Keep) -> Measures {
+        let mut m = Measures {
+            area: vec![0; self.runs.len()],
+            flags: vec![0; self.runs.len()],
+        };
+        for (run, &root) in self.runs.iter().zip(&self.root) {
+            let root = root as usize;
+            m.area[root] += run.x1 - run.x0;
+            if run.y == 0 || run.y == grid.h - 1 || run.x0 == 0 || run.x1 == grid.w {
+                m.flags[root] |= TOUCHES_BORDER;
+            }
+            if let Keep::Seed { x, y, radius } = keep {
+                // The run's pixel nearest the seed's column.
+                let nearest = x.clamp(run.x0 as i32, run.x1 as i32 - 1);
+                if (nearest - x).pow(2) + (run.y as i32 - y).pow(2) <= radius * radius {
+                    m.flags[root] |= TOUCHES_SEED;
+                }
+            }
+        }
+        m
+    }
+
+    /// Fill each run of `out` with its value (by run index), where it has one.
+    fn paint(&self, out: &mut [u32], w: u32, value: impl Fn(usize) -> Option<u32>) {
+        for (i, run) in self.runs.iter().enumerate() {
+            if let Some(v) = value(i) {
+                let at = (run.y * w) as usize;
+                out[at + run.x0 as usize..at + run.x1 as usize].fill(v);
+            }
+        }
+    }
+}
+
 /// Component labels of the pixels equal to `class` (0 elsewhere).
 pub fn labels_cpu(mask: &[u32], grid: Grid, class: u32) -> Vec<u32> {
-    let mut parent: Vec<u32> = (0..grid.len() as u32).collect();
-    fn find(parent: &mut [u32], mut i: u32) -> u32 {
-        while parent[i as usize] != i {
-            parent[i as usize] = parent[parent[i as usize] as usize];
-            i = parent[i as usize];
-        }
-        i
-    }
-    let w = grid.w as usize;
-    for i in 0..grid.len() {
-        if mask[i] != class {
-            continue;
-        }
-        for j in [(i % w > 0).then(|| i - 1), (i >= w).then(|| i - w)]
-            .into_iter()
-            .flatten()
-        {
-            if mask[j] == class {
-                let (a, b) = (find(&mut parent, i as u32), find(&mut parent, j as u32));
-                parent[a.max(b) as usize] = a.min(b);
-            }
-        }
-    }
-    (0..grid.len())
-        .map(|i| {
-            if mask[i] == class {
-                find(&mut parent, i as u32) + 1
-            } else {
-                0
-            }
-        })
-        .collect()
+    let runs = Runs::of(mask, grid, class);
+    let mut labels = vec![0u32; grid.len()];
+    runs.paint(&mut labels, grid.w, |i| Some(runs.label(i, grid.w)));
+    labels
 }
 
 struct Measures {
@@ -105,69 +188,32 @@ struct Measures {
     flags: Vec<u32>,
 }
 
-fn measure_cpu(labels: &[u32], grid: Grid, keep: Keep) -> Measures {
-    let mut m = Measures {
-        area: vec![0; grid.len()],
-        flags: vec![0; grid.len()],
-    };
-    let (w, h) = (grid.w as i32, grid.h as i32);
-    for (i, &l) in labels.iter().enumerate() {
-        if l == 0 {
-            continue;
-        }
-        let root = l as usize - 1;
-        m.area[root] += 1;
-        let (x, y) = (i as i32 % w, i as i32 / w);
-        if x == 0 || y == 0 || x == w - 1 || y == h - 1 {
-            m.flags[root] |= TOUCHES_BORDER;
-        }
-        if let Keep::Seed {
-            x: sx,
-            y: sy,
-            radius,
-        } = keep
-        {
-            if (x - sx).pow(2) + (y - sy).pow(2) <= radius * radius {
-                m.flags[root] |= TOUCHES_SEED;
-            }
-        }
-    }
-    m
-}
-
 /// Keep the chosen components of `mask` (packed bits, as the open/close leaves it), then fill its
 /// small holes; the result has a word a pixel.
 pub fn cpu(mask: &[u32], grid: Grid, selection: &Selection) -> Vec<u32> {
-    let labels = labels_cpu(&bits::unpack(mask, grid), grid, 1);
-    let m = measure_cpu(&labels, grid, selection.keep);
-    let largest = (0..grid.len())
-        .filter(|&i| labels[i] == i as u32 + 1)
-        .max_by_key(|&i| (m.area[i], std::cmp::Reverse(i)));
-    let kept: Vec<u32> = labels
-        .iter()
-        .map(|&l| {
-            let keep = l > 0 && {
-                let root = l as usize - 1;
-                match selection.keep {
-                    Keep::All => m.area[root] >= selection.min_area,
-                    Keep::Largest => Some(root) == largest,
-                    Keep::Seed { .. } => m.flags[root] & TOUCHES_SEED != 0,
-                }
-            };
-            keep as u32
-        })
-        .collect();
-    let holes = labels_cpu(&kept, grid, 0);
-    let hm = measure_cpu(&holes, grid, Keep::All);
-    kept.iter()
-        .zip(&holes)
-        .map(|(&k, &l)| {
-            let hole = l > 0
-                && hm.flags[l as usize - 1] & TOUCHES_BORDER == 0
-                && hm.area[l as usize - 1] <= selection.max_hole;
-            (k == 1 || hole) as u32
-        })
-        .collect()
+    let objects = Runs::of(&bits::unpack(mask, grid), grid, 1);
+    let m = objects.measure(grid, selection.keep);
+    let roots = || (0..objects.runs.len()).filter(|&i| objects.root[i] as usize == i);
+    // Roots are in pixel order, so the lowest label wins a tie.
+    let largest = roots().max_by_key(|&i| (m.area[i], std::cmp::Reverse(i)));
+    let mut kept = vec![0u32; grid.len()];
+    objects.paint(&mut kept, grid.w, |i| {
+        let root = objects.root[i] as usize;
+        let keep = match selection.keep {
+            Keep::All => m.area[root] >= selection.min_area,
+            Keep::Largest => Some(root) == largest,
+            Keep::Seed { .. } => m.flags[root] & TOUCHES_SEED != 0,
+        };
+        keep.then_some(1)
+    });
+    let holes = Runs::of(&kept, grid, 0);
+    let hm = holes.measure(grid, Keep::All);
+    holes.paint(&mut kept, grid.w, |i| {
+        let root = holes.root[i] as usize;
+        let hole = hm.flags[root] & TOUCHES_BORDER == 0 && hm.area[root] <= selection.max_hole;
+        hole.then_some(1)
+    });
+    kept
 }
 
 /// The GPU's buffers for one labelling of one class.
