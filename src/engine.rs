@@ -53,12 +53,12 @@ pub(crate) trait Engine {
         open: u32,
         close: u32,
     ) -> Self::Buf<'a>;
-    async fn components<'a>(
+    fn components<'a>(
         &self,
         mask: &Self::Buf<'a>,
         grid: Grid,
         selection: &components::Selection,
-    ) -> Result<Self::Buf<'a>>;
+    ) -> Self::Buf<'a>;
     /// Stage 5c: the cleaned mask (0/1) on `detect`'s grid, its outline placed again at the
     /// paint's half-strength line, on `fine`'s grid as bytes (255 inside), four pixels a word.
     fn outline<'a>(
@@ -166,13 +166,13 @@ impl Engine for Cpu {
             .collect::<Vec<_>>()
             .into()
     }
-    async fn components<'a>(
+    fn components<'a>(
         &self,
         mask: &Self::Buf<'a>,
         grid: Grid,
         selection: &components::Selection,
-    ) -> Result<Self::Buf<'a>> {
-        Ok(components::cpu(mask, grid, selection).into())
+    ) -> Self::Buf<'a> {
+        components::cpu(mask, grid, selection).into()
     }
 }
 
@@ -255,12 +255,12 @@ impl Engine for Gpu {
     ) -> Self::Buf<'a> {
         upsample::gpu(self, mask, guide, small, picture, full)
     }
-    async fn components<'a>(
+    fn components<'a>(
         &self,
         mask: &Self::Buf<'a>,
         grid: Grid,
         selection: &components::Selection,
-    ) -> Result<Self::Buf<'a>> {
-        components::gpu(self, mask, grid, selection).await
+    ) -> Self::Buf<'a> {
+        components::gpu(self, mask, grid, selection)
     }
 }

@@ -1,6 +1,7 @@
 //! Stage 5b: connected components, small-component removal, keep-largest / keep-at-seed, and hole
-//! filling. GPU: `shaders/components.wgsl` (label propagation); CPU twin: union-find. Both label
-//! a component 1 + its smallest pixel index, so their labels are equal, not just equivalent.
+//! filling, on runs along the rows joined by union-find, a row at a time on the GPU
+//! (`shaders/components.wgsl`) and in order here. Both label a component 1 + its smallest pixel
+//! index, so their labels are equal, not just equivalent.
 
 use crate::cleanup::bits;
 use crate::error::Result;
@@ -15,10 +16,6 @@ const fn kernel(entry: &'static str) -> Kernel {
     }
 }
 
-/// Propagation rounds between two checks for convergence (did the last round change anything?):
-/// with pointer jumping to the end of the chain most masks converge within a few, and a check
-/// (one small readback) costs less than the rounds a longer batch would run after convergence.
-const ROUNDS: usize = 3;
 const TOUCHES_BORDER: u32 = 1;
 const TOUCHES_SEED: u32 = 2;
 
@@ -216,44 +213,41 @@ pub fn cpu(mask: &[u32], grid: Grid, selection: &Selection) -> Vec<u32> {
     kept
 }
 
-/// The GPU's buffers for one labelling of one class.
+/// The GPU's buffers for one labelling of one class: run slots (half a row each, the most runs a
+/// row can hold), runs per row, the union-find's parents, area and flags per root, and the
+/// largest area with its first root.
 struct Labelling {
-    label: wgpu::Buffer,
-    area: wgpu::Buffer,
-    flags: wgpu::Buffer,
+    runs: wgpu::Buffer,
+    count: wgpu::Buffer,
+    parent: wgpu::Buffer,
+    measures: wgpu::Buffer,
     scalars: wgpu::Buffer,
 }
 
 impl Labelling {
-    async fn run(
+    /// Find, join and measure the runs of the class `params` name; no readback.
+    fn run(
         g: &Gpu,
         mask: &wgpu::Buffer,
         out: &wgpu::Buffer,
         params: &[u32],
-        n: usize,
-    ) -> Result<Labelling> {
+        grid: Grid,
+    ) -> Labelling {
+        let slots = grid.h as usize * grid.w.div_ceil(2) as usize;
         let l = Labelling {
-            label: g.zeroed(n),
-            area: g.zeroed(n),
-            flags: g.zeroed(n),
+            runs: g.zeroed(2 * slots),
+            count: g.zeroed(grid.h as usize),
+            parent: g.zeroed(slots),
+            measures: g.zeroed(2 * slots),
             scalars: g.upload(&[0, 0, u32::MAX]),
         };
-        l.pass(g, "init", mask, out, params, n);
-        // A round that changes nothing is a fixed point, so only a batch's last round is watched.
-        loop {
-            for _ in 1..ROUNDS {
-                l.pass(g, "propagate", mask, out, params, n);
-            }
-            g.write(&l.scalars, &[0]);
-            l.pass(g, "propagate", mask, out, params, n);
-            if g.read(&l.scalars, 1).await?[0] == 0 {
-                break;
-            }
+        for entry in ["find_runs", "join", "measure"] {
+            l.pass(g, entry, mask, out, params, grid);
         }
-        l.pass(g, "measure", mask, out, params, n);
-        Ok(l)
+        l
     }
 
+    /// One invocation a row.
     fn pass(
         &self,
         g: &Gpu,
@@ -261,56 +255,50 @@ impl Labelling {
         mask: &wgpu::Buffer,
         out: &wgpu::Buffer,
         params: &[u32],
-        n: usize,
+        grid: Grid,
     ) {
         g.run_items(
             kernel(entry),
             params,
             &[
                 mask,
-                &self.label,
-                &self.area,
-                &self.flags,
+                &self.runs,
+                &self.count,
+                &self.parent,
+                &self.measures,
                 &self.scalars,
                 out,
             ],
-            n,
+            grid.h as usize,
         );
     }
 }
 
-/// Labels as the GPU computes them, for comparison with `labels_cpu`.
+/// Labels as the GPU computes them, for comparison with `labels_cpu` (`mask` a word a pixel).
 pub async fn labels_gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, class: u32) -> Result<Vec<u32>> {
-    let n = grid.len();
-    let scratch = g.zeroed(n);
+    let labels = g.zeroed(grid.len());
     let params = Selection {
         keep: Keep::All,
         min_area: 0,
         max_hole: 0,
     }
     .params(grid, class, false);
-    let l = Labelling::run(g, mask, &scratch, &params, n).await?;
-    g.read(&l.label, n).await
+    Labelling::run(g, mask, &labels, &params, grid).pass(g, "labels", mask, &labels, &params, grid);
+    g.read(&labels, grid.len()).await
 }
 
-pub async fn gpu(
-    g: &Gpu,
-    mask: &wgpu::Buffer,
-    grid: Grid,
-    selection: &Selection,
-) -> Result<wgpu::Buffer> {
-    let n = grid.len();
-    let kept = g.zeroed(n);
+/// As [`cpu`]: `mask` packed bits in, a word a pixel out.
+pub fn gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, selection: &Selection) -> wgpu::Buffer {
+    let kept = g.zeroed(grid.len());
     let params = selection.params(grid, 1, true);
-    let objects = Labelling::run(g, mask, &kept, &params, n).await?;
+    let objects = Labelling::run(g, mask, &kept, &params, grid);
     if selection.keep == Keep::Largest {
-        objects.pass(g, "largest_area", mask, &kept, &params, n);
-        objects.pass(g, "largest_label", mask, &kept, &params, n);
+        objects.pass(g, "largest_area", mask, &kept, &params, grid);
+        objects.pass(g, "largest_root", mask, &kept, &params, grid);
     }
-    objects.pass(g, "select_components", mask, &kept, &params, n);
-    let filled = g.zeroed(n);
+    objects.pass(g, "select_components", mask, &kept, &params, grid);
+    let filled = g.zeroed(grid.len());
     let params = selection.params(grid, 0, false);
-    let holes = Labelling::run(g, &kept, &filled, &params, n).await?;
-    holes.pass(g, "fill", &kept, &filled, &params, n);
-    Ok(filled)
+    Labelling::run(g, &kept, &filled, &params, grid).pass(g, "fill", &kept, &filled, &params, grid);
+    filled
 }

@@ -225,7 +225,7 @@ pub(crate) async fn run<'img, E: Engine>(
         min_area: (opts.min_area * n as f64).ceil() as u32,
         max_hole: (opts.max_hole * n as f64) as u32,
     };
-    let mask = engine.components(&mask, detect, &selection).await?;
+    let mask = engine.components(&mask, detect, &selection);
 
     // Stage 5c: the outline where the paint is at half its local strength, on the working grid.
     progress(Stage::Outline);
