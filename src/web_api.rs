@@ -14,6 +14,22 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
+extern "C" {
+    fn __wasm_call_ctors();
+}
+
+/// Runs once, when the module is instantiated. The dependencies' static constructors (burn's
+/// and cubecl's registries) run here: without a call of its own the linker makes the module a
+/// "command" and runs them at the start of every exported function, including those the glue
+/// calls for each JS value handed to wasm, so that every WebGPU call cost a millisecond or more.
+#[wasm_bindgen(start)]
+fn start() {
+    // SAFETY: the linker's constructor function, called once and before anything reads what
+    // the constructors register.
+    unsafe { __wasm_call_ctors() };
+    console_error_panic_hook::set_once();
+}
+
 fn js_error(e: Error) -> JsValue {
     JsError::new(&e.to_string()).into()
 }
@@ -30,7 +46,6 @@ impl EditSeg {
     /// where the only adapter is a CPU fallback such as SwiftShader, see `fallbackReason`),
     /// "gpu" (fail without WebGPU) or "cpu".
     pub async fn create(backend: Option<String>) -> Result<EditSeg, JsValue> {
-        console_error_panic_hook::set_once();
         let choice: BackendChoice = backend
             .as_deref()
             .unwrap_or("auto")
