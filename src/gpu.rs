@@ -64,6 +64,7 @@ impl Gpu {
     /// wgpu was built with. A CPU adapter (lavapipe, SwiftShader) is accepted: it is still the
     /// same WGSL path.
     pub async fn new() -> Result<Gpu> {
+        crate::run_static_constructors();
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
         if cfg!(target_arch = "wasm32") {
             if !wgpu::util::is_browser_webgpu_supported().await {

@@ -197,3 +197,21 @@ impl Segmenter {
         }
     }
 }
+
+/// The dependencies' static constructors (burn's and cubecl's registries), run once on the web
+/// before anything reads what they register: when the module is instantiated and, for builds
+/// whose host skips that (the wasm test runner), where the GPU and the painter start. Without a
+/// call of its own the linker makes the module a "command" that runs them at the start of every
+/// exported function, including those the JS glue calls for each value handed to wasm, and every
+/// WebGPU call from wasm cost a millisecond or more. Native platforms run them at load.
+pub(crate) fn run_static_constructors() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        extern "C" {
+            fn __wasm_call_ctors();
+        }
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: the linker's constructor function, run once, before any registry is read.
+        ONCE.call_once(|| unsafe { __wasm_call_ctors() });
+    }
+}

@@ -14,19 +14,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
-extern "C" {
-    fn __wasm_call_ctors();
-}
-
-/// Runs once, when the module is instantiated. The dependencies' static constructors (burn's
-/// and cubecl's registries) run here: without a call of its own the linker makes the module a
-/// "command" and runs them at the start of every exported function, including those the glue
-/// calls for each JS value handed to wasm, so that every WebGPU call cost a millisecond or more.
+/// Runs once, when the module is instantiated.
 #[wasm_bindgen(start)]
 fn start() {
-    // SAFETY: the linker's constructor function, called once and before anything reads what
-    // the constructors register.
-    unsafe { __wasm_call_ctors() };
+    crate::run_static_constructors();
     console_error_panic_hook::set_once();
 }
 

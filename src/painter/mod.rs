@@ -335,6 +335,7 @@ impl Painter {
     /// Load f16 weights (burnpack bytes) written by [`Painter::weights`] for `vocabulary`: either
     /// network's.
     pub fn load(weights: &[u8], vocabulary: Vocabulary, device: Device) -> Result<Painter> {
+        crate::run_static_constructors();
         let mut objects = SceneNet::new(&device);
         let net = match load_into(&mut objects, weights) {
             Ok(()) => Net::Objects(objects),
@@ -353,6 +354,7 @@ impl Painter {
     }
 
     pub fn new(net: Net, vocabulary: Vocabulary, device: Device) -> Painter {
+        crate::run_static_constructors();
         Painter {
             net,
             vocabulary,
