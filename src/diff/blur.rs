@@ -8,14 +8,16 @@ const KERNEL: Kernel = Kernel {
     entry: "main",
 };
 
+/// The most taps the shader's weights hold: sigma up to 3.
+const MAX_TAPS: usize = 20;
+
 /// Taps on each side of the centre: three standard deviations.
 fn radius(sigma: f32) -> u32 {
     (3.0 * sigma).ceil() as u32
 }
 
-/// The kernel's weights, normalised, in units of 1/65536. The CPU twin sums bytes times these in
-/// integers (rows vectorise well); the total rounding error stays under a tenth of a level, so
-/// results match the shader's float sums within one level.
+/// The kernel's weights, normalised, in units of 1/65536. Both twins sum bytes times these in
+/// integers (rows vectorise well here), so they agree exactly.
 fn fixed_weights(sigma: f32) -> Vec<u32> {
     let r = radius(sigma) as i32;
     let weights: Vec<f32> = (-r..=r)
@@ -71,8 +73,15 @@ pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, sigma: f32) -> wgpu::Buffer {
     let tmp = g.zeroed(grid.len());
     let dst = g.zeroed(grid.len());
+    let weights = fixed_weights(sigma);
+    assert!(
+        weights.len() <= MAX_TAPS,
+        "sigma {sigma} needs more than {MAX_TAPS} taps"
+    );
     for (vertical, from, to) in [(0, src, &tmp), (1, &tmp, &dst)] {
-        let params = [grid.w, grid.h, radius(sigma), sigma.to_bits(), vertical];
+        let mut params = vec![grid.w, grid.h, radius(sigma), vertical];
+        params.extend(&weights);
+        params.resize(4 + MAX_TAPS, 0);
         g.run_items(KERNEL, &params, &[from, to], grid.len());
     }
     dst
