@@ -11,6 +11,7 @@ pub use stats::{Outcome, Stats};
 
 use crate::cleanup::components::Selection;
 use crate::cleanup::edge::{Band, Sharp};
+use crate::cleanup::morphology::MAX_RADIUS;
 use crate::cleanup::{threshold, upsample};
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
@@ -219,6 +220,11 @@ pub(crate) async fn run<'img, E: Engine>(
         .clamp(1.0, 8.0) as u32;
     let open = opts.open_radius.unwrap_or(auto_radius);
     let close = opts.close_radius.unwrap_or(auto_radius + 1);
+    if open.max(close) > MAX_RADIUS {
+        return Err(Error::BadOption(format!(
+            "open={open}, close={close}: the largest radius is {MAX_RADIUS}"
+        )));
+    }
     let mask = engine.open_close(&mask, detect, open, close);
     let selection = Selection {
         keep: opts.keep.on(full, detect, open as i32 + 1)?,
@@ -339,5 +345,17 @@ mod tests {
         let g = working_grid(6000, 4000, MAX_PIXELS);
         assert!(g.len() <= MAX_PIXELS && g.w > 4900, "{g:?}");
         assert_eq!(working_grid(640, 480, MAX_PIXELS), Grid { w: 640, h: 480 });
+    }
+
+    #[test]
+    fn a_radius_set_past_the_largest_is_refused_by_name() {
+        let img = RgbaImage::new(40, 30);
+        let opts = Options {
+            close_radius: Some(MAX_RADIUS + 1),
+            ..Options::default()
+        };
+        let run = run(&crate::engine::Cpu, &img, &img, &opts, &|_| {});
+        let e = pollster::block_on(run).err().expect("refused");
+        assert!(e.to_string().contains("the largest radius is 32"), "{e}");
     }
 }

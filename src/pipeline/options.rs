@@ -2,6 +2,7 @@
 //! command line and the JS options object.
 
 use crate::cleanup::components::Keep;
+use crate::cleanup::morphology::MAX_RADIUS;
 use crate::color;
 use crate::error::{Error, Result};
 use crate::pixels::Grid;
@@ -104,8 +105,8 @@ impl Options {
                 };
                 self.keep = KeepOption::Seed(p(x)?, p(y)?);
             }
-            "open" => self.open_radius = Some(int(32)?),
-            "close" => self.close_radius = Some(int(32)?),
+            "open" => self.open_radius = Some(int(MAX_RADIUS)?),
+            "close" => self.close_radius = Some(int(MAX_RADIUS)?),
             "min-area" => self.min_area = share()?,
             "max-hole" => self.max_hole = share()?,
             "max-shift" => self.max_shift = int(16)?,
