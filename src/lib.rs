@@ -202,8 +202,9 @@ impl Segmenter {
 /// before anything reads what they register: when the module is instantiated and, for builds
 /// whose host skips that (the wasm test runner), where the GPU and the painter start. Without a
 /// call of its own the linker makes the module a "command" that runs them at the start of every
-/// exported function, including those the JS glue calls for each value handed to wasm, and every
-/// WebGPU call from wasm cost a millisecond or more. Native platforms run them at load.
+/// exported function, including those the JS glue calls for each value handed to wasm, which
+/// makes every WebGPU call from wasm cost a millisecond or more. Native platforms run them at
+/// load.
 pub(crate) fn run_static_constructors() {
     #[cfg(target_arch = "wasm32")]
     {
