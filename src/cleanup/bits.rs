@@ -24,17 +24,22 @@ pub fn inside(w: u32, k: usize) -> u32 {
     }
 }
 
+/// One row's words: the bits of the values that `set` picks.
+pub fn pack_row(row: &[u32], out: &mut [u32], set: impl Fn(u32) -> bool) {
+    for (chunk, word) in row.chunks(32).zip(out.iter_mut()) {
+        *word = chunk
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (j, &v)| acc | (set(v) as u32) << j);
+    }
+}
+
 /// Pack a mask of one word a pixel (nonzero = set).
 pub fn pack(mask: &[u32], grid: Grid) -> Vec<u32> {
     let (w, rw) = (grid.w as usize, row_words(grid.w));
     let mut bits = vec![0u32; len(grid)];
     for (row, out) in mask.chunks_exact(w).zip(bits.chunks_exact_mut(rw)) {
-        for (chunk, word) in row.chunks(32).zip(out.iter_mut()) {
-            *word = chunk
-                .iter()
-                .enumerate()
-                .fold(0, |acc, (j, &m)| acc | ((m != 0) as u32) << j);
-        }
+        pack_row(row, out, |m| m != 0);
     }
     bits
 }

@@ -95,13 +95,7 @@ pub fn binarize_cpu(score: &[u32], grid: Grid, threshold: u8) -> Vec<u32> {
     let (w, rw) = (grid.w as usize, bits::row_words(grid.w));
     let mut mask = vec![0u32; bits::len(grid)];
     for_rows(&mut mask, rw, |y, out| {
-        let row = &score[y * w..][..w];
-        for (chunk, word) in row.chunks(32).zip(out.iter_mut()) {
-            *word = chunk
-                .iter()
-                .enumerate()
-                .fold(0, |acc, (j, &s)| acc | ((s > threshold as u32) as u32) << j);
-        }
+        bits::pack_row(&score[y * w..][..w], out, |s| s > threshold as u32);
     });
     mask
 }
