@@ -106,23 +106,44 @@ impl<B> Copy for Sharp<'_, B> {}
 /// Per pixel: `OUTSIDE`, `INSIDE`, or `BAND +` its label when a pixel of the other label lies
 /// within `radius`.
 pub fn classify_cpu(mask: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
-    let ones: Vec<u32> = mask.iter().map(|&m| (m != 0) as u32).collect();
-    let zeros: Vec<u32> = ones.iter().map(|&m| 1 - m).collect();
-    let (any_one, any_zero) = (
-        window_max(&ones, grid, radius),
-        window_max(&zeros, grid, radius),
-    );
-    (0..grid.len())
-        .map(|i| {
-            let inside = mask[i] != 0;
-            let other = (if inside { any_zero[i] } else { any_one[i] }) > 0;
-            match (other, inside) {
+    const ONE: u8 = 1;
+    const ZERO: u8 = 2;
+    let (w, h, r) = (grid.w as usize, grid.h as usize, radius as usize);
+    // Which labels lie within the square of `radius`, as bits ORed over it: along the row
+    // (padded with copies of its end pixels, which lie in every window that reaches past the
+    // end), then down the column.
+    let sides: Vec<u8> = mask.iter().map(|&m| if m != 0 { ONE } else { ZERO }).collect();
+    let mut across = vec![0u8; grid.len()];
+    for_rows(&mut across, w, |y, out| {
+        let row = &sides[y * w..][..w];
+        let padded: Vec<u8> = (0..w + 2 * r)
+            .map(|x| row[x.saturating_sub(r).min(w - 1)])
+            .collect();
+        for k in 0..=2 * r {
+            for (o, &v) in out.iter_mut().zip(&padded[k..]) {
+                *o |= v;
+            }
+        }
+    });
+    let mut classes = vec![0u32; grid.len()];
+    for_rows(&mut classes, w, |y, out| {
+        let mut near = vec![0u8; w];
+        for yy in y.saturating_sub(r)..=(y + r).min(h - 1) {
+            for (n, &v) in near.iter_mut().zip(&across[yy * w..][..w]) {
+                *n |= v;
+            }
+        }
+        for ((o, &n), &m) in out.iter_mut().zip(&near).zip(&mask[y * w..][..w]) {
+            let inside = m != 0;
+            let other = n & if inside { ZERO } else { ONE } != 0;
+            *o = match (other, inside) {
                 (false, false) => OUTSIDE,
                 (false, true) => INSIDE,
                 (true, label) => BAND + label as u32,
-            }
-        })
-        .collect()
+            };
+        }
+    });
+    classes
 }
 
 /// The cut for one band pixel of the mask, half way between the strongest strength among the
@@ -134,32 +155,6 @@ fn cut(label: u32, strongest: u32, weakest: Option<u32>) -> u32 {
         Some(weakest) if strongest > weakest => CUT + (strongest + weakest).div_ceil(2),
         _ => label,
     }
-}
-
-/// The largest value in the square of `radius` around each pixel (clipped to the grid).
-fn window_max(values: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
-    let (w, h, r) = (grid.w as usize, grid.h as usize, radius as usize);
-    let mut across = vec![0u32; grid.len()];
-    for_rows(&mut across, w, |y, row| {
-        let src = &values[y * w..][..w];
-        for (x, o) in row.iter_mut().enumerate() {
-            *o = src[x.saturating_sub(r)..(x + r + 1).min(w)]
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(0);
-        }
-    });
-    let mut out = vec![0u32; grid.len()];
-    for_rows(&mut out, w, |y, row| {
-        for (x, o) in row.iter_mut().enumerate() {
-            *o = (y.saturating_sub(r)..(y + r + 1).min(h))
-                .map(|yy| across[yy * w + x])
-                .max()
-                .unwrap_or(0);
-        }
-    });
-    out
 }
 
 /// Per pixel: its label away from the outline and outside the mask, or a cut for the mask's band
@@ -416,6 +411,34 @@ pub fn gpu(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_band_is_every_pixel_with_the_other_label_within_the_radius() {
+        let grid = Grid { w: 37, h: 23 };
+        let mut state = 99u32;
+        let mask: Vec<u32> = (0..grid.len())
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state % 7 == 0) as u32
+            })
+            .collect();
+        let (w, h) = (grid.w as i32, grid.h as i32);
+        for radius in 0..4 {
+            let classes = classify_cpu(&mask, grid, radius);
+            for (i, &c) in classes.iter().enumerate() {
+                let (x, y) = (i as i32 % w, i as i32 / w);
+                let r = radius as i32;
+                let other = (y - r..=y + r)
+                    .flat_map(|yy| (x - r..=x + r).map(move |xx| (xx, yy)))
+                    .filter(|&(xx, yy)| xx >= 0 && yy >= 0 && xx < w && yy < h)
+                    .any(|(xx, yy)| mask[(yy * w + xx) as usize] != mask[i]);
+                let want = if other { BAND + mask[i] } else { mask[i] };
+                assert_eq!(c, want, "pixel ({x}, {y}), radius {radius}");
+            }
+        }
+    }
 
     #[test]
     fn a_cut_is_half_way_between_the_plateau_and_the_background() {

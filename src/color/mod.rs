@@ -3,7 +3,7 @@
 
 pub mod lab;
 
-pub use lab::{lab, lab_u8, LabTable};
+pub use lab::{lab, lab_u8, LabRow, LabTable};
 
 use crate::error::{Error, Result};
 

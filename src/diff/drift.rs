@@ -3,7 +3,7 @@
 //! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, pack, unpack, Grid};
+use crate::pixels::{for_rows, unpack, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/drift.wgsl"),
@@ -83,11 +83,40 @@ impl Drift {
     /// `shaders/prelude.wgsl`).
     pub fn apply(&self, pixel: u32, x: usize, y: usize, grid: Grid) -> u32 {
         let (fx, fy) = coords(x, y, grid);
-        let mut v = unpack(pixel);
-        for (c, value) in v.iter_mut().take(3).enumerate() {
-            *value = self.predict(c, fx, fy, *value);
+        self.on_row(fy).apply(pixel, fx)
+    }
+
+    /// The model along one row (at height `fy` on [-1, 1]), where it is a polynomial in x.
+    fn on_row(&self, fy: f32) -> RowDrift {
+        RowDrift {
+            coef: self.coef.map(|k| {
+                [
+                    k[0] + k[2] * fy + k[5] * fy * fy,
+                    k[1] + k[4] * fy,
+                    k[3],
+                    k[6],
+                ]
+            }),
         }
-        pack(v)
+    }
+}
+
+/// [`Drift`] along one row: per channel, gain = c0 + c1 x + c2 x², then the offset c3.
+struct RowDrift {
+    coef: [[f32; 4]; 3],
+}
+
+impl RowDrift {
+    #[inline(always)]
+    fn apply(&self, pixel: u32, fx: f32) -> u32 {
+        let channel = |c: usize| {
+            let [c0, c1, c2, offset] = self.coef[c];
+            let v = (pixel >> (8 * c) & 255) as f32 / 255.0;
+            let out = (c0 + (c1 + c2 * fx) * fx) * v + offset;
+            // `pack4x8unorm`, as `pixels::pack`.
+            (0.5 + 255.0 * out.clamp(0.0, 1.0)) as u32
+        };
+        channel(0) | channel(1) << 8 | channel(2) << 16 | (pixel & 0xff00_0000)
     }
 }
 
@@ -170,11 +199,18 @@ fn median(v: &mut [f32]) -> f32 {
 fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32; TERMS]> {
     let mut a = [[0f64; TERMS + 1]; TERMS];
     for (phi, target) in rows {
+        let phi = phi.map(f64::from);
         for i in 0..TERMS {
-            for j in 0..TERMS {
-                a[i][j] += phi[i] as f64 * phi[j] as f64;
+            // The normal matrix is symmetric: its upper half, mirrored below.
+            for j in i..TERMS {
+                a[i][j] += phi[i] * phi[j];
             }
-            a[i][TERMS] += phi[i] as f64 * target as f64;
+            a[i][TERMS] += phi[i] * target as f64;
+        }
+    }
+    for i in 0..TERMS {
+        for j in 0..i {
+            a[i][j] = a[j][i];
         }
     }
     // A small ridge toward "no lighting change" keeps uninformative terms at zero.
@@ -200,11 +236,13 @@ fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32
 }
 
 pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
+    let w = grid.w as usize;
+    let xs: Vec<f32> = (0..w).map(|x| coords(x, 0, grid).0).collect();
     let mut out = vec![0u32; grid.len()];
-    for_rows(&mut out, grid.w as usize, |y, row| {
-        let line = &src[y * grid.w as usize..][..grid.w as usize];
-        for (x, (o, &p)) in row.iter_mut().zip(line).enumerate() {
-            *o = drift.apply(p, x, y, grid);
+    for_rows(&mut out, w, |y, row| {
+        let along = drift.on_row(coords(0, y, grid).1);
+        for ((o, &p), &fx) in row.iter_mut().zip(&src[y * w..][..w]).zip(&xs) {
+            *o = along.apply(p, fx);
         }
     });
     out
@@ -219,6 +257,7 @@ pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, drift: &Drift) -> wgpu::Buff
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pixels::pack;
 
     #[test]
     fn a_gain_offset_and_lighting_change_are_recovered_despite_a_painted_patch() {

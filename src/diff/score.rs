@@ -1,7 +1,7 @@
 //! Stage 3: change score per pixel, 0-255, in CIELAB, weighted toward the paint colour when it is
 //! known; the lower of the blurred and the sharp pair's scores. GPU: `shaders/score.wgsl`.
 
-use crate::color::{lab_u8, LabTable};
+use crate::color::{lab_u8, LabRow, LabTable};
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
@@ -48,18 +48,27 @@ pub struct Pair<'a, B> {
 
 /// The CIELAB change from `o` to `e`, a change away from the paint (when known) counting a third.
 pub(crate) fn change(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
-    let (o, e) = (table.lab(o), table.lab(e));
+    change_lab(table.lab(o), table.lab(e), paint)
+}
+
+/// `change` for pixels already in CIELAB; without branches, so rows of it vectorise.
+#[inline(always)]
+fn change_lab(o: [f32; 3], e: [f32; 3], paint: Option<[f32; 3]>) -> f32 {
     let d: [f32; 3] = std::array::from_fn(|c| e[c] - o[c]);
     let change = norm(d);
-    let mut weight = 1.0;
-    if let Some(p) = paint {
-        let toward: [f32; 3] = std::array::from_fn(|c| p[c] - o[c]);
-        let reach = norm(toward);
-        if reach > 1.0 && change > 0.0 {
-            let cosine = (0..3).map(|c| d[c] * toward[c]).sum::<f32>() / (change * reach);
-            weight = OFF_AXIS + (1.0 - OFF_AXIS) * cosine.max(0.0);
-        }
-    }
+    let Some(p) = paint else {
+        return change;
+    };
+    let toward: [f32; 3] = std::array::from_fn(|c| p[c] - o[c]);
+    let reach = norm(toward);
+    let cosine = (0..3).map(|c| d[c] * toward[c]).sum::<f32>() / (change * reach);
+    let weighted = OFF_AXIS + (1.0 - OFF_AXIS) * cosine.max(0.0);
+    // No direction to weigh by when either vector is (nearly) nothing.
+    let weight = if reach > 1.0 && change > 0.0 {
+        weighted
+    } else {
+        1.0
+    };
     change * weight
 }
 
@@ -71,26 +80,32 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
 ) -> Vec<u32> {
     let paint = scoring.paint.map(lab_u8);
     let table = LabTable::new();
-    let (w, h) = (grid.w as i32, grid.h as i32);
+    let (w, h) = (grid.w as usize, grid.h as i32);
+    let (sx, sy) = scoring.shift;
     let mut out = vec![0u32; grid.len()];
-    for_rows(&mut out, grid.w as usize, |y, row| {
-        let y = y as i32;
-        let ey = (y + scoring.shift.1).clamp(0, h - 1);
+    // Row by row, in CIELAB a channel to a slice: the per-pixel arithmetic then vectorises.
+    for_rows(&mut out, w, |y, row| {
+        let ey = (y as i32 + sy).clamp(0, h - 1) as usize;
+        let own = |img: &[u32]| img[y * w..(y + 1) * w].to_vec();
+        let shifted = |img: &[u32]| -> Vec<u32> {
+            let line = &img[ey * w..(ey + 1) * w];
+            (0..w as i32)
+                .map(|x| line[(x + sx).clamp(0, w as i32 - 1) as usize])
+                .collect()
+        };
+        let lab = |pixels: Vec<u32>| {
+            let mut r = LabRow::default();
+            table.row(&pixels, &mut r);
+            r
+        };
+        let ob = lab(own(blurred.original.as_ref()));
+        let eb = lab(shifted(blurred.edited.as_ref()));
+        let os = lab(own(sharp.original.as_ref()));
+        let es = lab(shifted(sharp.edited.as_ref()));
+        let at = |r: &LabRow, x: usize| [r.l[x], r.a[x], r.b[x]];
         for (x, s) in row.iter_mut().enumerate() {
-            let i = (y * w) as usize + x;
-            let j = (ey * w + (x as i32 + scoring.shift.0).clamp(0, w - 1)) as usize;
-            let c = change(
-                &table,
-                blurred.original.as_ref()[i],
-                blurred.edited.as_ref()[j],
-                paint,
-            )
-            .min(change(
-                &table,
-                sharp.original.as_ref()[i],
-                sharp.edited.as_ref()[j],
-                paint,
-            ));
+            let c = change_lab(at(&ob, x), at(&eb, x), paint)
+                .min(change_lab(at(&os, x), at(&es, x), paint));
             *s = ((c * SCALE).min(255.0) + 0.5) as u32;
         }
     });
