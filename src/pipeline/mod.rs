@@ -26,6 +26,9 @@ pub const MAX_PIXELS: usize = 16 << 20;
 /// Find the painted region on at most this many pixels; its outline is then placed on the
 /// working grid.
 const DETECT_PIXELS: usize = 1 << 18;
+/// ...unless the working grid is less than this many times larger: shrinking it by so little
+/// saves less than it costs (both pictures resampled, the shift searched again at full size).
+const DETECT_SLACK: f64 = 1.25;
 /// Longest side of the thumbnails the drift is estimated on.
 const THUMBNAIL: u32 = 96;
 /// Aspect ratios further apart than this are not the same picture.
@@ -148,7 +151,11 @@ pub(crate) async fn run<'img, E: Engine>(
 
     // Stages 2-5 find the painted region on the detection grid (the working grid, or smaller
     // for large pictures); stage 5c places its outline on the working grid.
-    let detect = working_grid(grid.w, grid.h, DETECT_PIXELS);
+    let detect = if grid.len() as f64 <= DETECT_PIXELS as f64 * DETECT_SLACK {
+        grid
+    } else {
+        working_grid(grid.w, grid.h, DETECT_PIXELS)
+    };
     let scale = grid.w as f64 / detect.w as f64;
     let (o_small, e_small);
     let (o_d, e_d) = if detect == grid {
