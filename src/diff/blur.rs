@@ -3,10 +3,11 @@
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
-const KERNEL: Kernel = Kernel {
-    source: include_str!("../../shaders/blur.wgsl"),
-    entry: "main",
-};
+const SOURCE: &str = include_str!("../../shaders/blur.wgsl");
+/// Radius up to `NEAR`, the taps unrolled; any radius, a loop over them.
+const NEAR_KERNEL: Kernel = Kernel::new(SOURCE, "near");
+const KERNEL: Kernel = Kernel::new(SOURCE, "main");
+const NEAR: usize = 4;
 
 /// The most taps the shader's weights hold: sigma up to 3.
 const MAX_TAPS: usize = 20;
@@ -78,11 +79,20 @@ pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, sigma: f32) -> wgpu::Buffer 
         weights.len() <= MAX_TAPS,
         "sigma {sigma} needs more than {MAX_TAPS} taps"
     );
+    let r = weights.len() / 2;
+    let (kernel, weights) = if r <= NEAR {
+        // Centred in the nine taps, zero beyond the radius: the same sums.
+        let mut nine = vec![0; NEAR - r];
+        nine.extend(&weights);
+        (NEAR_KERNEL, nine)
+    } else {
+        (KERNEL, weights)
+    };
     for (vertical, from, to) in [(0, src, &tmp), (1, &tmp, &dst)] {
-        let mut params = vec![grid.w, grid.h, radius(sigma), vertical];
+        let mut params = vec![grid.w, grid.h, r as u32, vertical];
         params.extend(&weights);
         params.resize(4 + MAX_TAPS, 0);
-        g.run_items(KERNEL, &params, &[from, to], grid.len());
+        g.run_items(kernel, &params, &[from, to], grid.len());
     }
     dst
 }

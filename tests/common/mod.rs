@@ -100,6 +100,12 @@ pub async fn blur_matches_cpu_exactly(g: &Gpu) {
             Grid { w: 61, h: 17 },
             1.0,
         ),
+        (
+            random_image(Grid { w: 9, h: 30 }, 5),
+            Grid { w: 9, h: 30 },
+            1.3,
+        ),
+        (real.clone(), real_grid, 1.0),
         (real, real_grid, 2.5),
     ] {
         let cpu = blur::cpu(&src, grid, sigma);
