@@ -112,7 +112,10 @@ pub fn classify_cpu(mask: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
     // Which labels lie within the square of `radius`, as bits ORed over it: along the row
     // (padded with copies of its end pixels, which lie in every window that reaches past the
     // end), then down the column.
-    let sides: Vec<u8> = mask.iter().map(|&m| if m != 0 { ONE } else { ZERO }).collect();
+    let sides: Vec<u8> = mask
+        .iter()
+        .map(|&m| if m != 0 { ONE } else { ZERO })
+        .collect();
     let mut across = vec![0u8; grid.len()];
     for_rows(&mut across, w, |y, out| {
         let row = &sides[y * w..][..w];
@@ -421,7 +424,7 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 17;
                 state ^= state << 5;
-                (state % 7 == 0) as u32
+                state.is_multiple_of(7) as u32
             })
             .collect();
         let (w, h) = (grid.w as i32, grid.h as i32);

@@ -125,12 +125,18 @@ mod tests {
         }
         assert!(worst < 0.01, "{worst}");
         // A row converts as its pixels do one by one, knee and extremes included.
-        let pixels: Vec<u32> = (0..4096u32).map(|v| v.wrapping_mul(2_654_435_761)).collect();
+        let pixels: Vec<u32> = (0..4096u32)
+            .map(|v| v.wrapping_mul(2_654_435_761))
+            .collect();
         let pixels = [&pixels[..], &[0, 0x00ff_ffff, 0x0003_0201, 0x0009_0909]].concat();
         let mut row = LabRow::default();
         table.row(&pixels, &mut row);
         for (i, &p) in pixels.iter().enumerate() {
-            assert_eq!([row.l[i], row.a[i], row.b[i]], table.lab(p), "pixel {p:08x}");
+            assert_eq!(
+                [row.l[i], row.a[i], row.b[i]],
+                table.lab(p),
+                "pixel {p:08x}"
+            );
         }
     }
 

@@ -208,9 +208,10 @@ fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32
             a[i][TERMS] += phi[i] * target as f64;
         }
     }
-    for i in 0..TERMS {
-        for j in 0..i {
-            a[i][j] = a[j][i];
+    let upper = a;
+    for (i, row) in a.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate().take(i) {
+            *v = upper[j][i];
         }
     }
     // A small ridge toward "no lighting change" keeps uninformative terms at zero.

@@ -104,8 +104,11 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
         let es = lab(shifted(sharp.edited.as_ref()));
         let at = |r: &LabRow, x: usize| [r.l[x], r.a[x], r.b[x]];
         for (x, s) in row.iter_mut().enumerate() {
-            let c = change_lab(at(&ob, x), at(&eb, x), paint)
-                .min(change_lab(at(&os, x), at(&es, x), paint));
+            let c = change_lab(at(&ob, x), at(&eb, x), paint).min(change_lab(
+                at(&os, x),
+                at(&es, x),
+                paint,
+            ));
             *s = ((c * SCALE).min(255.0) + 0.5) as u32;
         }
     });
