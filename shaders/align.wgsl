@@ -17,14 +17,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> edited: array<u32>;
 @group(0) @binding(3) var<storage, read_write> cost: array<u32>;
 
+// Sum over R, G and B of |a - b|, written out (SwiftShader runs loops slowly).
 fn channel_diff(a: u32, b: u32) -> u32 {
-    var d = 0u;
-    for (var c = 0u; c < 24u; c += 8u) {
-        let x = (a >> c) & 255u;
-        let y = (b >> c) & 255u;
-        d += max(x, y) - min(x, y);
-    }
-    return d;
+    let x = vec3<u32>(a & 255u, (a >> 8u) & 255u, (a >> 16u) & 255u);
+    let y = vec3<u32>(b & 255u, (b >> 8u) & 255u, (b >> 16u) & 255u);
+    let d = max(x, y) - min(x, y);
+    return d.x + d.y + d.z;
 }
 
 @compute @workgroup_size(256)

@@ -14,9 +14,12 @@ const KERNEL: Kernel = Kernel {
 
 /// Largest difference one pixel may add (sum over R, G and B).
 const CAP: u32 = 48;
-/// Sample about this many pixels at most.
-const SAMPLES: usize = 1 << 16;
-/// A refinement among the few shifts around a coarser grid's answer needs fewer.
+/// Sample about this many pixels at most: the pictures compared are blurred, so a sixteenth of a
+/// 0.26 MP grid gives the quality benchmark the same numbers, to the last digit, as four times
+/// as many.
+const SAMPLES: usize = 1 << 14;
+/// The refinement around a coarser grid's answer compares the pictures unblurred at full size,
+/// grain and all: it samples more.
 const REFINE_SAMPLES: usize = 1 << 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
