@@ -20,12 +20,13 @@ struct Params {
 // strength, average: a = original, b = edited (both on the detection grid, fw x fh), c = strength,
 // d = each pixel's own strength.
 // classify: a = mask, b = classes. plan: a = classes, b = strength, c = plan.
-// place: a = plan, b = fine original, c = fine edited, d = fine mask.
+// place: a = plan, b = fine original, c = fine edited, d = fine mask, e = averaged strengths.
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> a: array<u32>;
 @group(0) @binding(2) var<storage, read_write> b: array<u32>;
 @group(0) @binding(3) var<storage, read_write> c: array<u32>;
 @group(0) @binding(4) var<storage, read_write> d: array<u32>;
+@group(0) @binding(5) var<storage, read_write> e: array<u32>;
 
 const OUTSIDE: u32 = 0u;
 const INSIDE: u32 = 1u;
@@ -54,17 +55,28 @@ fn raw_strength(x: i32, y: i32, in_place: bool) -> u32 {
 }
 
 // The 3x3 neighbourhood's strengths (coordinates clamped) averaged in whole numbers, measured
-// (`place`, which runs it only on cut pixels) or read from d (`average`).
+// (`place`, which runs it only on cut pixels) or read from d (`average`, written out as
+// `classify`'s window is; in `place` nine inlined measurements would make the code too large).
 fn smoothed(x: i32, y: i32, in_place: bool) -> u32 {
     var sum = 0u;
+    if (!in_place) {
+        sum = stored_row(x, y - 1) + stored_row(x, y) + stored_row(x, y + 1);
+        return (sum + 4u) / 9u;
+    }
     for (var dy = -1; dy <= 1; dy++) {
         for (var dx = -1; dx <= 1; dx++) {
             let xx = clamp(x + dx, 0, i32(p.fw) - 1);
             let yy = clamp(y + dy, 0, i32(p.fh) - 1);
-            if (in_place) { sum += raw_strength(xx, yy, true); } else { sum += d[u32(yy) * p.fw + u32(xx)]; }
+            sum += raw_strength(xx, yy, true);
         }
     }
     return (sum + 4u) / 9u;
+}
+
+fn stored_row(x: i32, y: i32) -> u32 {
+    let row = u32(clamp(y, 0, i32(p.fh) - 1)) * p.fw;
+    let last = i32(p.fw) - 1;
+    return d[row + u32(clamp(x - 1, 0, last))] + d[row + u32(x)] + d[row + u32(clamp(x + 1, 0, last))];
 }
 
 // Each detection pixel's strength once (into d), then its neighbourhood's average (into c).
@@ -89,14 +101,38 @@ fn classify(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let x = i32(i % p.w);
     let y = i32(i / p.w);
     let r = i32(p.radius);
-    let label = select(0u, 1u, a[i] != 0u);
+    let label = a[i] != 0u;
     var other = false;
-    for (var yy = max(y - r, 0); yy <= min(y + r, i32(p.h) - 1); yy++) {
-        for (var xx = max(x - r, 0); xx <= min(x + r, i32(p.w) - 1); xx++) {
-            if (select(0u, 1u, a[u32(yy) * p.w + u32(xx)] != 0u) != label) { other = true; }
+    if (r == 1 || r == 2) {
+        // The band's radii on every detection grid: the window written out (SwiftShader, the
+        // CPU emulation of a GPU in browsers without one, runs straight-line code several times
+        // faster than a loop), its outer ring only counting at radius 2.
+        let wide = r == 2;
+        other = differs_in_row(x, y, label, wide) | differs_in_row(x, y - 1, label, wide)
+            | differs_in_row(x, y + 1, label, wide)
+            | (wide & (differs_in_row(x, y - 2, label, true) | differs_in_row(x, y + 2, label, true)));
+    } else {
+        for (var yy = max(y - r, 0); yy <= min(y + r, i32(p.h) - 1); yy++) {
+            for (var xx = max(x - r, 0); xx <= min(x + r, i32(p.w) - 1); xx++) {
+                if ((a[u32(yy) * p.w + u32(xx)] != 0u) != label) { other = true; }
+            }
         }
     }
-    b[i] = select(label, BAND + label, other);
+    let l = select(0u, 1u, label);
+    b[i] = select(l, BAND + l, other);
+}
+
+// Whether a pixel of row y (clamped) within one column of x, or two when `wide`, is not `label`.
+// Clamped coordinates stay inside the window, so they change nothing.
+fn differs_in_row(x: i32, y: i32, label: bool, wide: bool) -> bool {
+    let row = u32(clamp(y, 0, i32(p.h) - 1)) * p.w;
+    let last = i32(p.w) - 1;
+    let near = ((a[row + u32(clamp(x - 1, 0, last))] != 0u) != label)
+        | ((a[row + u32(x)] != 0u) != label)
+        | ((a[row + u32(clamp(x + 1, 0, last))] != 0u) != label);
+    let far = ((a[row + u32(clamp(x - 2, 0, last))] != 0u) != label)
+        | ((a[row + u32(clamp(x + 2, 0, last))] != 0u) != label);
+    return near | (wide & far);
 }
 
 @compute @workgroup_size(256)
@@ -142,6 +178,24 @@ fn place(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
         if (i < n && placed(i)) { packed |= 0xffu << (8u * j); }
     }
     d[k] = packed;
+}
+
+// `place` when the fine grid is the detection grid and the pixel pairs are the same: the
+// averaged strengths (e) are measured already, and each pixel is its own detection pixel.
+@compute @workgroup_size(256)
+fn place_own(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let k = item_index(gid, nwg);
+    let n = p.fw * p.fh;
+    if (4u * k >= n) { return; }
+    let last = n - 1u;
+    d[k] = select(0u, 0xffu, own(4u * k)) | select(0u, 0xff00u, 4u * k + 1u < n && own(min(4u * k + 1u, last)))
+        | select(0u, 0xff0000u, 4u * k + 2u < n && own(min(4u * k + 2u, last)))
+        | select(0u, 0xff000000u, 4u * k + 3u < n && own(min(4u * k + 3u, last)));
+}
+
+fn own(i: u32) -> bool {
+    let word = a[i];
+    return word == INSIDE || (word >= CUT && e[i] >= word - CUT);
 }
 
 fn placed(i: u32) -> bool {

@@ -548,12 +548,16 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
             assert_eq!(cpu, explicit);
         }
         let bufs = [&wide, &o, &e, fine_o, fine_e].map(|b| g.upload(b));
+        // On the detection grid itself the pipeline passes the same pictures for both pairs,
+        // which lets the GPU read the strengths it measured (`place_own`).
+        let (detection, larger) = (&bufs[1..3], &bufs[3..5]);
+        let fine_pair = if fine == grid { detection } else { larger };
         let out = edge::gpu(
             g,
             &bufs[0],
             band,
             sharp(&bufs[1], &bufs[2], grid, paint, None),
-            sharp(&bufs[3], &bufs[4], fine, paint, fine_drift),
+            sharp(&fine_pair[0], &fine_pair[1], fine, paint, fine_drift),
         );
         let gpu = unpacked(&read(g, &out, fine.len().div_ceil(4)).await, fine.len());
         let cpu = unpacked(&cpu, fine.len());
