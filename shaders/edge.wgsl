@@ -1,10 +1,12 @@
-// Stage 5c: the outline placed where the paint is at half its local strength. `strength`
-// measures the paint's change per detection pixel (unblurred, unsaturated, averaged over 3x3
-// so that texture under the paint does not count), `classify` marks
+// Stage 5c: the outline placed where the paint is at half its local strength. `average`
+// smooths the paint's strength per detection pixel (which the score measured: the sharp pair's
+// change, unsaturated) over 3x3, so that texture under the paint does not count; `classify` marks
 // the band along the cleaned mask's outline, `plan` gives each band pixel of the mask the cut
 // half way between the strongest mask pixel nearby and the weakest other one, `place` decides
 // each pixel of the fine grid against its detection pixel's plan. Cuts are whole numbers from
 // whole-number strengths, so they are the CPU twin's exactly wherever the strengths agree.
+// Small windows are written out: SwiftShader, the CPU emulation of a GPU in browsers without
+// one, runs straight-line code several times faster than a loop.
 // CPU twin: src/cleanup/edge.rs.
 
 struct Params {
@@ -17,8 +19,7 @@ struct Params {
     coef: array<vec4<f32>, 6>,
 }
 
-// strength, average: a = original, b = edited (both on the detection grid, fw x fh), c = strength,
-// d = each pixel's own strength.
+// average: c = averaged strength, d = the score, then each detection pixel's own strength.
 // classify: a = mask, b = classes. plan: a = classes, b = strength, c = plan.
 // place: a = plan, b = fine original, c = fine edited, d = fine mask, e = averaged strengths.
 @group(0) @binding(0) var<uniform> p: Params;
@@ -40,58 +41,43 @@ fn strength_of(original: u32, edited: u32) -> u32 {
     return min(u32(change * p.strength_scale + 0.5), MAX_STRENGTH);
 }
 
-// The strength of the pixel pair at (x, y) of the fw x fh grid; the pairs are a/b (`strength`)
-// or b/c (`place`).
-fn raw_strength(x: i32, y: i32, in_place: bool) -> u32 {
+// The strength of the fine pixel pair (b, c) at (x, y) of the fw x fh grid.
+fn raw_strength(x: i32, y: i32) -> u32 {
     let i = u32(y) * p.fw + u32(x);
     let ex = u32(clamp(x + p.dx, 0, i32(p.fw) - 1));
     let ey = u32(clamp(y + p.dy, 0, i32(p.fh) - 1));
-    let j = ey * p.fw + ex;
-    var o: u32;
-    var e: u32;
-    if (in_place) { o = b[i]; e = c[j]; } else { o = a[i]; e = b[j]; }
+    var o = b[i];
     if (p.drifted == 1u) { o = drifted(o, u32(x), u32(y), p.fw, p.fh, p.coef); }
-    return strength_of(o, e);
+    return strength_of(o, c[ey * p.fw + ex]);
 }
 
-// The 3x3 neighbourhood's strengths (coordinates clamped) averaged in whole numbers, measured
-// (`place`, which runs it only on cut pixels) or read from d (`average`, written out as
-// `classify`'s window is; in `place` nine inlined measurements would make the code too large).
-fn smoothed(x: i32, y: i32, in_place: bool) -> u32 {
+// The 3x3 neighbourhood's strengths (coordinates clamped) measured and averaged in whole
+// numbers, for `place`, which runs it only on cut pixels (a loop: nine inlined measurements
+// would make the code too large).
+fn smoothed(x: i32, y: i32) -> u32 {
     var sum = 0u;
-    if (!in_place) {
-        sum = stored_row(x, y - 1) + stored_row(x, y) + stored_row(x, y + 1);
-        return (sum + 4u) / 9u;
-    }
     for (var dy = -1; dy <= 1; dy++) {
         for (var dx = -1; dx <= 1; dx++) {
-            let xx = clamp(x + dx, 0, i32(p.fw) - 1);
-            let yy = clamp(y + dy, 0, i32(p.fh) - 1);
-            sum += raw_strength(xx, yy, true);
+            sum += raw_strength(clamp(x + dx, 0, i32(p.fw) - 1), clamp(y + dy, 0, i32(p.fh) - 1));
         }
     }
     return (sum + 4u) / 9u;
 }
 
+// Three measured strengths of row y (clamped) around x, from the second half of d.
 fn stored_row(x: i32, y: i32) -> u32 {
-    let row = u32(clamp(y, 0, i32(p.fh) - 1)) * p.fw;
+    let row = p.fw * p.fh + u32(clamp(y, 0, i32(p.fh) - 1)) * p.fw;
     let last = i32(p.fw) - 1;
     return d[row + u32(clamp(x - 1, 0, last))] + d[row + u32(x)] + d[row + u32(clamp(x + 1, 0, last))];
-}
-
-// Each detection pixel's strength once (into d), then its neighbourhood's average (into c).
-@compute @workgroup_size(256)
-fn strength(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = item_index(gid, nwg);
-    if (i >= p.fw * p.fh) { return; }
-    d[i] = raw_strength(i32(i % p.fw), i32(i / p.fw), false);
 }
 
 @compute @workgroup_size(256)
 fn average(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = item_index(gid, nwg);
     if (i >= p.fw * p.fh) { return; }
-    c[i] = smoothed(i32(i % p.fw), i32(i / p.fw), false);
+    let x = i32(i % p.fw);
+    let y = i32(i / p.fw);
+    c[i] = (stored_row(x, y - 1) + stored_row(x, y) + stored_row(x, y + 1) + 4u) / 9u;
 }
 
 @compute @workgroup_size(256)
@@ -104,9 +90,8 @@ fn classify(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let label = a[i] != 0u;
     var other = false;
     if (r == 1 || r == 2) {
-        // The band's radii on every detection grid: the window written out (SwiftShader, the
-        // CPU emulation of a GPU in browsers without one, runs straight-line code several times
-        // faster than a loop), its outer ring only counting at radius 2.
+        // The band's radii on every detection grid: the window written out, its outer ring only
+        // counting at radius 2.
         let wide = r == 2;
         other = differs_in_row(x, y, label, wide) | differs_in_row(x, y - 1, label, wide)
             | differs_in_row(x, y + 1, label, wide)
@@ -206,5 +191,5 @@ fn placed(i: u32) -> bool {
     let gy = y * p.h / p.fh;
     let word = a[gy * p.w + gx];
     if (word < CUT) { return word == INSIDE; }
-    return smoothed(i32(x), i32(y), true) >= word - CUT;
+    return smoothed(i32(x), i32(y)) >= word - CUT;
 }

@@ -8,7 +8,7 @@
 struct Params {
     w: u32, h: u32, dx: i32, dy: i32,
     paint: vec3<f32>, has_paint: u32,
-    scale: f32, off_axis: f32,
+    scale: f32, off_axis: f32, strength_scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -29,6 +29,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let x = i32(i % p.w);
     let y = i32(i / p.w);
     let j = u32(clamp(y + p.dy, 0, i32(p.h) - 1)) * p.w + u32(clamp(x + p.dx, 0, i32(p.w) - 1));
-    let c = min(change(original[i], edited[j]), change(original_sharp[i], edited_sharp[j]));
+    let sharp = change(original_sharp[i], edited_sharp[j]);
+    let c = min(change(original[i], edited[j]), sharp);
     score[i] = u32(min(c * p.scale, 255.0) + 0.5);
+    // After the scores, the paint's strength for the outline (stage 5c): the sharp pair's
+    // change, unsaturated (`strength` in src/diff/score.rs).
+    score[p.w * p.h + i] = min(u32(sharp * p.strength_scale + 0.5), 4095u);
 }

@@ -61,9 +61,11 @@ pub(crate) trait Engine {
     ) -> Self::Buf<'a>;
     /// Stage 5c: the cleaned mask (0/1) on `detect`'s grid, its outline placed again at the
     /// paint's half-strength line, on `fine`'s grid as bytes (255 inside), four pixels a word.
+    /// `score`: stage 3's output, whose second half is the paint's strength per pixel.
     fn outline<'a>(
         &self,
         mask: &Self::Buf<'a>,
+        score: &Self::Buf<'a>,
         band: edge::Band,
         detect: edge::Sharp<'_, Self::Buf<'a>>,
         fine: edge::Sharp<'_, Self::Buf<'a>>,
@@ -145,11 +147,13 @@ impl Engine for Cpu {
     fn outline<'a>(
         &self,
         mask: &Self::Buf<'a>,
+        score: &Self::Buf<'a>,
         band: edge::Band,
         detect: edge::Sharp<'_, Self::Buf<'a>>,
         fine: edge::Sharp<'_, Self::Buf<'a>>,
     ) -> Self::Buf<'a> {
-        edge::cpu(mask, band, detect, fine).into()
+        let n = detect.grid.len();
+        edge::cpu(mask, &score[n..2 * n], band, detect, fine).into()
     }
     fn upsample<'a>(
         &self,
@@ -239,11 +243,12 @@ impl Engine for Gpu {
     fn outline<'a>(
         &self,
         mask: &Self::Buf<'a>,
+        score: &Self::Buf<'a>,
         band: edge::Band,
         detect: edge::Sharp<'_, Self::Buf<'a>>,
         fine: edge::Sharp<'_, Self::Buf<'a>>,
     ) -> Self::Buf<'a> {
-        edge::gpu(self, mask, band, detect, fine)
+        edge::gpu(self, mask, score, band, detect, fine)
     }
     fn upsample<'a>(
         &self,

@@ -21,12 +21,11 @@
 
 use crate::color::{lab_u8, LabTable};
 use crate::diff::drift::Drift;
-use crate::diff::score::{change, OFF_AXIS};
+use crate::diff::score::{change, strength, OFF_AXIS, STRENGTH};
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, runs, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
-const STRENGTH_KERNEL: Kernel = Kernel::new(SOURCE, "strength");
 const AVERAGE: Kernel = Kernel::new(SOURCE, "average");
 const CLASSIFY: Kernel = Kernel::new(SOURCE, "classify");
 const PLAN: Kernel = Kernel::new(SOURCE, "plan");
@@ -41,9 +40,6 @@ const BAND: u32 = 2;
 const CUT: u32 = 2;
 /// The widest window `plan` reads (GPU invocations scan it whole).
 const MAX_REACH: u32 = 16;
-const MAX_STRENGTH: u32 = 4095;
-/// Strength steps per unit of CIELAB change.
-const STRENGTH: f32 = 16.0;
 
 /// How far from the outline pixels are decided again, and how far their background is looked
 /// for (fine-grid pixels): the threshold of stage 4 takes about this much of a fade of 1.6 px
@@ -205,45 +201,35 @@ pub fn plan_cpu(
 
 /// The paint's strength at one pixel pair: the change toward the paint in `STRENGTH` steps.
 fn strength_of(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> u32 {
-    ((change(table, o, e, paint) * STRENGTH + 0.5) as u32).min(MAX_STRENGTH)
+    strength(change(table, o, e, paint))
 }
 
-/// The paint's strength per pixel of `pair`'s grid, averaged over the pixel's 3x3 neighbourhood
-/// (in whole numbers): paint over a textured object changes each pixel by a different amount, and
-/// the outline is to follow the paint, not the texture. Measured the first time a pixel is asked
-/// for: only the pixels near the outline are.
-pub struct Strengths<'a, B> {
-    pair: Sharp<'a, B>,
-    table: LabTable,
-    paint: Option<[f32; 3]>,
-    /// u32::MAX: not measured yet.
-    raw: Vec<u32>,
+/// The paint's strength per pixel of the detection grid as the score measured it (stage 3),
+/// averaged over the pixel's 3x3 neighbourhood (in whole numbers): paint over a textured object
+/// changes each pixel by a different amount, and the outline is to follow the paint, not the
+/// texture. Averaged the first time a pixel is asked for: only the pixels near the outline are.
+pub struct Strengths<'a> {
+    raw: &'a [u32],
+    grid: Grid,
+    /// u32::MAX: not averaged yet.
     smoothed: Vec<u32>,
 }
 
-impl<'a, B: AsRef<[u32]>> Strengths<'a, B> {
-    pub fn new(pair: Sharp<'a, B>) -> Strengths<'a, B> {
+impl<'a> Strengths<'a> {
+    pub fn new(raw: &'a [u32], grid: Grid) -> Strengths<'a> {
         Strengths {
-            pair,
-            table: LabTable::new(),
-            paint: pair.paint.map(lab_u8),
-            raw: vec![u32::MAX; pair.grid.len()],
-            smoothed: vec![u32::MAX; pair.grid.len()],
+            raw,
+            grid,
+            smoothed: vec![u32::MAX; grid.len()],
         }
     }
 
     pub fn at(&mut self, i: usize) -> u32 {
         if self.smoothed[i] == u32::MAX {
-            let g = self.pair.grid;
+            let g = self.grid;
             let (x, y) = ((i % g.w as usize) as i32, (i / g.w as usize) as i32);
-            let (raw, table, pair, paint) = (&mut self.raw, &self.table, &self.pair, self.paint);
-            self.smoothed[i] = averaged(x, y, g, |xx, yy| {
-                let slot = &mut raw[(yy * g.w as i32 + xx) as usize];
-                if *slot == u32::MAX {
-                    *slot = strength_at(table, pair, paint, xx, yy);
-                }
-                *slot
-            });
+            let raw = self.raw;
+            self.smoothed[i] = averaged(x, y, g, |xx, yy| raw[(yy * g.w as i32 + xx) as usize]);
         }
         self.smoothed[i]
     }
@@ -287,16 +273,18 @@ fn strength_at<B: AsRef<[u32]>>(
 }
 
 /// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
-/// mask on `fine`'s grid in [`place_cpu`]'s bytes.
+/// mask on `fine`'s grid in [`place_cpu`]'s bytes. `strengths`: the paint's strength per pixel
+/// of `detect`'s pair, which the score measured (stage 3).
 pub fn cpu<B: AsRef<[u32]> + Sync>(
     mask: &[u32],
+    strengths: &[u32],
     band: Band,
     detect: Sharp<B>,
     fine: Sharp<B>,
 ) -> Vec<u32> {
     let grid = detect.grid;
     let classes = classify_cpu(mask, grid, band.radius);
-    let mut strengths = Strengths::new(detect);
+    let mut strengths = Strengths::new(strengths, grid);
     let plan = plan_cpu(&classes, grid, band, |i| strengths.at(i));
     place_cpu(&plan, grid, fine)
 }
@@ -378,19 +366,21 @@ fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> Vec<u32>
 }
 
 /// The whole stage on the GPU, as [`cpu`]; nothing is read back.
+/// `score`: the score kernel's output, whose second half is the paint's strength per pixel of
+/// `detect`'s pair (`score::gpu`).
 pub fn gpu(
     g: &Gpu,
     mask: &wgpu::Buffer,
+    score: &wgpu::Buffer,
     band: Band,
     detect: Sharp<wgpu::Buffer>,
     fine: Sharp<wgpu::Buffer>,
 ) -> wgpu::Buffer {
     let grid = detect.grid;
     let n = grid.len();
-    let (strength, raw) = (g.zeroed(n), g.zeroed(n));
+    let strength = g.zeroed(n);
     let measure = params(grid, band, Some(detect));
-    let buffers = [detect.original, detect.edited, &strength, &raw];
-    g.run_items(STRENGTH_KERNEL, &measure, &buffers, n);
+    let buffers = [detect.original, detect.edited, &strength, score];
     g.run_items(AVERAGE, &measure, &buffers, n);
     let classes = g.zeroed(n);
     g.run_items(CLASSIFY, &params(grid, band, None), &[mask, &classes], n);

@@ -14,6 +14,15 @@ const KERNEL: Kernel = Kernel {
 pub const SCALE: f32 = 4.0;
 /// Weight of a change that does not point toward the paint colour.
 pub(crate) const OFF_AXIS: f32 = 1.0 / 3.0;
+/// The paint's strength (the sharp pair's change, unsaturated, for stage 5c's outline): steps
+/// per unit of CIELAB change, and the largest.
+pub(crate) const STRENGTH: f32 = 16.0;
+pub(crate) const MAX_STRENGTH: u32 = 4095;
+
+/// A change in `STRENGTH` steps.
+pub(crate) fn strength(change: f32) -> u32 {
+    ((change * STRENGTH + 0.5) as u32).min(MAX_STRENGTH)
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct Scoring {
@@ -23,7 +32,7 @@ pub struct Scoring {
 }
 
 impl Scoring {
-    fn params(&self, grid: Grid) -> [u32; 10] {
+    fn params(&self, grid: Grid) -> [u32; 11] {
         let paint = self.paint.map(lab_u8).unwrap_or([0.0; 3]);
         [
             grid.w,
@@ -36,6 +45,7 @@ impl Scoring {
             self.paint.is_some() as u32,
             SCALE.to_bits(),
             OFF_AXIS.to_bits(),
+            STRENGTH.to_bits(),
         ]
     }
 }
@@ -72,6 +82,9 @@ fn change_lab(o: [f32; 3], e: [f32; 3], paint: Option<[f32; 3]>) -> f32 {
     change * weight
 }
 
+/// The score per pixel (0-255), then the paint's strength per pixel: `2 * grid.len()` words.
+/// The strength is the sharp pair's change unsaturated, what the outline (stage 5c) cuts at
+/// half; measured here, where the change is computed anyway.
 pub fn cpu<B: AsRef<[u32]> + Sync>(
     blurred: Pair<B>,
     sharp: Pair<B>,
@@ -82,9 +95,13 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
     let table = LabTable::new();
     let (w, h) = (grid.w as usize, grid.h as i32);
     let (sx, sy) = scoring.shift;
-    let mut out = vec![0u32; grid.len()];
+    let mut out = vec![0u32; 2 * grid.len()];
+    let (scores, strengths) = out.split_at_mut(grid.len());
+    let mut rows: Vec<(&mut [u32], &mut [u32])> =
+        scores.chunks_mut(w).zip(strengths.chunks_mut(w)).collect();
     // Row by row, in CIELAB a channel to a slice: the per-pixel arithmetic then vectorises.
-    for_rows(&mut out, w, |y, row| {
+    for_rows(&mut rows, 1, |y, pair| {
+        let (row, strength_row) = &mut pair[0];
         let ey = (y as i32 + sy).clamp(0, h - 1) as usize;
         let own = |img: &[u32]| img[y * w..(y + 1) * w].to_vec();
         let shifted = |img: &[u32]| -> Vec<u32> {
@@ -103,13 +120,11 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
         let os = lab(own(sharp.original.as_ref()));
         let es = lab(shifted(sharp.edited.as_ref()));
         let at = |r: &LabRow, x: usize| [r.l[x], r.a[x], r.b[x]];
-        for (x, s) in row.iter_mut().enumerate() {
-            let c = change_lab(at(&ob, x), at(&eb, x), paint).min(change_lab(
-                at(&os, x),
-                at(&es, x),
-                paint,
-            ));
+        for (x, (s, k)) in row.iter_mut().zip(strength_row.iter_mut()).enumerate() {
+            let sharp = change_lab(at(&os, x), at(&es, x), paint);
+            let c = change_lab(at(&ob, x), at(&eb, x), paint).min(sharp);
             *s = ((c * SCALE).min(255.0) + 0.5) as u32;
+            *k = strength(sharp);
         }
     });
     out
@@ -126,7 +141,7 @@ pub fn gpu(
     grid: Grid,
     scoring: &Scoring,
 ) -> wgpu::Buffer {
-    let score = g.zeroed(grid.len());
+    let score = g.zeroed(2 * grid.len());
     let buffers = [
         blurred.original,
         blurred.edited,

@@ -273,7 +273,7 @@ pub(crate) async fn run<'img, E: Engine>(
     };
     let outlined = opts
         .outline
-        .then(|| engine.outline(&mask, Band::new(scale), coarse, fine));
+        .then(|| engine.outline(&mask, &s, Band::new(scale), coarse, fine));
 
     // Stage 6: outputs at the original's size, from the mask as bytes (255 inside).
     progress(Stage::Render);

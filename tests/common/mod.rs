@@ -223,7 +223,7 @@ pub async fn the_shift_search_with_the_drift_applied_on_read_matches_cpu_and_fin
     assert!(apart * 100 <= total(&cpu), "{apart} of {}", total(&cpu));
 }
 
-pub async fn change_score_matches_cpu_within_one_level(g: &Gpu) {
+pub async fn change_score_and_strength_match_cpu_within_one_level(g: &Gpu) {
     let (real, grid) = photo("chelsea.png");
     let painted = random_image(grid, 7);
     let edited: Vec<u32> = real
@@ -265,10 +265,19 @@ pub async fn change_score_matches_cpu_within_one_level(g: &Gpu) {
             grid,
             &scoring,
         );
-        let gpu_score = read(g, &out, grid.len()).await;
-        assert!(max_diff(&cpu, &gpu_score) <= 1, "paint {paint:?}");
+        let gpu = read(g, &out, 2 * grid.len()).await;
+        let n = grid.len();
         assert!(
-            cpu.iter().any(|&s| s > 100),
+            max_diff(&cpu[..n], &gpu[..n]) <= 1,
+            "score, paint {paint:?}"
+        );
+        // The paint's strength (in sixteenths of a CIELAB unit) within one step.
+        assert!(
+            max_diff(&cpu[n..], &gpu[n..]) <= 1,
+            "strength, paint {paint:?}"
+        );
+        assert!(
+            cpu[..n].iter().any(|&s| s > 100) && cpu[n..].iter().any(|&s| s > 400),
             "the painted stripes score high"
         );
     }
@@ -503,6 +512,18 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         ],
     };
     let fe_drifted = drift::cpu(&fe, fine_grid, &mild);
+    // The paint's strength per detection pixel, which the score measures (stage 3).
+    let scoring = score::Scoring {
+        shift: (0, 0),
+        paint,
+    };
+    let pair = || score::Pair {
+        original: &o,
+        edited: &e,
+    };
+    let n = grid.len();
+    let scores = score::cpu(pair(), pair(), grid, &scoring);
+    let strengths = &scores[n..];
     for (fine_o, fine_e, fine, band, fine_drift) in [
         (&o, &e, grid, edge::Band::new(1.0), None),
         (&fo, &fe, fine_grid, edge::Band::new(2.0), None),
@@ -532,6 +553,7 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         }
         let cpu = edge::cpu(
             &wide,
+            strengths,
             band,
             sharp(&o, &e, grid, paint, None),
             sharp(fine_o, fine_e, fine, paint, fine_drift),
@@ -541,6 +563,7 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
             let corrected = drift::cpu(fine_o, fine, &d);
             let explicit = edge::cpu(
                 &wide,
+                strengths,
                 band,
                 sharp(&o, &e, grid, paint, None),
                 sharp(&corrected, fine_e, fine, paint, None),
@@ -552,9 +575,15 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         // which lets the GPU read the strengths it measured (`place_own`).
         let (detection, larger) = (&bufs[1..3], &bufs[3..5]);
         let fine_pair = if fine == grid { detection } else { larger };
+        let detect_pair = || score::Pair {
+            original: &bufs[1],
+            edited: &bufs[2],
+        };
+        let score_buf = score::gpu(g, detect_pair(), detect_pair(), grid, &scoring);
         let out = edge::gpu(
             g,
             &bufs[0],
+            &score_buf,
             band,
             sharp(&bufs[1], &bufs[2], grid, paint, None),
             sharp(&fine_pair[0], &fine_pair[1], fine, paint, fine_drift),
@@ -610,7 +639,7 @@ macro_rules! for_each_gpu_check {
             drift_correction_matches_cpu_within_one_level,
             shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess,
             the_shift_search_with_the_drift_applied_on_read_matches_cpu_and_finds_the_shift,
-            change_score_matches_cpu_within_one_level,
+            change_score_and_strength_match_cpu_within_one_level,
             binarisation_matches_cpu_exactly,
             erosion_and_dilation_match_cpu_exactly,
             component_labels_match_cpu_exactly_including_a_spiral,
