@@ -376,16 +376,29 @@ impl Gpu {
 
     /// Copy `words` words back to the host. Awaits the GPU (never blocks on the web).
     pub async fn read(&self, buffer: &wgpu::Buffer, words: usize) -> Result<Vec<u32>> {
+        let mut all = self.read_all(&[(buffer, words)]).await?;
+        Ok(all.remove(0))
+    }
+
+    /// The first words of several buffers, in one readback: each one waits for the GPU to
+    /// finish and, in a browser, for a round trip to the GPU process.
+    pub async fn read_all(&self, buffers: &[(&wgpu::Buffer, usize)]) -> Result<Vec<Vec<u32>>> {
         self.check()?;
         self.readbacks.fetch_add(1, Ordering::Relaxed);
-        let size = 4 * words.max(1) as u64;
+        let sizes: Vec<u64> = buffers.iter().map(|&(_, w)| 4 * w.max(1) as u64).collect();
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
-            size,
+            size: sizes.iter().sum(),
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        self.record(|encoder| encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size));
+        self.record(|encoder| {
+            let mut offset = 0;
+            for (&(buffer, _), &size) in buffers.iter().zip(&sizes) {
+                encoder.copy_buffer_to_buffer(buffer, 0, &staging, offset, size);
+                offset += size;
+            }
+        });
         self.flush();
         let (tx, rx) = futures_channel::oneshot::channel();
         staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
@@ -404,7 +417,17 @@ impl Gpu {
                     .slice(..)
                     .get_mapped_range()
                     .map_err(|e| Error::Gpu(format!("{e:?}")))?;
-                let data = bytemuck::cast_slice::<u8, u32>(&view)[..words].to_vec();
+                let all = bytemuck::cast_slice::<u8, u32>(&view);
+                let mut start = 0;
+                let data = buffers
+                    .iter()
+                    .zip(&sizes)
+                    .map(|(&(_, words), &size)| {
+                        let part = all[start..start + words].to_vec();
+                        start += size as usize / 4;
+                        part
+                    })
+                    .collect();
                 drop(view);
                 staging.unmap();
                 Ok(data)

@@ -168,11 +168,12 @@ pub(crate) async fn run<'img, E: Engine>(
 
     // Stage 2: drift from thumbnails, blur, drift applied to the original, shift search.
     let thumb = thumbnail_grid(detect);
-    let o_thumb = engine
-        .download(engine.resample(o_d, detect, thumb), thumb.len())
-        .await?;
-    let e_thumb = engine
-        .download(engine.resample(e_d, detect, thumb), thumb.len())
+    let (o_thumb, e_thumb) = engine
+        .download_both(
+            engine.resample(o_d, detect, thumb),
+            engine.resample(e_d, detect, thumb),
+            thumb.len(),
+        )
         .await?;
     let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
     let sigma = (detect.w.min(detect.h) as f32 / 512.0).clamp(1.0, 2.0);
