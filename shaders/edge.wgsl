@@ -172,6 +172,7 @@ fn place_own(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     let k = item_index(gid, nwg);
     let n = p.fw * p.fh;
     if (4u * k >= n) { return; }
+    // Indices clamped as well as tested: `&&` need not skip the read past the end.
     let last = n - 1u;
     d[k] = select(0u, 0xffu, own(4u * k)) | select(0u, 0xff00u, 4u * k + 1u < n && own(min(4u * k + 1u, last)))
         | select(0u, 0xff0000u, 4u * k + 2u < n && own(min(4u * k + 2u, last)))

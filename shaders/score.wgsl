@@ -18,6 +18,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> edited_sharp: array<u32>;
 @group(0) @binding(5) var<storage, read_write> score: array<u32>;
 
+// The largest strength (`score::MAX_STRENGTH`).
+const MAX_STRENGTH: u32 = 4095u;
+
 fn change(original_rgba: u32, edited_rgba: u32) -> f32 {
     return change_toward(original_rgba, edited_rgba, p.paint, p.has_paint == 1u, p.off_axis);
 }
@@ -34,5 +37,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     score[i] = u32(min(c * p.scale, 255.0) + 0.5);
     // After the scores, the paint's strength for the outline (stage 5c): the sharp pair's
     // change, unsaturated (`strength` in src/diff/score.rs).
-    score[p.w * p.h + i] = min(u32(sharp * p.strength_scale + 0.5), 4095u);
+    score[p.w * p.h + i] = min(u32(sharp * p.strength_scale + 0.5), MAX_STRENGTH);
 }

@@ -9,8 +9,9 @@ use crate::pixels::Grid;
 use std::borrow::Cow;
 
 pub(crate) trait Engine {
-    /// One word per pixel (an RGBA8 image, a score or a mask), where the engine keeps it; on the
-    /// host it may borrow the caller's pixels for `'a`.
+    /// One word per pixel (an RGBA8 image, a score or a mask; the score is followed by the
+    /// paint's strength per pixel), where the engine keeps it; on the host it may borrow the
+    /// caller's pixels for `'a`.
     type Buf<'a>;
     fn name(&self) -> String;
     /// The most pixels one buffer may hold.
@@ -41,6 +42,7 @@ pub(crate) trait Engine {
         search: &align::Search,
         drift: Option<&drift::Drift>,
     ) -> Result<Vec<u32>>;
+    /// Stage 3: the score per pixel, then the paint's strength per pixel (`score::cpu`).
     fn score<'a>(
         &self,
         blurred: score::Pair<'_, Self::Buf<'a>>,

@@ -11,12 +11,13 @@
 //! lies inside the mask, and a thin, weakly painted part keeps its own plateau.
 //! GPU: `shaders/edge.wgsl`.
 //!
-//! Five passes: `strength` and `average` measure the paint's strength per pixel of the detection
-//! grid, `classify` marks the band along the outline (pixels with a pixel of the other label
-//! within `radius`), `plan` gives each band pixel its cut (or keeps its label where one side has
-//! no deep pixels nearby), `place` decides. All but `place` run on the detection grid; `place`
-//! runs on the fine grid, which may be larger (each fine pixel reads the plan of the detection
-//! pixel it falls in), so the outline can be placed at full resolution. The CPU twin measures
+//! Four passes: `average` smooths the paint's strength per pixel of the detection grid (which the
+//! score measured, stage 3), `classify` marks the band along the outline (pixels with a pixel of
+//! the other label within `radius`), `plan` gives each band pixel its cut (or keeps its label
+//! where one side has no deep pixels nearby), `place` decides. All but `place` run on the
+//! detection grid; `place` runs on the fine grid, which may be larger (each fine pixel reads the
+//! plan of the detection pixel it falls in), so the outline can be placed at full resolution; on
+//! the detection grid itself `place_own` reads the averaged strengths. The CPU twin averages
 //! strengths only where the plan reads them, near the outline.
 
 use crate::color::{lab_u8, LabTable};
@@ -217,6 +218,7 @@ pub struct Strengths<'a> {
 
 impl<'a> Strengths<'a> {
     pub fn new(raw: &'a [u32], grid: Grid) -> Strengths<'a> {
+        assert_eq!(raw.len(), grid.len(), "one strength a detection pixel");
         Strengths {
             raw,
             grid,
@@ -274,7 +276,7 @@ fn strength_at<B: AsRef<[u32]>>(
 
 /// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
 /// mask on `fine`'s grid in [`place_cpu`]'s bytes. `strengths`: the paint's strength per pixel
-/// of `detect`'s pair, which the score measured (stage 3).
+/// of `detect`'s pair, which the score measured (stage 3) on that pair, shift and paint.
 pub fn cpu<B: AsRef<[u32]> + Sync>(
     mask: &[u32],
     strengths: &[u32],
@@ -336,8 +338,7 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
 }
 
 /// The uniform block every entry point of `shaders/edge.wgsl` reads: the detection grid, the
-/// band, and the pixel pairs the strength is measured on (the detection grid's for `strength`,
-/// the fine grid's for `place`).
+/// band, and the fine grid's pixel pairs, which `place` measures the strength on.
 fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> Vec<u32> {
     let (f, shift, paint, drift) = pair.map_or((grid, (0, 0), None, None), |p| {
         (p.grid, p.shift, p.paint, p.drift)
@@ -367,7 +368,7 @@ fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> Vec<u32>
 
 /// The whole stage on the GPU, as [`cpu`]; nothing is read back.
 /// `score`: the score kernel's output, whose second half is the paint's strength per pixel of
-/// `detect`'s pair (`score::gpu`).
+/// `detect`'s pair, shift and paint (`score::gpu`).
 pub fn gpu(
     g: &Gpu,
     mask: &wgpu::Buffer,
@@ -379,9 +380,9 @@ pub fn gpu(
     let grid = detect.grid;
     let n = grid.len();
     let strength = g.zeroed(n);
-    let measure = params(grid, band, Some(detect));
+    // `average` reads only c and d; a and b are bound to fill the layout.
     let buffers = [detect.original, detect.edited, &strength, score];
-    g.run_items(AVERAGE, &measure, &buffers, n);
+    g.run_items(AVERAGE, &params(grid, band, None), &buffers, n);
     let classes = g.zeroed(n);
     g.run_items(CLASSIFY, &params(grid, band, None), &[mask, &classes], n);
     let plan = g.zeroed(n);
@@ -397,6 +398,7 @@ pub fn gpu(
     let own = fine.grid == grid
         && fine.drift.is_none()
         && fine.shift == detect.shift
+        && fine.paint == detect.paint
         && std::ptr::eq(fine.original, detect.original)
         && std::ptr::eq(fine.edited, detect.edited);
     g.run_items(

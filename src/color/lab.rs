@@ -16,7 +16,7 @@ fn lab_f(t: f32) -> f32 {
     }
 }
 
-/// sRGB in [0,1] to CIELAB (D65). `shaders/score.wgsl` has the same function.
+/// sRGB in [0,1] to CIELAB (D65). `shaders/prelude.wgsl` has the same function.
 pub fn lab(rgb: [f32; 3]) -> [f32; 3] {
     let [r, g, b] = rgb.map(srgb_to_linear);
     let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;

@@ -44,8 +44,8 @@ impl Search {
         Search::sampling(grid, centre, radius, SAMPLES)
     }
 
-    /// As [`Search::around`], on fewer sampled pixels: for refining a coarser grid's answer on a
-    /// large picture.
+    /// As [`Search::around`], on more sampled pixels (the pictures unblurred, at full size): for
+    /// refining a coarser grid's answer on a large picture.
     pub fn refine(grid: Grid, centre: (i32, i32), radius: u32) -> Search {
         Search::sampling(grid, centre, radius, REFINE_SAMPLES)
     }

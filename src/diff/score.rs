@@ -1,5 +1,6 @@
 //! Stage 3: change score per pixel, 0-255, in CIELAB, weighted toward the paint colour when it is
-//! known; the lower of the blurred and the sharp pair's scores. GPU: `shaders/score.wgsl`.
+//! known; the lower of the blurred and the sharp pair's scores. After the scores, the paint's
+//! strength per pixel for the outline (stage 5c). GPU: `shaders/score.wgsl`.
 
 use crate::color::{lab_u8, LabRow, LabTable};
 use crate::gpu::{Gpu, Kernel};

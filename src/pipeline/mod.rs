@@ -23,8 +23,8 @@ use image::{GrayImage, RgbaImage};
 /// Work on at most this many pixels; larger originals are processed downscaled and the mask is
 /// brought back to full size.
 pub const MAX_PIXELS: usize = 16 << 20;
-/// Find the painted region on at most this many pixels; its outline is then placed on the
-/// working grid.
+/// Find the painted region on at most this many pixels (up to `DETECT_SLACK` times as many for a
+/// picture just above it); its outline is then placed on the working grid.
 const DETECT_PIXELS: usize = 1 << 18;
 /// ...unless the working grid is less than this many times larger: shrinking it by so little
 /// saves less than it costs (both pictures resampled, the shift searched again at full size).

@@ -575,11 +575,22 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         // which lets the GPU read the strengths it measured (`place_own`).
         let (detection, larger) = (&bufs[1..3], &bufs[3..5]);
         let fine_pair = if fine == grid { detection } else { larger };
-        let detect_pair = || score::Pair {
-            original: &bufs[1],
-            edited: &bufs[2],
-        };
-        let score_buf = score::gpu(g, detect_pair(), detect_pair(), grid, &scoring);
+        // The score's blurred pair here is the sharp one again, as copies: WebGPU refuses one
+        // buffer bound twice for writing.
+        let copies = [&o, &e].map(|b| g.upload(b));
+        let score_buf = score::gpu(
+            g,
+            score::Pair {
+                original: &copies[0],
+                edited: &copies[1],
+            },
+            score::Pair {
+                original: &bufs[1],
+                edited: &bufs[2],
+            },
+            grid,
+            &scoring,
+        );
         let out = edge::gpu(
             g,
             &bufs[0],
