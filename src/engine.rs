@@ -23,13 +23,15 @@ pub(crate) trait Engine {
     fn upload<'a>(&self, words: Cow<'a, [u32]>) -> Self::Buf<'a>;
     /// The buffer's first `n` words on the host (the buffer is not needed any more).
     async fn download(&self, buf: Self::Buf<'_>, n: usize) -> Result<Vec<u32>>;
-    /// Two buffers' first `n` words, in one readback on a GPU.
+    /// Two buffers' first `n` words: one after the other here, in one readback on a GPU.
     async fn download_both(
         &self,
         a: Self::Buf<'_>,
         b: Self::Buf<'_>,
         n: usize,
-    ) -> Result<(Vec<u32>, Vec<u32>)>;
+    ) -> Result<(Vec<u32>, Vec<u32>)> {
+        Ok((self.download(a, n).await?, self.download(b, n).await?))
+    }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
     fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a>;
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, drift: &drift::Drift) -> Self::Buf<'a>;
@@ -109,14 +111,6 @@ impl Engine for Cpu {
         let mut words = buf.into_owned();
         words.truncate(n);
         Ok(words)
-    }
-    async fn download_both(
-        &self,
-        a: Self::Buf<'_>,
-        b: Self::Buf<'_>,
-        n: usize,
-    ) -> Result<(Vec<u32>, Vec<u32>)> {
-        Ok((self.download(a, n).await?, self.download(b, n).await?))
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::cpu(src, from, to).into()
