@@ -17,12 +17,18 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> original_sharp: array<u32>;
 @group(0) @binding(4) var<storage, read_write> edited_sharp: array<u32>;
 @group(0) @binding(5) var<storage, read_write> score: array<u32>;
+// sRGB decoded, per byte value: the CPU twin's table (`LabTable`), and a read instead of `pow`.
+@group(0) @binding(6) var<storage, read_write> srgb: array<f32>;
 
 // The largest strength (`score::MAX_STRENGTH`).
 const MAX_STRENGTH: u32 = 4095u;
 
+fn lab8(v: u32) -> vec3<f32> {
+    return lab_linear(srgb[v & 255u], srgb[(v >> 8u) & 255u], srgb[(v >> 16u) & 255u]);
+}
+
 fn change(original_rgba: u32, edited_rgba: u32) -> f32 {
-    return change_toward(original_rgba, edited_rgba, p.paint, p.has_paint == 1u, p.off_axis);
+    return change_lab(lab8(original_rgba), lab8(edited_rgba), p.paint, p.has_paint == 1u, p.off_axis);
 }
 
 @compute @workgroup_size(256)

@@ -33,7 +33,15 @@ pub(crate) trait Engine {
         Ok((self.download(a, n).await?, self.download(b, n).await?))
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
-    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a>;
+    /// Stages 2a and 2b: both pictures blurred, the original's drift applied to its blur.
+    fn blur_pair<'a>(
+        &self,
+        original: &Self::Buf<'a>,
+        edited: &Self::Buf<'a>,
+        grid: Grid,
+        sigma: f32,
+        drift: &drift::Drift,
+    ) -> (Self::Buf<'a>, Self::Buf<'a>);
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, drift: &drift::Drift) -> Self::Buf<'a>;
     /// Shift costs; with a `drift`, the original is compared drift-corrected.
     async fn align<'a>(
@@ -115,8 +123,16 @@ impl Engine for Cpu {
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::cpu(src, from, to).into()
     }
-    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a> {
-        blur::cpu(src, grid, sigma).into()
+    fn blur_pair<'a>(
+        &self,
+        o: &Self::Buf<'a>,
+        e: &Self::Buf<'a>,
+        grid: Grid,
+        sigma: f32,
+        d: &drift::Drift,
+    ) -> (Self::Buf<'a>, Self::Buf<'a>) {
+        let (o, e) = blur::pair_cpu(o, e, grid, sigma, d);
+        (o.into(), e.into())
     }
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::cpu(src, grid, d).into()
@@ -221,8 +237,15 @@ impl Engine for Gpu {
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::gpu(self, src, from, to)
     }
-    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a> {
-        blur::gpu(self, src, grid, sigma)
+    fn blur_pair<'a>(
+        &self,
+        o: &Self::Buf<'a>,
+        e: &Self::Buf<'a>,
+        grid: Grid,
+        sigma: f32,
+        d: &drift::Drift,
+    ) -> (Self::Buf<'a>, Self::Buf<'a>) {
+        blur::pair_gpu(self, o, e, grid, sigma, d)
     }
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::gpu(self, src, grid, d)

@@ -1,51 +1,68 @@
-//! Stage 2a: Gaussian blur of both images before they are compared. GPU: `shaders/blur.wgsl`.
+//! Stage 2a: Gaussian blur of both images before they are compared, the original's drift
+//! (stage 2b) applied as its blurred rows are written. GPU: `shaders/blur.wgsl`.
 
+use crate::diff::drift::{self, Drift};
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/blur.wgsl");
-/// Radius up to `NEAR`, the taps unrolled; any radius, a loop over them.
-const NEAR_KERNEL: Kernel = Kernel::new(SOURCE, "near");
+/// Radius up to `NEAR`, both pictures, the taps written out; any radius, a loop over them.
+const PAIR_KERNEL: Kernel = Kernel::new(SOURCE, "near_pair");
 const KERNEL: Kernel = Kernel::new(SOURCE, "main");
 const NEAR: usize = 4;
+/// Pixels along the axis per invocation of `near_pair`.
+const RUN: u32 = 4;
 
 /// The most taps the shader's weights hold: sigma up to 3.
 const MAX_TAPS: usize = 20;
+/// Words of the shaders' `Params`: four header words, the weights, the drift's coefficients.
+const PARAMS: usize = 4 + MAX_TAPS + 24;
 
 /// Taps on each side of the centre: three standard deviations.
 fn radius(sigma: f32) -> u32 {
     (3.0 * sigma).ceil() as u32
 }
 
-/// The kernel's weights, normalised, in units of 1/65536. Both twins sum bytes times these in
-/// integers (rows vectorise well here), so they agree exactly.
+/// The kernel's weights in units of 1/256, adding up to 256 exactly (the centre takes the
+/// rounding), so that a flat area stays flat and every weighted sum of bytes fits 16 bits: the
+/// shaders sum two channels in each 32-bit word, the CPU twin sums bytes in 16-bit lanes, both
+/// in integers, so they agree exactly.
 fn fixed_weights(sigma: f32) -> Vec<u32> {
     let r = radius(sigma) as i32;
     let weights: Vec<f32> = (-r..=r)
         .map(|k| (-((k * k) as f32) / (2.0 * sigma * sigma)).exp())
         .collect();
     let total: f32 = weights.iter().sum();
-    weights
+    let mut fixed: Vec<u32> = weights
         .iter()
-        .map(|w| (w / total * 65536.0).round() as u32)
-        .collect()
+        .map(|w| (w / total * 256.0).round() as u32)
+        .collect();
+    let others: u32 = fixed.iter().sum::<u32>() - fixed[r as usize];
+    fixed[r as usize] = 256 - others;
+    fixed
 }
 
 /// out[i] = sum over taps k of weight[k] * tap(k)[i], rounded, for every byte of a row.
 fn weighted_sum<'a>(out: &mut [u32], weights: &[u32], taps: impl Fn(usize) -> &'a [u8]) {
-    let mut acc = vec![1u32 << 15; out.len() * 4];
+    let mut acc = vec![128u16; out.len() * 4];
     for (k, &wk) in weights.iter().enumerate() {
         for (a, &v) in acc.iter_mut().zip(taps(k)) {
-            *a += wk * v as u32;
+            *a += wk as u16 * v as u16;
         }
     }
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
     for (b, a) in bytes.iter_mut().zip(&acc) {
-        *b = (a >> 16).min(255) as u8;
+        *b = (a >> 8) as u8;
     }
 }
 
-pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
+/// Blur `src`, then `finish` each output row (given its y) before it is stored.
+fn blurred(
+    src: &[u32],
+    grid: Grid,
+    sigma: f32,
+    finish: impl Fn(usize, &mut [u32]) + Sync,
+) -> Vec<u32> {
     let weights = fixed_weights(sigma);
     let r = weights.len() / 2;
     let (w, h) = (grid.w as usize, grid.h as usize);
@@ -67,10 +84,40 @@ pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
             bytemuck::cast_slice::<u32, u8>(&horizontal[sy * w..(sy + 1) * w])
         };
         weighted_sum(out, &weights, row);
+        finish(y, out);
     });
     out
 }
 
+pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
+    blurred(src, grid, sigma, |_, _| {})
+}
+
+/// Stages 2a and 2b as the pipeline runs them: both pictures blurred, the original's drift
+/// applied to its blurred pixels (`drift::cpu(&cpu(original))`, in one pass).
+pub fn pair_cpu(
+    original: &[u32],
+    edited: &[u32],
+    grid: Grid,
+    sigma: f32,
+    drift: &Drift,
+) -> (Vec<u32>, Vec<u32>) {
+    (
+        blurred(original, grid, sigma, |y, row| {
+            drift.apply_row(row, y, grid)
+        }),
+        cpu(edited, grid, sigma),
+    )
+}
+
+/// The weights as the shaders' uniform reads them, after the four header words.
+fn weight_words(weights: &[u32]) -> Vec<u32> {
+    let mut words = weights.to_vec();
+    words.resize(MAX_TAPS, 0);
+    words
+}
+
+/// One pass per axis, a pixel per invocation, any radius: `cpu`.
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, sigma: f32) -> wgpu::Buffer {
     let tmp = g.zeroed(grid.len());
     let dst = g.zeroed(grid.len());
@@ -80,19 +127,62 @@ pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, sigma: f32) -> wgpu::Buffer 
         "sigma {sigma} needs more than {MAX_TAPS} taps"
     );
     let r = weights.len() / 2;
-    let (kernel, weights) = if r <= NEAR {
-        // Centred in the nine taps, zero beyond the radius: the same sums.
-        let mut nine = vec![0; NEAR - r];
-        nine.extend(&weights);
-        (NEAR_KERNEL, nine)
-    } else {
-        (KERNEL, weights)
-    };
     for (vertical, from, to) in [(0, src, &tmp), (1, &tmp, &dst)] {
         let mut params = vec![grid.w, grid.h, r as u32, vertical];
-        params.extend(&weights);
-        params.resize(4 + MAX_TAPS, 0);
-        g.run_items(kernel, &params, &[from, to], grid.len());
+        params.extend(weight_words(&weights));
+        params.resize(PARAMS, 0);
+        g.run_items(KERNEL, &params, &[from, to], grid.len());
     }
     dst
+}
+
+/// `pair_cpu` on the GPU. Up to radius `NEAR` (every detection grid's), both pictures in one
+/// pass per axis, each invocation four pixels along it with the nine taps written out, the drift
+/// applied in the second pass: SwiftShader, the CPU emulation of a GPU in browsers without one,
+/// runs this straight-line code several times faster than a loop over the taps, and each pixel
+/// it loads serves up to four outputs.
+pub fn pair_gpu(
+    g: &Gpu,
+    original: &wgpu::Buffer,
+    edited: &wgpu::Buffer,
+    grid: Grid,
+    sigma: f32,
+    drift: &Drift,
+) -> (wgpu::Buffer, wgpu::Buffer) {
+    let weights = fixed_weights(sigma);
+    let r = weights.len() / 2;
+    if r > NEAR {
+        let o = gpu(g, original, grid, sigma);
+        return (drift::gpu(g, &o, grid, drift), gpu(g, edited, grid, sigma));
+    }
+    // Centred in the nine taps, zero beyond the radius: the same sums.
+    let mut nine = vec![0; NEAR - r];
+    nine.extend(&weights);
+    let (o_tmp, e_tmp) = (g.zeroed(grid.len()), g.zeroed(grid.len()));
+    let (o_dst, e_dst) = (g.zeroed(grid.len()), g.zeroed(grid.len()));
+    let runs = |n: u32| n.div_ceil(RUN) as usize;
+    for (mode, o_from, e_from, o_to, e_to, items) in [
+        (
+            0,
+            original,
+            edited,
+            &o_tmp,
+            &e_tmp,
+            runs(grid.w) * grid.h as usize,
+        ),
+        (
+            2,
+            &o_tmp,
+            &e_tmp,
+            &o_dst,
+            &e_dst,
+            grid.w as usize * runs(grid.h),
+        ),
+    ] {
+        let mut params = vec![grid.w, grid.h, r as u32, mode];
+        params.extend(weight_words(&nine));
+        params.extend(drift.words());
+        g.run_items(PAIR_KERNEL, &params, &[o_from, o_to, e_from, e_to], items);
+    }
+    (o_dst, e_dst)
 }

@@ -86,6 +86,14 @@ impl Drift {
         self.on_row(fy).apply(pixel, fx)
     }
 
+    /// The model applied in place to row `y` of `grid`.
+    pub(crate) fn apply_row(&self, row: &mut [u32], y: usize, grid: Grid) {
+        let along = self.on_row(coords(0, y, grid).1);
+        for (x, p) in row.iter_mut().enumerate() {
+            *p = along.apply(*p, coords(x, 0, grid).0);
+        }
+    }
+
     /// The model along one row (at height `fy` on [-1, 1]), where it is a polynomial in x.
     fn on_row(&self, fy: f32) -> RowDrift {
         RowDrift {
@@ -238,14 +246,8 @@ fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32
 
 pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
     let w = grid.w as usize;
-    let xs: Vec<f32> = (0..w).map(|x| coords(x, 0, grid).0).collect();
-    let mut out = vec![0u32; grid.len()];
-    for_rows(&mut out, w, |y, row| {
-        let along = drift.on_row(coords(0, y, grid).1);
-        for ((o, &p), &fx) in row.iter_mut().zip(&src[y * w..][..w]).zip(&xs) {
-            *o = along.apply(p, fx);
-        }
-    });
+    let mut out = src.to_vec();
+    for_rows(&mut out, w, |y, row| drift.apply_row(row, y, grid));
     out
 }
 

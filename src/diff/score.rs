@@ -143,12 +143,14 @@ pub fn gpu(
     scoring: &Scoring,
 ) -> wgpu::Buffer {
     let score = g.zeroed(2 * grid.len());
+    let srgb: Vec<u32> = LabTable::new().linear().map(f32::to_bits).into();
     let buffers = [
         blurred.original,
         blurred.edited,
         sharp.original,
         sharp.edited,
         &score,
+        &g.upload(&srgb),
     ];
     g.run_items(KERNEL, &scoring.params(grid), &buffers, grid.len());
     score
