@@ -33,7 +33,16 @@ pub fn unpack(p: u32) -> [f32; 4] {
 
 /// `pack4x8unorm`: clamp, scale, round half up.
 pub fn pack(v: [f32; 4]) -> u32 {
-    u32::from_le_bytes(v.map(|c| (0.5 + 255.0 * c.clamp(0.0, 1.0)) as u8))
+    let [r, g, b, a] = v.map(unorm8);
+    r | g << 8 | b << 16 | a << 24
+}
+
+/// One channel of `pack4x8unorm`: floor(0.5 + 255 clamp(v, 0, 1)). The whole number is read
+/// from the float's bits after adding 2²³ rather than by a conversion, whose saturating
+/// semantics keep loops over pixels from running on vector instructions.
+#[inline(always)]
+pub fn unorm8(v: f32) -> u32 {
+    ((0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() + 8_388_608.0).to_bits() & 255
 }
 
 /// The pixel index a per-item kernel invocation works on (see `Gpu::run_items`).

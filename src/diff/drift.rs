@@ -3,7 +3,7 @@
 //! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, unpack, Grid};
+use crate::pixels::{for_rows, unorm8, unpack, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/drift.wgsl"),
@@ -86,11 +86,16 @@ impl Drift {
         self.on_row(fy).apply(pixel, fx)
     }
 
-    /// The model applied in place to row `y` of `grid`.
+    /// The model applied in place to row `y` of `grid`: `apply` at each pixel, a channel at a
+    /// time so that the loop runs on vector instructions.
     pub(crate) fn apply_row(&self, row: &mut [u32], y: usize, grid: Grid) {
         let along = self.on_row(coords(0, y, grid).1);
-        for (x, p) in row.iter_mut().enumerate() {
-            *p = along.apply(*p, coords(x, 0, grid).0);
+        for c in 0..3 {
+            let shift = 8 * c;
+            for (x, p) in row.iter_mut().enumerate() {
+                let out = along.channel(c, *p >> shift & 255, coords(x, 0, grid).0);
+                *p = (*p & !(255 << shift)) | out << shift;
+            }
         }
     }
 
@@ -117,14 +122,16 @@ struct RowDrift {
 impl RowDrift {
     #[inline(always)]
     fn apply(&self, pixel: u32, fx: f32) -> u32 {
-        let channel = |c: usize| {
-            let [c0, c1, c2, offset] = self.coef[c];
-            let v = (pixel >> (8 * c) & 255) as f32 / 255.0;
-            let out = (c0 + (c1 + c2 * fx) * fx) * v + offset;
-            // `pack4x8unorm`, as `pixels::pack`.
-            (0.5 + 255.0 * out.clamp(0.0, 1.0)) as u32
-        };
+        let channel = |c: usize| self.channel(c, pixel >> (8 * c) & 255, fx);
         channel(0) | channel(1) << 8 | channel(2) << 16 | (pixel & 0xff00_0000)
+    }
+
+    /// Channel `c`'s byte `v` at `fx`.
+    #[inline(always)]
+    fn channel(&self, c: usize, v: u32, fx: f32) -> u32 {
+        let [c0, c1, c2, offset] = self.coef[c];
+        // `pack4x8unorm`, as `pixels::pack`.
+        unorm8((c0 + (c1 + c2 * fx) * fx) * (v as f32 / 255.0) + offset)
     }
 }
 

@@ -70,13 +70,67 @@ fn quantised(weights: &[Vec<(usize, f32)>], total: u32) -> Vec<Vec<(usize, u32)>
         .collect()
 }
 
+/// Per output position, its weights over `span` consecutive source positions from `start`
+/// (zero where it has none): a fixed-length inner loop over adjacent pixels.
+struct Dense {
+    span: usize,
+    start: Vec<usize>,
+    weights: Vec<u32>,
+}
+
+impl Dense {
+    /// Each output's taps lie on adjacent source positions (samples are at most one apart).
+    fn of(taps: &[Vec<(usize, u32)>], src: u32) -> Dense {
+        let range = |w: &Vec<(usize, u32)>| {
+            let first = w.iter().map(|&(i, _)| i).min().expect("one tap at least");
+            (first, w.iter().map(|&(i, _)| i).max().unwrap_or(first))
+        };
+        let span = taps
+            .iter()
+            .map(|w| range(w).1 - range(w).0 + 1)
+            .max()
+            .unwrap_or(1);
+        let mut start = Vec::with_capacity(taps.len());
+        let mut weights = vec![0; taps.len() * span];
+        for (x, w) in taps.iter().enumerate() {
+            // Kept inside the row: a span that would pass its end starts earlier.
+            let s = range(w).0.min(src as usize - span);
+            start.push(s);
+            for &(i, k) in w {
+                weights[x * span + i - s] += k;
+            }
+        }
+        Dense {
+            span,
+            start,
+            weights,
+        }
+    }
+
+    /// One row across: `column` holds 4 channels a pixel. `SPAN` is `self.span`, or 0 for any.
+    #[inline(always)]
+    fn row<const SPAN: usize>(&self, column: &[u16], row: &mut [u32]) {
+        let span = if SPAN == 0 { self.span } else { SPAN };
+        for (x, o) in row.iter_mut().enumerate() {
+            let pixels = &column[4 * self.start[x]..][..4 * span];
+            let mut sum = [1u32 << 19; 4];
+            for (t, &k) in self.weights[x * span..][..span].iter().enumerate() {
+                for (c, s) in sum.iter_mut().enumerate() {
+                    *s += k * pixels[4 * t + c] as u32;
+                }
+            }
+            *o = u32::from_le_bytes(sum.map(|v| (v >> 20).min(255) as u8));
+        }
+    }
+}
+
 /// The average of bilinear taps is separable: per output row, its source rows are weighted and
 /// added down (every byte of a row at once, which vectorises), then across. Integer weights
 /// (1/32768 steps down, kept with 8 fractional bits, then 1/4096 steps across) keep every sum in
 /// a `u32` and the result within one level of the shader's floats.
 pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
     let [_, _, _, _, taps_x, taps_y] = params(from, to);
-    let across = quantised(&weights(from.w, to.w, taps_x), 1 << 12);
+    let across = Dense::of(&quantised(&weights(from.w, to.w, taps_x), 1 << 12), from.w);
     // Weights down fit 16 bits, so the products are 16 x 16-bit multiplies, which vectorise.
     let down: Vec<Vec<(usize, u16)>> = quantised(&weights(from.h, to.h, taps_y), 1 << 15)
         .into_iter()
@@ -93,14 +147,14 @@ pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
             }
         }
         let column: Vec<u16> = acc.iter().map(|&a| (a >> 7) as u16).collect();
-        for (o, w) in row.iter_mut().zip(&across) {
-            let mut sum = [1u32 << 19; 4];
-            for &(i, k) in w {
-                for (c, s) in sum.iter_mut().enumerate() {
-                    *s += k * column[4 * i + c] as u32;
-                }
-            }
-            *o = u32::from_le_bytes(sum.map(|v| (v >> 20).min(255) as u8));
+        // The spans of shrinking by up to three, as constants: their loops unroll.
+        match across.span {
+            1 => across.row::<1>(&column, row),
+            2 => across.row::<2>(&column, row),
+            3 => across.row::<3>(&column, row),
+            4 => across.row::<4>(&column, row),
+            5 => across.row::<5>(&column, row),
+            _ => across.row::<0>(&column, row),
         }
     });
     out

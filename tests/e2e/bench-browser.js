@@ -108,7 +108,7 @@ for (const mode of MODES) {
       g.fill();
       const edited = g.getImageData(0, 0, w, h);
       const editedPng = save ? await png(canvas) : null;
-      const runs = w * h > 4e6 ? 2 : 4;
+      const runs = w * h > 4e6 ? 2 : 8;
       const times = [];
       const pipeline = [];
       let stats;
