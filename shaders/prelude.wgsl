@@ -53,7 +53,7 @@ fn lab_linear(r: f32, g: f32, b: f32) -> vec3<f32> {
     // XYZ over the white point's, the division folded into the matrix (as src/color/lab.rs).
     let x = 0.43389060 * r + 0.37623492 * g + 0.18990605 * b;
     let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    let z = 0.01772545 * r + 0.10947531 * g + 0.87295537 * b;
+    let z = 0.01772545 * r + 0.10947531 * g + 0.8729554 * b;
     let fx = lab_f(x);
     let fy = lab_f(y);
     let fz = lab_f(z);
