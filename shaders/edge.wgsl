@@ -80,6 +80,62 @@ fn average(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     c[i] = (stored_row(x, y - 1) + stored_row(x, y) + stored_row(x, y + 1) + 4u) / 9u;
 }
 
+// Radius 1 or 2 (the band's on every detection grid): four pixels along a row per invocation,
+// the window written out. Each of the five rows is read once at the eight columns x0 - 2 ..
+// x0 + 5 (clamped: a clamped column lies inside the window of every pixel that reaches past
+// the edge), as bits; pixel k's window is bits k .. k + 4 (k + 1 .. k + 3 at radius 1).
+@compute @workgroup_size(256)
+fn classify_near(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = item_index(gid, nwg);
+    let runs = (p.w + 3u) / 4u;
+    if (i >= runs * p.h) { return; }
+    let x0 = i32(i % runs) * 4;
+    let y = i32(i / runs);
+    let wide = p.radius == 2u;
+    // Bits of the columns with an inside pixel in some row of the window, and with an outside one.
+    let own = row_bits(x0, y);
+    let above = row_bits(x0, y - 1);
+    let below = row_bits(x0, y + 1);
+    var ones = own | above | below;
+    var zeros = ~own | ~above | ~below;
+    if (wide) {
+        let top = row_bits(x0, y - 2);
+        let bottom = row_bits(x0, y + 2);
+        ones |= top | bottom;
+        zeros |= ~top | ~bottom;
+    }
+    let window = select(0xeu, 0x1fu, wide);
+    put_class(x0, y, 0u, own, ones, zeros, window);
+    put_class(x0, y, 1u, own, ones, zeros, window);
+    put_class(x0, y, 2u, own, ones, zeros, window);
+    put_class(x0, y, 3u, own, ones, zeros, window);
+}
+
+// Pixel k of the run: a band pixel when its window holds the other label.
+fn put_class(x0: i32, y: i32, k: u32, own: u32, ones: u32, zeros: u32, window: u32) {
+    let x = u32(x0) + k;
+    if (x >= p.w) { return; }
+    let label = ((own >> (k + 2u)) & 1u) != 0u;
+    let other = (select(ones, zeros, label) & (window << k)) != 0u;
+    let l = select(0u, 1u, label);
+    b[u32(y) * p.w + x] = select(l, BAND + l, other);
+}
+
+// Row y's (clamped) mask at columns x0 - 2 .. x0 + 5 (clamped), bit j for column x0 - 2 + j.
+fn row_bits(x0: i32, y: i32) -> u32 {
+    let row = u32(clamp(y, 0, i32(p.h) - 1)) * p.w;
+    let last = i32(p.w) - 1;
+    return select(0u, 1u, a[row + u32(clamp(x0 - 2, 0, last))] != 0u)
+        | select(0u, 2u, a[row + u32(clamp(x0 - 1, 0, last))] != 0u)
+        | select(0u, 4u, a[row + u32(min(x0, last))] != 0u)
+        | select(0u, 8u, a[row + u32(min(x0 + 1, last))] != 0u)
+        | select(0u, 16u, a[row + u32(min(x0 + 2, last))] != 0u)
+        | select(0u, 32u, a[row + u32(min(x0 + 3, last))] != 0u)
+        | select(0u, 64u, a[row + u32(min(x0 + 4, last))] != 0u)
+        | select(0u, 128u, a[row + u32(min(x0 + 5, last))] != 0u);
+}
+
+// Any radius: a pixel per invocation, a loop over its window.
 @compute @workgroup_size(256)
 fn classify(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = item_index(gid, nwg);
@@ -89,35 +145,13 @@ fn classify(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let r = i32(p.radius);
     let label = a[i] != 0u;
     var other = false;
-    if (r == 1 || r == 2) {
-        // The band's radii on every detection grid: the window written out, its outer ring only
-        // counting at radius 2.
-        let wide = r == 2;
-        other = differs_in_row(x, y, label, wide) | differs_in_row(x, y - 1, label, wide)
-            | differs_in_row(x, y + 1, label, wide)
-            | (wide & (differs_in_row(x, y - 2, label, true) | differs_in_row(x, y + 2, label, true)));
-    } else {
-        for (var yy = max(y - r, 0); yy <= min(y + r, i32(p.h) - 1); yy++) {
-            for (var xx = max(x - r, 0); xx <= min(x + r, i32(p.w) - 1); xx++) {
-                if ((a[u32(yy) * p.w + u32(xx)] != 0u) != label) { other = true; }
-            }
+    for (var yy = max(y - r, 0); yy <= min(y + r, i32(p.h) - 1); yy++) {
+        for (var xx = max(x - r, 0); xx <= min(x + r, i32(p.w) - 1); xx++) {
+            if ((a[u32(yy) * p.w + u32(xx)] != 0u) != label) { other = true; }
         }
     }
     let l = select(0u, 1u, label);
     b[i] = select(l, BAND + l, other);
-}
-
-// Whether a pixel of row y (clamped) within one column of x, or two when `wide`, is not `label`.
-// Clamped coordinates stay inside the window, so they change nothing.
-fn differs_in_row(x: i32, y: i32, label: bool, wide: bool) -> bool {
-    let row = u32(clamp(y, 0, i32(p.h) - 1)) * p.w;
-    let last = i32(p.w) - 1;
-    let near = ((a[row + u32(clamp(x - 1, 0, last))] != 0u) != label)
-        | ((a[row + u32(x)] != 0u) != label)
-        | ((a[row + u32(clamp(x + 1, 0, last))] != 0u) != label);
-    let far = ((a[row + u32(clamp(x - 2, 0, last))] != 0u) != label)
-        | ((a[row + u32(clamp(x + 2, 0, last))] != 0u) != label);
-    return near | (wide & far);
 }
 
 @compute @workgroup_size(256)

@@ -29,6 +29,8 @@ use crate::pixels::{for_rows, runs, Grid};
 const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
 const AVERAGE: Kernel = Kernel::new(SOURCE, "average");
 const CLASSIFY: Kernel = Kernel::new(SOURCE, "classify");
+/// Radius 1 or 2, four pixels an invocation, the window written out.
+const CLASSIFY_NEAR: Kernel = Kernel::new(SOURCE, "classify_near");
 const PLAN: Kernel = Kernel::new(SOURCE, "plan");
 const PLACE: Kernel = Kernel::new(SOURCE, "place");
 const PLACE_OWN: Kernel = Kernel::new(SOURCE, "place_own");
@@ -337,6 +339,19 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
     out
 }
 
+/// `classify_cpu` on the GPU.
+pub fn classify_gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, band: Band) -> wgpu::Buffer {
+    let classes = g.zeroed(grid.len());
+    let (kernel, items) = if (1..=2).contains(&band.radius) {
+        let runs = grid.w.div_ceil(4) as usize * grid.h as usize;
+        (CLASSIFY_NEAR, runs)
+    } else {
+        (CLASSIFY, grid.len())
+    };
+    g.run_items(kernel, &params(grid, band, None), &[mask, &classes], items);
+    classes
+}
+
 /// The uniform block every entry point of `shaders/edge.wgsl` reads: the detection grid, the
 /// band, and the fine grid's pixel pairs, which `place` measures the strength on.
 fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> Vec<u32> {
@@ -383,8 +398,7 @@ pub fn gpu(
     // `average` reads only c and d; a and b are bound to fill the layout.
     let buffers = [detect.original, detect.edited, &strength, score];
     g.run_items(AVERAGE, &params(grid, band, None), &buffers, n);
-    let classes = g.zeroed(n);
-    g.run_items(CLASSIFY, &params(grid, band, None), &[mask, &classes], n);
+    let classes = classify_gpu(g, mask, grid, band);
     let plan = g.zeroed(n);
     g.run_items(
         PLAN,

@@ -167,14 +167,14 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
             .iter()
             .map(|&((x, y), o, e)| std::array::from_fn(|c| e[c] - drift.predict(c, x, y, o[c])))
             .collect();
-        let spread: [f32; 3] = std::array::from_fn(|c| {
+        // Per channel the median residual and the spread around it.
+        let [(c0, s0), (c1, s1), (c2, s2)]: [(f32, f32); 3] = std::array::from_fn(|c| {
             let mut r: Vec<f32> = residual.iter().map(|r| r[c]).collect();
             let med = median(&mut r);
             let mut dev: Vec<f32> = r.iter().map(|v| (v - med).abs()).collect();
-            (1.4826 * median(&mut dev)).max(2.0 / 255.0)
+            (med, (1.4826 * median(&mut dev)).max(2.0 / 255.0))
         });
-        let centre: [f32; 3] =
-            std::array::from_fn(|c| median(&mut residual.iter().map(|r| r[c]).collect::<Vec<_>>()));
+        let (centre, spread) = ([c0, c1, c2], [s0, s1, s2]);
         for (keep, r) in inliers.iter_mut().zip(&residual) {
             *keep = (0..3).all(|c| (r[c] - centre[c]).abs() <= 3.0 * spread[c]);
         }

@@ -505,6 +505,36 @@ pub async fn mask_upsampling_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &Gpu
     }
 }
 
+/// The outline's band (pixels with the other label within the radius): the GPU's four pixels an
+/// invocation at radii 1 and 2 and its loop at 3 give the CPU twin's classes exactly, at widths
+/// that leave part runs at the ends of rows.
+pub async fn outline_band_matches_cpu_exactly(g: &Gpu) {
+    for (grid, seed) in [
+        (Grid { w: 61, h: 17 }, 1),
+        (Grid { w: 9, h: 30 }, 2),
+        (Grid { w: 130, h: 77 }, 3),
+        (Grid { w: 3, h: 2 }, 4),
+        (Grid { w: 1, h: 5 }, 5),
+    ] {
+        let mask = random_mask(grid, seed, 0.5);
+        let up = g.upload(&mask);
+        for radius in 1..=3 {
+            let band = edge::Band {
+                radius,
+                reach: 2,
+                grow: false,
+            };
+            let cpu = edge::classify_cpu(&mask, grid, radius);
+            let out = edge::classify_gpu(g, &up, grid, band);
+            assert_eq!(
+                cpu,
+                read(g, &out, grid.len()).await,
+                "{grid:?} radius {radius}"
+            );
+        }
+    }
+}
+
 pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &Gpu) {
     // A feathered paint on a real photo, its mask detected a few pixels too wide; the placed
     // outline on the detection grid and on a fine grid twice as large.
@@ -679,6 +709,7 @@ macro_rules! for_each_gpu_check {
             component_labels_match_cpu_exactly_including_a_spiral,
             component_selection_and_hole_filling_match_cpu_exactly_for_every_keep_mode,
             mask_upsampling_matches_cpu_but_for_a_few_pixels_at_the_cut,
+            outline_band_matches_cpu_exactly,
             outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut,
             a_destroyed_device_reports_device_lost,
         );
