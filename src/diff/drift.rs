@@ -161,7 +161,7 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         .collect();
     let mut drift = Drift::NONE;
     let mut inliers = vec![true; samples.len()];
-    for _ in 0..6 {
+    for round in 0..6 {
         // Residuals of the current model, scaled per channel by their robust spread.
         let residual: Vec<[f32; 3]> = samples
             .iter()
@@ -175,8 +175,14 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
             (med, (1.4826 * median(&mut dev)).max(2.0 / 255.0))
         });
         let (centre, spread) = ([c0, c1, c2], [s0, s1, s2]);
-        for (keep, r) in inliers.iter_mut().zip(&residual) {
-            *keep = (0..3).all(|c| (r[c] - centre[c]).abs() <= 3.0 * spread[c]);
+        let previous = std::mem::take(&mut inliers);
+        inliers = residual
+            .iter()
+            .map(|r| (0..3).all(|c| (r[c] - centre[c]).abs() <= 3.0 * spread[c]))
+            .collect();
+        // The same inliers give the same fit again: every later round would repeat this one.
+        if round > 0 && inliers == previous {
+            break;
         }
         if inliers.iter().filter(|&&k| k).count() < 4 * TERMS {
             break;
