@@ -86,6 +86,30 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, fill: impl Fn(usize, &mut 
         .for_each(|(y, row)| fill(y, row));
 }
 
+/// `for_rows` with scratch space that rows reuse: `init` makes one per batch of rows a thread
+/// takes (natively) or one for all (on the web).
+pub fn for_rows_with<T: Send, S>(
+    out: &mut [T],
+    width: usize,
+    init: impl Fn() -> S + Sync + Send,
+    fill: impl Fn(&mut S, usize, &mut [T]) + Sync + Send,
+) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(width)
+            .enumerate()
+            .for_each_init(init, |scratch, (y, row)| fill(scratch, y, row));
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut scratch = init();
+        out.chunks_mut(width)
+            .enumerate()
+            .for_each(|(y, row)| fill(&mut scratch, y, row));
+    }
+}
+
 /// For each pixel along one side of a larger grid (`full` pixels), the pixel of the smaller side
 /// (`grid` pixels) it falls in: `x * grid / full`, rounded down, as the shaders compute it.
 pub fn nearest(full: u32, grid: u32) -> Vec<usize> {

@@ -22,9 +22,10 @@
 
 use crate::color::{lab_u8, LabTable};
 use crate::diff::drift::Drift;
-use crate::diff::score::{change, strength, OFF_AXIS, STRENGTH};
+use crate::diff::score::{strength, Changes, OFF_AXIS, STRENGTH};
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, runs, Grid};
+use crate::pixels::{for_rows, for_rows_with, nearest, runs, Grid};
+use std::ops::Range;
 
 const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
 const AVERAGE: Kernel = Kernel::new(SOURCE, "average");
@@ -202,11 +203,6 @@ pub fn plan_cpu(
         .collect()
 }
 
-/// The paint's strength at one pixel pair: the change toward the paint in `STRENGTH` steps.
-fn strength_of(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> u32 {
-    strength(change(table, o, e, paint))
-}
-
 /// The paint's strength per pixel of the detection grid as the score measured it (stage 3),
 /// averaged over the pixel's 3x3 neighbourhood (in whole numbers): paint over a textured object
 /// changes each pixel by a different amount, and the outline is to follow the paint, not the
@@ -255,27 +251,6 @@ fn neighbours(x: i32, y: i32, w: i32, h: i32) -> impl Iterator<Item = (i32, i32)
     })
 }
 
-/// The paint's strength at pixel (x, y) of `pair`'s grid (one pixel pair, unsmoothed).
-fn strength_at<B: AsRef<[u32]>>(
-    table: &LabTable,
-    pair: &Sharp<B>,
-    paint: Option<[f32; 3]>,
-    x: i32,
-    y: i32,
-) -> u32 {
-    let g = pair.grid;
-    let ex = (x + pair.shift.0).clamp(0, g.w as i32 - 1) as usize;
-    let ey = (y + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
-    let (x, y) = (x as usize, y as usize);
-    let o = pair.original.as_ref()[y * g.w as usize + x];
-    strength_of(
-        table,
-        pair.drift.map_or(o, |d| d.apply(o, x, y, g)),
-        pair.edited.as_ref()[ey * g.w as usize + ex],
-        paint,
-    )
-}
-
 /// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
 /// mask on `fine`'s grid in [`place_cpu`]'s bytes. `strengths`: the paint's strength per pixel
 /// of `detect`'s pair, which the score measured (stage 3) on that pair, shift and paint.
@@ -306,37 +281,141 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
     // The fine columns that fall in each detection column, and the detection row of each fine
     // row (x * grid.w / f.w, as the shader computes it).
     let columns = runs(f.w, grid.w);
+    let column_of = nearest(f.w, grid.w);
     let gy = |y: usize| (y as u64 * grid.h as u64 / f.h as u64) as usize;
     let mut out = vec![0u32; f.len().div_ceil(4)];
     let bytes = &mut bytemuck::cast_slice_mut::<u32, u8>(&mut out)[..f.len()];
-    for_rows(bytes, fw * BLOCK, |block, rows| {
+    let fh = f.h as usize;
+    for_rows_with(bytes, fw * BLOCK, Block::default, |scratch, block, rows| {
         let y0 = block * BLOCK;
-        // Strengths of rows y0 - 1 ..= y0 + BLOCK, measured the first time a cut pixel's 3x3
-        // neighbourhood reads them (u32::MAX: not yet).
-        let mut raw = vec![u32::MAX; (rows.len() / fw + 2) * fw];
-        let mut strength = |x: i32, y: i32| {
-            let slot = &mut raw[(y as usize + 1 - y0) * fw + x as usize];
-            if *slot == u32::MAX {
-                *slot = strength_at(&table, &fine, paint, x, y);
+        let n = rows.len() / fw;
+        let plan_row = |y: usize| &plan[gy(y) * grid.w as usize..][..grid.w as usize];
+        // Strengths of rows y0 - 1 ..= y0 + n: first the runs of pixels that a cut pixel's 3x3
+        // neighbourhood reads (a cut detection pixel's fine columns and one more each side, on
+        // its rows and one more above and below), then those, a run at a time (in CIELAB by
+        // rows, which vectorises). Only measured slots are read.
+        let Block {
+            raw,
+            runs,
+            labels,
+            measure,
+        } = scratch;
+        if raw.len() < (n + 2) * fw {
+            raw.resize((n + 2) * fw, 0);
+        }
+        runs.iter_mut().for_each(Vec::clear);
+        runs.resize(n + 2, Vec::new());
+        for y in y0..y0 + n {
+            for (&word, span) in plan_row(y).iter().zip(&columns) {
+                if word >= CUT {
+                    let run = (span.start.saturating_sub(1), (span.end + 1).min(fw));
+                    for yy in y.saturating_sub(1)..(y + 2).min(fh) {
+                        runs[yy + 1 - y0].push(run);
+                    }
+                }
             }
-            *slot
-        };
+        }
+        for (slot, row_runs) in runs.iter_mut().enumerate() {
+            row_runs.sort_unstable();
+            let y = (y0 + slot).wrapping_sub(1);
+            let mut k = 0;
+            while k < row_runs.len() {
+                let (start, mut end) = row_runs[k];
+                while k + 1 < row_runs.len() && row_runs[k + 1].0 <= end {
+                    end = end.max(row_runs[k + 1].1);
+                    k += 1;
+                }
+                let out = &mut raw[slot * fw..][start..end];
+                measure.strengths(&table, &fine, paint, start..end, y, out);
+                k += 1;
+            }
+        }
+        let mut labelled = None;
         for (dy, row) in rows.chunks_mut(fw).enumerate() {
             let y = y0 + dy;
-            let words = &plan[gy(y) * grid.w as usize..][..grid.w as usize];
+            let words = plan_row(y);
+            // Labels first, once per detection row (a detection pixel covers only a few fine
+            // ones), then the cut pixels decided.
+            if labelled != Some(gy(y)) {
+                labels.clear();
+                labels.extend(column_of.iter().map(
+                    |&gx| {
+                        if words[gx] == INSIDE {
+                            255u8
+                        } else {
+                            0
+                        }
+                    },
+                ));
+                labelled = Some(gy(y));
+            }
+            row.copy_from_slice(labels);
             for (&word, span) in words.iter().zip(&columns) {
                 if word < CUT {
-                    row[span.clone()].fill(if word == INSIDE { 255 } else { 0 });
                     continue;
                 }
                 for x in span.clone() {
-                    let inside = averaged(x as i32, y as i32, f, &mut strength) >= word - CUT;
+                    let strength =
+                        |xx: i32, yy: i32| raw[(yy as usize + 1 - y0) * fw + xx as usize];
+                    let inside = averaged(x as i32, y as i32, f, strength) >= word - CUT;
                     row[x] = if inside { 255 } else { 0 };
                 }
             }
         }
     });
     out
+}
+
+/// Per thread of `place_cpu`, kept from block to block: the strengths of a block's rows and
+/// which runs of them to measure, one detection row's labels at fine size, and the pixels the
+/// strengths are measured on.
+#[derive(Default)]
+struct Block {
+    raw: Vec<u32>,
+    runs: Vec<Vec<(usize, usize)>>,
+    labels: Vec<u8>,
+    measure: Measure,
+}
+
+/// Per thread of `place_cpu`: the pixels strengths are measured on.
+#[derive(Default)]
+struct Measure {
+    original: Vec<u32>,
+    edited: Vec<u32>,
+    changes: Changes,
+}
+
+impl Measure {
+    /// The paint's strength at `columns` of row `y` of `pair`'s grid (one pixel pair each,
+    /// unsmoothed), into `out`.
+    fn strengths<B: AsRef<[u32]>>(
+        &mut self,
+        table: &LabTable,
+        pair: &Sharp<B>,
+        paint: Option<[f32; 3]>,
+        columns: Range<usize>,
+        y: usize,
+        out: &mut [u32],
+    ) {
+        let g = pair.grid;
+        let w = g.w as usize;
+        self.original.clear();
+        self.original
+            .extend_from_slice(&pair.original.as_ref()[y * w..][columns.clone()]);
+        if let Some(d) = pair.drift {
+            d.apply_row(&mut self.original, columns.start, y, g);
+        }
+        let ey = (y as i32 + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
+        let line = &pair.edited.as_ref()[ey * w..][..w];
+        self.edited.clear();
+        self.edited.extend(
+            columns.map(|x| line[(x as i32 + pair.shift.0).clamp(0, w as i32 - 1) as usize]),
+        );
+        let changes = self.changes.row(table, &self.original, &self.edited, paint);
+        for (o, &c) in out.iter_mut().zip(changes) {
+            *o = strength(c);
+        }
+    }
 }
 
 /// `classify_cpu` on the GPU.

@@ -104,7 +104,7 @@ pub fn pair_cpu(
 ) -> (Vec<u32>, Vec<u32>) {
     (
         blurred(original, grid, sigma, |y, row| {
-            drift.apply_row(row, y, grid)
+            drift.apply_row(row, 0, y, grid)
         }),
         cpu(edited, grid, sigma),
     )

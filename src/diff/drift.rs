@@ -86,13 +86,13 @@ impl Drift {
         self.on_row(fy).apply(pixel, fx)
     }
 
-    /// The model applied in place to row `y` of `grid`: `apply` at each pixel, a channel at a
-    /// time so that the loop runs on vector instructions.
-    pub(crate) fn apply_row(&self, row: &mut [u32], y: usize, grid: Grid) {
+    /// The model applied in place to the pixels of row `y` of `grid` from column `x0` on: `apply`
+    /// at each pixel, a channel at a time so that the loop runs on vector instructions.
+    pub(crate) fn apply_row(&self, row: &mut [u32], x0: usize, y: usize, grid: Grid) {
         let along = self.on_row(coords(0, y, grid).1);
         for c in 0..3 {
             let shift = 8 * c;
-            for (x, p) in row.iter_mut().enumerate() {
+            for (x, p) in (x0..).zip(row.iter_mut()) {
                 let out = along.channel(c, *p >> shift & 255, coords(x, 0, grid).0);
                 *p = (*p & !(255 << shift)) | out << shift;
             }
@@ -260,7 +260,7 @@ fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32
 pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
     let w = grid.w as usize;
     let mut out = src.to_vec();
-    for_rows(&mut out, w, |y, row| drift.apply_row(row, y, grid));
+    for_rows(&mut out, w, |y, row| drift.apply_row(row, 0, y, grid));
     out
 }
 

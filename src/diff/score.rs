@@ -4,7 +4,7 @@
 
 use crate::color::{lab_u8, LabRow, LabTable};
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, Grid};
+use crate::pixels::{for_rows_with, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/score.wgsl"),
@@ -57,12 +57,8 @@ pub struct Pair<'a, B> {
     pub edited: &'a B,
 }
 
-/// The CIELAB change from `o` to `e`, a change away from the paint (when known) counting a third.
-pub(crate) fn change(table: &LabTable, o: u32, e: u32, paint: Option<[f32; 3]>) -> f32 {
-    change_lab(table.lab(o), table.lab(e), paint)
-}
-
-/// `change` for pixels already in CIELAB; without branches, so rows of it vectorise.
+/// The CIELAB change from `o` to `e`, a change away from the paint (when known) counting a third;
+/// without branches, so rows of it vectorise.
 #[inline(always)]
 fn change_lab(o: [f32; 3], e: [f32; 3], paint: Option<[f32; 3]>) -> f32 {
     let d: [f32; 3] = std::array::from_fn(|c| e[c] - o[c]);
@@ -83,6 +79,65 @@ fn change_lab(o: [f32; 3], e: [f32; 3], paint: Option<[f32; 3]>) -> f32 {
     change * weight
 }
 
+/// The CIELAB change of a row of pixel pairs at a time (`change` of each), with the rows it
+/// converts kept from call to call: a channel to a slice, so the per-pixel arithmetic
+/// vectorises.
+#[derive(Default)]
+pub(crate) struct Changes {
+    original: LabRow,
+    edited: LabRow,
+    out: Vec<f32>,
+}
+
+impl Changes {
+    /// The change from `o[i]` to `e[i]` for each i (`change_lab` of their CIELAB).
+    pub(crate) fn row(
+        &mut self,
+        table: &LabTable,
+        o: &[u32],
+        e: &[u32],
+        paint: Option<[f32; 3]>,
+    ) -> &[f32] {
+        table.row(o, &mut self.original);
+        table.row(e, &mut self.edited);
+        let n = o.len();
+        self.out.resize(n, 0.0);
+        fn channels(r: &LabRow, n: usize) -> (&[f32], &[f32], &[f32]) {
+            (&r.l[..n], &r.a[..n], &r.b[..n])
+        }
+        let (ol, oa, ob) = channels(&self.original, n);
+        let (el, ea, eb) = channels(&self.edited, n);
+        let out = &mut self.out[..n];
+        for x in 0..n {
+            out[x] = change_lab([ol[x], oa[x], ob[x]], [el[x], ea[x], eb[x]], paint);
+        }
+        out
+    }
+}
+
+/// Row `y` of `img` (`w` pixels a row) moved by `shift`, edge pixels repeated, into `out`.
+pub(crate) fn shifted_row(
+    img: &[u32],
+    w: usize,
+    h: usize,
+    y: usize,
+    shift: (i32, i32),
+    out: &mut Vec<u32>,
+) {
+    let ey = (y as i32 + shift.1).clamp(0, h as i32 - 1) as usize;
+    let line = &img[ey * w..][..w];
+    out.clear();
+    out.extend((0..w as i32).map(|x| line[(x + shift.0).clamp(0, w as i32 - 1) as usize]));
+}
+
+/// Per thread: both pairs' changes and the shifted edit row.
+#[derive(Default)]
+struct Scratch {
+    blurred: Changes,
+    sharp: Changes,
+    shifted: Vec<u32>,
+}
+
 /// The score per pixel (0-255), then the paint's strength per pixel: `2 * grid.len()` words.
 /// The strength is the sharp pair's change unsaturated, what the outline (stage 5c) cuts at
 /// half; measured here, where the change is computed anyway.
@@ -94,38 +149,27 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
 ) -> Vec<u32> {
     let paint = scoring.paint.map(lab_u8);
     let table = LabTable::new();
-    let (w, h) = (grid.w as usize, grid.h as i32);
-    let (sx, sy) = scoring.shift;
+    let (w, h) = (grid.w as usize, grid.h as usize);
     let mut out = vec![0u32; 2 * grid.len()];
     let (scores, strengths) = out.split_at_mut(grid.len());
     let mut rows: Vec<(&mut [u32], &mut [u32])> =
         scores.chunks_mut(w).zip(strengths.chunks_mut(w)).collect();
-    // Row by row, in CIELAB a channel to a slice: the per-pixel arithmetic then vectorises.
-    for_rows(&mut rows, 1, |y, pair| {
+    for_rows_with(&mut rows, 1, Scratch::default, |scratch, y, pair| {
         let (row, strength_row) = &mut pair[0];
-        let ey = (y as i32 + sy).clamp(0, h - 1) as usize;
-        let own = |img: &[u32]| img[y * w..(y + 1) * w].to_vec();
-        let shifted = |img: &[u32]| -> Vec<u32> {
-            let line = &img[ey * w..(ey + 1) * w];
-            (0..w as i32)
-                .map(|x| line[(x + sx).clamp(0, w as i32 - 1) as usize])
-                .collect()
-        };
-        let lab = |pixels: Vec<u32>| {
-            let mut r = LabRow::default();
-            table.row(&pixels, &mut r);
-            r
-        };
-        let ob = lab(own(blurred.original.as_ref()));
-        let eb = lab(shifted(blurred.edited.as_ref()));
-        let os = lab(own(sharp.original.as_ref()));
-        let es = lab(shifted(sharp.edited.as_ref()));
-        let at = |r: &LabRow, x: usize| [r.l[x], r.a[x], r.b[x]];
+        let (o_sharp, o_blurred) = (sharp.original.as_ref(), blurred.original.as_ref());
+        let Scratch {
+            blurred: b,
+            sharp: s,
+            shifted,
+        } = scratch;
+        shifted_row(sharp.edited.as_ref(), w, h, y, scoring.shift, shifted);
+        let sharp_change = s.row(&table, &o_sharp[y * w..][..w], shifted, paint);
+        shifted_row(blurred.edited.as_ref(), w, h, y, scoring.shift, shifted);
+        let blurred_change = b.row(&table, &o_blurred[y * w..][..w], shifted, paint);
         for (x, (s, k)) in row.iter_mut().zip(strength_row.iter_mut()).enumerate() {
-            let sharp = change_lab(at(&os, x), at(&es, x), paint);
-            let c = change_lab(at(&ob, x), at(&eb, x), paint).min(sharp);
+            let c = blurred_change[x].min(sharp_change[x]);
             *s = ((c * SCALE).min(255.0) + 0.5) as u32;
-            *k = strength(sharp);
+            *k = strength(sharp_change[x]);
         }
     });
     out
