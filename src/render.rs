@@ -46,14 +46,26 @@ fn ramp(v: u32) -> Rgba<u8> {
 pub fn heat_image(score: &[u32], grid: Grid, full: Grid) -> RgbaImage {
     let colours: Vec<[u8; 4]> = (0..256).map(|v| ramp(v).0).collect();
     let (columns, rows) = (runs(full.w, grid.w), nearest(full.h, grid.h));
+    const BLOCK: usize = 16;
+    let stride = 4 * full.w as usize;
     let mut bytes = vec![0u8; 4 * full.len()];
-    for_rows(&mut bytes, 4 * full.w as usize, |y, row| {
-        let line = &score[rows[y] * grid.w as usize..][..grid.w as usize];
-        // A run of one colour per score pixel.
-        for (span, &v) in columns.iter().zip(line) {
-            let colour = colours[v.min(255) as usize];
-            for o in row[4 * span.start..4 * span.end].chunks_exact_mut(4) {
-                o.copy_from_slice(&colour);
+    for_rows(&mut bytes, stride * BLOCK, |block, block_rows| {
+        for dy in 0..block_rows.len() / stride {
+            let y = block * BLOCK + dy;
+            let (above, row) = block_rows.split_at_mut(dy * stride);
+            let row = &mut row[..stride];
+            // A row that falls in the same score row as the one above is a copy of it.
+            if dy > 0 && rows[y] == rows[y - 1] {
+                row.copy_from_slice(&above[(dy - 1) * stride..]);
+                continue;
+            }
+            let line = &score[rows[y] * grid.w as usize..][..grid.w as usize];
+            // A run of one colour per score pixel.
+            for (span, &v) in columns.iter().zip(line) {
+                let colour = colours[v.min(255) as usize];
+                for o in row[4 * span.start..4 * span.end].chunks_exact_mut(4) {
+                    o.copy_from_slice(&colour);
+                }
             }
         }
     });
