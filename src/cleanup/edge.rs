@@ -17,8 +17,7 @@
 //! where one side has no deep pixels nearby), `place` decides. All but `place` run on the
 //! detection grid; `place` runs on the fine grid, which may be larger (each fine pixel reads the
 //! plan of the detection pixel it falls in), so the outline can be placed at full resolution; on
-//! the detection grid itself `place_own` reads the averaged strengths. The CPU twin averages
-//! strengths only where the plan reads them, near the outline.
+//! the detection grid itself `place_own` reads the averaged strengths.
 
 use crate::color::{lab_u8, LabTable};
 use crate::diff::drift::Drift;
@@ -167,20 +166,22 @@ pub fn plan_cpu(
     classes: &[u32],
     grid: Grid,
     band: Band,
-    mut strength: impl FnMut(usize) -> u32,
+    strength: impl Fn(usize) -> u32 + Sync,
 ) -> Vec<u32> {
     let inside = |c: u32| c == INSIDE || c == BAND + INSIDE;
     let (w, h) = (grid.w as i32, grid.h as i32);
     let reach = band.reach.min(MAX_REACH) as i32;
     let radius = band.radius.min(MAX_REACH) as i32;
     let r = reach.max(radius);
-    (0..grid.len())
-        .map(|i| {
-            let c = classes[i];
+    let mut plan = vec![0u32; grid.len()];
+    for_rows(&mut plan, w as usize, |y, out| {
+        let y = y as i32;
+        let row = &classes[(y * w) as usize..][..w as usize];
+        for ((x, o), &c) in (0..).zip(out.iter_mut()).zip(row) {
             if !(c == BAND + INSIDE || (band.grow && c == BAND + OUTSIDE)) {
-                return c % BAND;
+                *o = c % BAND;
+                continue;
             }
-            let (x, y) = ((i % grid.w as usize) as i32, (i / grid.w as usize) as i32);
             // The mask's strongest strength within `reach` (its plateau) and the others'
             // weakest within `radius` (the background).
             let (mut strongest, mut weakest) = (0, None::<u32>);
@@ -198,41 +199,35 @@ pub fn plan_cpu(
                     }
                 }
             }
-            cut(c - BAND, strongest, weakest)
-        })
-        .collect()
+            *o = cut(c - BAND, strongest, weakest);
+        }
+    });
+    plan
 }
 
 /// The paint's strength per pixel of the detection grid as the score measured it (stage 3),
-/// averaged over the pixel's 3x3 neighbourhood (in whole numbers): paint over a textured object
-/// changes each pixel by a different amount, and the outline is to follow the paint, not the
-/// texture. Averaged the first time a pixel is asked for: only the pixels near the outline are.
-pub struct Strengths<'a> {
-    raw: &'a [u32],
-    grid: Grid,
-    /// u32::MAX: not averaged yet.
-    smoothed: Vec<u32>,
-}
-
-impl<'a> Strengths<'a> {
-    pub fn new(raw: &'a [u32], grid: Grid) -> Strengths<'a> {
-        assert_eq!(raw.len(), grid.len(), "one strength a detection pixel");
-        Strengths {
-            raw,
-            grid,
-            smoothed: vec![u32::MAX; grid.len()],
+/// averaged over the pixel's 3x3 neighbourhood (coordinates clamped, in whole numbers): paint
+/// over a textured object changes each pixel by a different amount, and the outline is to follow
+/// the paint, not the texture. [`averaged`] at every pixel, as sums across, then down.
+pub fn average_cpu(raw: &[u32], grid: Grid) -> Vec<u32> {
+    assert_eq!(raw.len(), grid.len(), "one strength a detection pixel");
+    let (w, h) = (grid.w as usize, grid.h as usize);
+    let mut across = vec![0u32; grid.len()];
+    for_rows(&mut across, w, |y, out| {
+        let row = &raw[y * w..][..w];
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = row[x.saturating_sub(1)] + row[x] + row[(x + 1).min(w - 1)];
         }
-    }
-
-    pub fn at(&mut self, i: usize) -> u32 {
-        if self.smoothed[i] == u32::MAX {
-            let g = self.grid;
-            let (x, y) = ((i % g.w as usize) as i32, (i / g.w as usize) as i32);
-            let raw = self.raw;
-            self.smoothed[i] = averaged(x, y, g, |xx, yy| raw[(yy * g.w as i32 + xx) as usize]);
+    });
+    let mut out = vec![0u32; grid.len()];
+    for_rows(&mut out, w, |y, out| {
+        let row = |y: usize| &across[y * w..][..w];
+        let (above, here, below) = (row(y.saturating_sub(1)), row(y), row((y + 1).min(h - 1)));
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = (above[x] + here[x] + below[x] + 4) / 9;
         }
-        self.smoothed[i]
-    }
+    });
+    out
 }
 
 /// The strengths `raw` gives for the 3x3 neighbourhood of (x, y) (coordinates clamped to `g`),
@@ -263,8 +258,8 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
 ) -> Vec<u32> {
     let grid = detect.grid;
     let classes = classify_cpu(mask, grid, band.radius);
-    let mut strengths = Strengths::new(strengths, grid);
-    let plan = plan_cpu(&classes, grid, band, |i| strengths.at(i));
+    let strengths = average_cpu(strengths, grid);
+    let plan = plan_cpu(&classes, grid, band, |i| strengths[i]);
     place_cpu(&plan, grid, fine)
 }
 
@@ -506,6 +501,27 @@ pub fn gpu(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_averaged_strengths_are_each_pixels_clamped_3x3_mean() {
+        let mut rng = crate::rng::Rng::new(11);
+        for grid in [
+            Grid { w: 1, h: 1 },
+            Grid { w: 1, h: 5 },
+            Grid { w: 7, h: 1 },
+            Grid { w: 13, h: 9 },
+        ] {
+            let raw: Vec<u32> = (0..grid.len())
+                .map(|_| (rng.next_u64() % 4096) as u32)
+                .collect();
+            let all = average_cpu(&raw, grid);
+            for (i, &a) in all.iter().enumerate() {
+                let (x, y) = ((i % grid.w as usize) as i32, (i / grid.w as usize) as i32);
+                let one = averaged(x, y, grid, |xx, yy| raw[(yy * grid.w as i32 + xx) as usize]);
+                assert_eq!(a, one, "{grid:?} ({x}, {y})");
+            }
+        }
+    }
 
     #[test]
     fn the_band_is_every_pixel_with_the_other_label_within_the_radius() {
