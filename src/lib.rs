@@ -179,6 +179,21 @@ impl Segmenter {
         edited: &RgbaImage,
         options: &Options,
     ) -> Result<Outcome> {
+        // Natively the CPU path runs on a thread of the pool its stages split their rows over:
+        // from there each stage starts on both cores at once, where from outside the pool every
+        // stage would hand its rows over and wait to be woken. It never waits on anything else.
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.gpu.is_none() {
+            return rayon::scope(|_| {
+                pollster::block_on(pipeline::run(
+                    &engine::Cpu,
+                    original,
+                    edited,
+                    options,
+                    &|_| {},
+                ))
+            });
+        }
         self.mask_from_edit_telling(original, edited, options, &|_| {})
             .await
     }
