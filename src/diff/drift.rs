@@ -3,7 +3,7 @@
 //! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, unorm8, unpack, Grid};
+use crate::pixels::{for_rows, per_channel, unorm8, unpack, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/drift.wgsl"),
@@ -187,18 +187,19 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         if inliers.iter().filter(|&&k| k).count() < 4 * TERMS {
             break;
         }
-        let mut next = drift;
-        for c in 0..3 {
+        let fit = |c: usize| {
             let rows = samples
                 .iter()
                 .zip(&inliers)
                 .filter(|(_, &k)| k)
                 .map(|(&((x, y), o, e), _)| (basis(x, y, o[c]), e[c]));
-            if let Some(coef) = least_squares(rows) {
-                next.coef[c] = coef;
+            least_squares(rows)
+        };
+        for (c, coef) in per_channel(fit).into_iter().enumerate() {
+            if let Some(coef) = coef {
+                drift.coef[c] = coef;
             }
         }
-        drift = next;
     }
     if drift.gain().iter().all(|g| PLAUSIBLE_GAIN.contains(g)) {
         drift
