@@ -21,7 +21,7 @@
 
 use crate::color::{lab_u8, LabTable};
 use crate::diff::drift::Drift;
-use crate::diff::score::{strength, Changes, OFF_AXIS, STRENGTH};
+use crate::diff::score::{shifted_row, strength, Changes, OFF_AXIS, STRENGTH};
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, for_rows_with, nearest, runs, Grid};
 use std::ops::Range;
@@ -333,15 +333,11 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
             // ones), then the cut pixels decided.
             if labelled != Some(gy(y)) {
                 labels.clear();
-                labels.extend(column_of.iter().map(
-                    |&gx| {
-                        if words[gx] == INSIDE {
-                            255u8
-                        } else {
-                            0
-                        }
-                    },
-                ));
+                labels.extend(
+                    column_of
+                        .iter()
+                        .map(|&gx| u8::from(words[gx] == INSIDE) * 255),
+                );
                 labelled = Some(gy(y));
             }
             row.copy_from_slice(labels);
@@ -400,11 +396,13 @@ impl Measure {
         if let Some(d) = pair.drift {
             d.apply_row(&mut self.original, columns.start, y, g);
         }
-        let ey = (y as i32 + pair.shift.1).clamp(0, g.h as i32 - 1) as usize;
-        let line = &pair.edited.as_ref()[ey * w..][..w];
-        self.edited.clear();
-        self.edited.extend(
-            columns.map(|x| line[(x as i32 + pair.shift.0).clamp(0, w as i32 - 1) as usize]),
+        shifted_row(
+            pair.edited.as_ref(),
+            g,
+            y,
+            pair.shift,
+            columns,
+            &mut self.edited,
         );
         let changes = self.changes.row(table, &self.original, &self.edited, paint);
         for (o, &c) in out.iter_mut().zip(changes) {

@@ -5,6 +5,7 @@
 use crate::color::{lab_u8, LabRow, LabTable};
 use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows_with, Grid};
+use std::ops::Range;
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/score.wgsl"),
@@ -115,19 +116,21 @@ impl Changes {
     }
 }
 
-/// Row `y` of `img` (`w` pixels a row) moved by `shift`, edge pixels repeated, into `out`.
+/// `columns` of row `y` of `img` (on `grid`) moved by `shift`, edge pixels repeated, into `out`:
+/// the edited pixels that pair with the original's.
 pub(crate) fn shifted_row(
     img: &[u32],
-    w: usize,
-    h: usize,
+    grid: Grid,
     y: usize,
     shift: (i32, i32),
+    columns: Range<usize>,
     out: &mut Vec<u32>,
 ) {
-    let ey = (y as i32 + shift.1).clamp(0, h as i32 - 1) as usize;
-    let line = &img[ey * w..][..w];
+    let (w, h) = (grid.w as i32, grid.h as i32);
+    let ey = (y as i32 + shift.1).clamp(0, h - 1) as usize;
+    let line = &img[ey * w as usize..][..w as usize];
     out.clear();
-    out.extend((0..w as i32).map(|x| line[(x + shift.0).clamp(0, w as i32 - 1) as usize]));
+    out.extend(columns.map(|x| line[(x as i32 + shift.0).clamp(0, w - 1) as usize]));
 }
 
 /// Per thread: both pairs' changes and the shifted edit row.
@@ -149,7 +152,7 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
 ) -> Vec<u32> {
     let paint = scoring.paint.map(lab_u8);
     let table = LabTable::new();
-    let (w, h) = (grid.w as usize, grid.h as usize);
+    let w = grid.w as usize;
     let mut out = vec![0u32; 2 * grid.len()];
     let (scores, strengths) = out.split_at_mut(grid.len());
     let mut rows: Vec<(&mut [u32], &mut [u32])> =
@@ -162,9 +165,16 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
             sharp: s,
             shifted,
         } = scratch;
-        shifted_row(sharp.edited.as_ref(), w, h, y, scoring.shift, shifted);
+        shifted_row(sharp.edited.as_ref(), grid, y, scoring.shift, 0..w, shifted);
         let sharp_change = s.row(&table, &o_sharp[y * w..][..w], shifted, paint);
-        shifted_row(blurred.edited.as_ref(), w, h, y, scoring.shift, shifted);
+        shifted_row(
+            blurred.edited.as_ref(),
+            grid,
+            y,
+            scoring.shift,
+            0..w,
+            shifted,
+        );
         let blurred_change = b.row(&table, &o_blurred[y * w..][..w], shifted, paint);
         for (x, (s, k)) in row.iter_mut().zip(strength_row.iter_mut()).enumerate() {
             let c = blurred_change[x].min(sharp_change[x]);
