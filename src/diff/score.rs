@@ -80,7 +80,7 @@ fn change_lab(o: [f32; 3], e: [f32; 3], paint: Option<[f32; 3]>) -> f32 {
     change * weight
 }
 
-/// The CIELAB change of a row of pixel pairs at a time (`change` of each), with the rows it
+/// The CIELAB change of a row of pixel pairs at a time (`change_lab` of each), with the rows it
 /// converts kept from call to call: a channel to a slice, so the per-pixel arithmetic
 /// vectorises.
 #[derive(Default)]
