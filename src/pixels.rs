@@ -86,17 +86,6 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, fill: impl Fn(usize, &mut 
         .for_each(|(y, row)| fill(y, row));
 }
 
-/// `f` of each colour channel (0, 1, 2): on all cores natively, in order on the web.
-pub fn per_channel<T: Send>(f: impl Fn(usize) -> T + Sync) -> [T; 3] {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let (a, (b, c)) = rayon::join(|| f(0), || rayon::join(|| f(1), || f(2)));
-        [a, b, c]
-    }
-    #[cfg(target_arch = "wasm32")]
-    [f(0), f(1), f(2)]
-}
-
 /// `for_rows` with scratch space that rows reuse: `init` makes one per batch of rows a thread
 /// takes (natively) or one for all (on the web).
 pub fn for_rows_with<T: Send, S>(

@@ -5,7 +5,7 @@
 use crate::diff::drift::Drift;
 use crate::error::Result;
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, Grid};
+use crate::pixels::{for_rows_with, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/align.wgsl"),
@@ -151,25 +151,35 @@ pub fn cpu(
     // A sampled row at a time, all shifts of it together: the few edited rows they read stay in
     // cache. Row-major here, shift-major once all rows are in.
     let mut by_row = vec![0u32; rows * shifts];
-    for_rows(&mut by_row, shifts, |row, costs| {
-        let y = margin + row * stride;
-        let samples: Vec<(usize, u32)> = (0..cols)
-            .map(|col| {
-                let x = margin + col * stride;
-                let p = original[y * w + x];
-                (x, drift.map_or(p, |d| d.apply(p, x, y, grid)))
-            })
-            .collect();
-        for (s, c) in costs.iter_mut().enumerate() {
-            let dx = (s % side) as i32 - r + search.centre.0;
-            let dy = (s / side) as i32 - r + search.centre.1;
-            let line = &edited[(y as i32 + dy) as usize * w..][..w];
-            *c = samples
-                .iter()
-                .map(|&(x, p)| channel_diff(p, line[(x as i32 + dx) as usize]).min(CAP))
-                .sum();
-        }
-    });
+    for_rows_with(
+        &mut by_row,
+        shifts,
+        Vec::new,
+        |edits: &mut Vec<u32>, row, costs| {
+            let y = margin + row * stride;
+            let along = drift.map(|d| d.along(y, grid));
+            let columns = || (0..cols).map(|col| margin + col * stride);
+            let samples: Vec<u32> = columns()
+                .map(|x| {
+                    let p = original[y * w + x];
+                    along.as_ref().map_or(p, |a| a.at(p, x, grid))
+                })
+                .collect();
+            for (s, c) in costs.iter_mut().enumerate() {
+                let dx = (s % side) as i32 - r + search.centre.0;
+                let dy = (s / side) as i32 - r + search.centre.1;
+                let line = &edited[(y as i32 + dy) as usize * w..][..w];
+                // The shifted pixels side by side first: the differences then vectorise.
+                edits.clear();
+                edits.extend(columns().map(|x| line[(x as i32 + dx) as usize]));
+                *c = samples
+                    .iter()
+                    .zip(edits.iter())
+                    .map(|(&p, &q)| channel_diff(p, q).min(CAP))
+                    .sum();
+            }
+        },
+    );
     let mut cost = vec![0u32; shifts * rows];
     for (row, costs) in by_row.chunks_exact(shifts).enumerate() {
         for (s, &c) in costs.iter().enumerate() {

@@ -3,7 +3,7 @@
 
 use crate::diff::drift::{self, Drift};
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, Grid};
+use crate::pixels::{for_rows_with, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/blur.wgsl");
 /// Radius up to `NEAR`, both pictures, the taps written out; any radius, a loop over them.
@@ -42,18 +42,37 @@ fn fixed_weights(sigma: f32) -> Vec<u32> {
     fixed
 }
 
-/// out[i] = sum over taps k of weight[k] * tap(k)[i], rounded, for every byte of a row.
-fn weighted_sum<'a>(out: &mut [u32], weights: &[u32], taps: impl Fn(usize) -> &'a [u8]) {
-    let mut acc = vec![128u16; out.len() * 4];
+/// out[i] = sum over taps k of weight[k] * tap(k)[i], rounded, for every byte of a row; `acc`
+/// holds the sums.
+fn weighted_sum<'a>(
+    out: &mut [u32],
+    acc: &mut Vec<u16>,
+    weights: &[u32],
+    taps: impl Fn(usize) -> &'a [u8],
+) {
+    acc.clear();
+    acc.resize(out.len() * 4, 128);
     for (k, &wk) in weights.iter().enumerate() {
         for (a, &v) in acc.iter_mut().zip(taps(k)) {
             *a += wk as u16 * v as u16;
         }
     }
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
-    for (b, a) in bytes.iter_mut().zip(&acc) {
+    for (b, a) in bytes.iter_mut().zip(acc.iter()) {
         *b = (a >> 8) as u8;
     }
+}
+
+/// Output rows a thread blurs at a time: their source rows (and the radius above and below)
+/// are blurred across into its scratch, which stays in cache, then down.
+const BAND: usize = 32;
+
+/// Per thread: a source row padded at its ends, a band blurred across, the sums.
+#[derive(Default)]
+struct Scratch {
+    padded: Vec<u32>,
+    across: Vec<u32>,
+    acc: Vec<u16>,
 }
 
 /// Blur `src`, then `finish` each output row (given its y) before it is stored.
@@ -66,26 +85,39 @@ fn blurred(
     let weights = fixed_weights(sigma);
     let r = weights.len() / 2;
     let (w, h) = (grid.w as usize, grid.h as usize);
-    // Horizontal: each row padded with copies of its end pixels, so every tap is a plain offset.
-    let mut horizontal = vec![0u32; grid.len()];
-    for_rows(&mut horizontal, w, |y, out| {
-        let row = &src[y * w..(y + 1) * w];
-        let padded: Vec<u32> = (0..w + 2 * r)
-            .map(|x| row[x.saturating_sub(r).min(w - 1)])
-            .collect();
-        let bytes: &[u8] = bytemuck::cast_slice(&padded);
-        weighted_sum(out, &weights, |k| &bytes[4 * k..]);
-    });
-    // Vertical: rows above and below, clamped at the edges.
     let mut out = vec![0u32; grid.len()];
-    for_rows(&mut out, w, |y, out| {
-        let row = |k: usize| {
-            let sy = (y + k).saturating_sub(r).min(h - 1);
-            bytemuck::cast_slice::<u32, u8>(&horizontal[sy * w..(sy + 1) * w])
-        };
-        weighted_sum(out, &weights, row);
-        finish(y, out);
-    });
+    for_rows_with(
+        &mut out,
+        w * BAND,
+        Scratch::default,
+        |scratch, band, rows| {
+            let Scratch {
+                padded,
+                across,
+                acc,
+            } = scratch;
+            let y0 = band * BAND;
+            let (first, last) = (y0.saturating_sub(r), (y0 + rows.len() / w + r).min(h));
+            // Across: each row padded with copies of its end pixels, so every tap is a plain offset.
+            across.resize((last - first) * w, 0);
+            for (sy, line) in (first..last).zip(across.chunks_exact_mut(w)) {
+                let row = &src[sy * w..][..w];
+                padded.clear();
+                padded.extend((0..w + 2 * r).map(|x| row[x.saturating_sub(r).min(w - 1)]));
+                let bytes: &[u8] = bytemuck::cast_slice(padded);
+                weighted_sum(line, acc, &weights, |k| &bytes[4 * k..]);
+            }
+            // Down: rows above and below, clamped at the edges.
+            for (y, out) in (y0..).zip(rows.chunks_exact_mut(w)) {
+                let row = |k: usize| {
+                    let sy = (y + k).saturating_sub(r).min(h - 1);
+                    bytemuck::cast_slice::<u32, u8>(&across[(sy - first) * w..][..w])
+                };
+                weighted_sum(out, acc, &weights, row);
+                finish(y, out);
+            }
+        },
+    );
     out
 }
 

@@ -3,7 +3,7 @@
 //! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, per_channel, unorm8, unpack, Grid};
+use crate::pixels::{for_rows, unorm8, unpack, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/drift.wgsl"),
@@ -78,18 +78,17 @@ impl Drift {
         words
     }
 
-    /// The model applied to one packed pixel at (x, y) of `grid`: what stage 2b writes there,
-    /// for the stages that read the drift-corrected original at a few pixels only (`drifted` in
-    /// `shaders/prelude.wgsl`).
-    pub fn apply(&self, pixel: u32, x: usize, y: usize, grid: Grid) -> u32 {
-        let (fx, fy) = coords(x, y, grid);
-        self.on_row(fy).apply(pixel, fx)
+    /// The model along row `y` of `grid`, for the stages that read the drift-corrected original
+    /// at a few pixels only (`drifted` in `shaders/prelude.wgsl`): see [`RowDrift::at`].
+    pub(crate) fn along(&self, y: usize, grid: Grid) -> RowDrift {
+        self.on_row(coords(0, y, grid).1)
     }
 
-    /// The model applied in place to the pixels of row `y` of `grid` from column `x0` on: `apply`
-    /// at each pixel, a channel at a time so that the loop runs on vector instructions.
+    /// The model applied in place to the pixels of row `y` of `grid` from column `x0` on:
+    /// [`RowDrift::at`] each pixel, a channel at a time so that the loop runs on vector
+    /// instructions.
     pub(crate) fn apply_row(&self, row: &mut [u32], x0: usize, y: usize, grid: Grid) {
-        let along = self.on_row(coords(0, y, grid).1);
+        let along = self.along(y, grid);
         for c in 0..3 {
             let shift = 8 * c;
             for (x, p) in (x0..).zip(row.iter_mut()) {
@@ -115,13 +114,16 @@ impl Drift {
 }
 
 /// [`Drift`] along one row: per channel, gain = c0 + c1 x + c2 x², then the offset c3.
-struct RowDrift {
+pub(crate) struct RowDrift {
     coef: [[f32; 4]; 3],
 }
 
 impl RowDrift {
+    /// The model applied to one packed pixel in column `x` of `grid`: what stage 2b writes
+    /// there.
     #[inline(always)]
-    fn apply(&self, pixel: u32, fx: f32) -> u32 {
+    pub(crate) fn at(&self, pixel: u32, x: usize, grid: Grid) -> u32 {
+        let fx = coords(x, 0, grid).0;
         let channel = |c: usize| self.channel(c, pixel >> (8 * c) & 255, fx);
         channel(0) | channel(1) << 8 | channel(2) << 16 | (pixel & 0xff00_0000)
     }
@@ -160,6 +162,10 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         })
         .collect();
     let mut drift = Drift::NONE;
+    // Per channel the normal equations of the samples counted in them. Between rounds only a
+    // few samples change sides, so each round adds or takes away just those.
+    let mut normal = [Normal::default(); 3];
+    let mut counted = vec![false; samples.len()];
     let mut inliers = vec![true; samples.len()];
     for round in 0..6 {
         // Residuals of the current model, scaled per channel by their robust spread.
@@ -187,16 +193,17 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         if inliers.iter().filter(|&&k| k).count() < 4 * TERMS {
             break;
         }
-        let fit = |c: usize| {
-            let rows = samples
-                .iter()
-                .zip(&inliers)
-                .filter(|(_, &k)| k)
-                .map(|(&((x, y), o, e), _)| (basis(x, y, o[c]), e[c]));
-            least_squares(rows)
-        };
-        for (c, coef) in per_channel(fit).into_iter().enumerate() {
-            if let Some(coef) = coef {
+        for (i, &((x, y), o, e)) in samples.iter().enumerate() {
+            if inliers[i] != counted[i] {
+                let sign = if inliers[i] { 1.0 } else { -1.0 };
+                for (c, n) in normal.iter_mut().enumerate() {
+                    n.add(basis(x, y, o[c]), e[c], sign);
+                }
+                counted[i] = inliers[i];
+            }
+        }
+        for (c, n) in normal.iter().enumerate() {
+            if let Some(coef) = n.solve() {
                 drift.coef[c] = coef;
             }
         }
@@ -216,46 +223,57 @@ fn median(v: &mut [f32]) -> f32 {
     *v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1
 }
 
-/// Solve the normal equations with Gaussian elimination; `None` when they are singular (a flat
-/// thumbnail says nothing about gain versus offset).
-fn least_squares(rows: impl Iterator<Item = ([f32; TERMS], f32)>) -> Option<[f32; TERMS]> {
-    let mut a = [[0f64; TERMS + 1]; TERMS];
-    for (phi, target) in rows {
+/// The normal equations of a least-squares fit over `basis` terms: the upper half of the
+/// symmetric matrix and, in the last column, the right-hand side.
+#[derive(Clone, Copy, Default)]
+struct Normal {
+    a: [[f64; TERMS + 1]; TERMS],
+}
+
+impl Normal {
+    /// Count one sample (`sign` 1) or take it back out (`sign` -1).
+    fn add(&mut self, phi: [f32; TERMS], target: f32, sign: f64) {
         let phi = phi.map(f64::from);
-        for i in 0..TERMS {
-            // The normal matrix is symmetric: its upper half, mirrored below.
-            for j in i..TERMS {
-                a[i][j] += phi[i] * phi[j];
+        for (i, row) in self.a.iter_mut().enumerate() {
+            let p = sign * phi[i];
+            for (v, q) in row[i..TERMS].iter_mut().zip(&phi[i..]) {
+                *v += p * q;
             }
-            a[i][TERMS] += phi[i] * target as f64;
+            row[TERMS] += p * target as f64;
         }
     }
-    let upper = a;
-    for (i, row) in a.iter_mut().enumerate() {
-        for (j, v) in row.iter_mut().enumerate().take(i) {
-            *v = upper[j][i];
+
+    /// Solve by Gaussian elimination; `None` when singular (a flat thumbnail says nothing about
+    /// gain versus offset).
+    fn solve(&self) -> Option<[f32; TERMS]> {
+        let mut a = self.a;
+        for (i, row) in a.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate().take(i) {
+                *v = self.a[j][i];
+            }
         }
-    }
-    // A small ridge toward "no lighting change" keeps uninformative terms at zero.
-    for (i, row) in a.iter_mut().enumerate().take(TERMS - 1).skip(1) {
-        row[i] += 1e-3;
-    }
-    for col in 0..TERMS {
-        let pivot = (col..TERMS).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-9 {
-            return None;
+        // A small ridge toward "no lighting change" keeps uninformative terms at zero.
+        for (i, row) in a.iter_mut().enumerate().take(TERMS - 1).skip(1) {
+            row[i] += 1e-3;
         }
-        a.swap(col, pivot);
-        for row in 0..TERMS {
-            if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..=TERMS {
-                    a[row][k] -= f * a[col][k];
+        for col in 0..TERMS {
+            let pivot =
+                (col..TERMS).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+            if a[pivot][col].abs() < 1e-9 {
+                return None;
+            }
+            a.swap(col, pivot);
+            for row in 0..TERMS {
+                if row != col {
+                    let f = a[row][col] / a[col][col];
+                    for k in col..=TERMS {
+                        a[row][k] -= f * a[col][k];
+                    }
                 }
             }
         }
+        Some(std::array::from_fn(|i| (a[i][TERMS] / a[i][i]) as f32))
     }
-    Some(std::array::from_fn(|i| (a[i][TERMS] / a[i][i]) as f32))
 }
 
 pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
