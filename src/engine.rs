@@ -5,7 +5,7 @@ use crate::cleanup::{components, edge, morphology, threshold, upsample};
 use crate::diff::{align, blur, drift, resample, score};
 use crate::error::Result;
 use crate::gpu::Gpu;
-use crate::pixels::Grid;
+use crate::pixels::{both, Grid};
 use std::borrow::Cow;
 
 pub(crate) trait Engine {
@@ -33,15 +33,17 @@ pub(crate) trait Engine {
         Ok((self.download(a, n).await?, self.download(b, n).await?))
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
-    /// Stages 2a and 2b: both pictures blurred, the original's drift applied to its blur.
+    /// Stages 2a and 2b: the drift from `estimate` (on the host), both pictures blurred, the
+    /// drift applied to the original's blur. The CPU blurs the edit while the drift is
+    /// estimated.
     fn blur_pair<'a>(
         &self,
         original: &Self::Buf<'a>,
         edited: &Self::Buf<'a>,
         grid: Grid,
         sigma: f32,
-        drift: &drift::Drift,
-    ) -> (Self::Buf<'a>, Self::Buf<'a>);
+        estimate: impl FnOnce() -> drift::Drift + Send,
+    ) -> (drift::Drift, Self::Buf<'a>, Self::Buf<'a>);
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, drift: &drift::Drift) -> Self::Buf<'a>;
     /// Shift costs; with a `drift`, the original is compared drift-corrected.
     async fn align<'a>(
@@ -129,10 +131,11 @@ impl Engine for Cpu {
         e: &Self::Buf<'a>,
         grid: Grid,
         sigma: f32,
-        d: &drift::Drift,
-    ) -> (Self::Buf<'a>, Self::Buf<'a>) {
-        let (o, e) = blur::pair_cpu(o, e, grid, sigma, d);
-        (o.into(), e.into())
+        estimate: impl FnOnce() -> drift::Drift + Send,
+    ) -> (drift::Drift, Self::Buf<'a>, Self::Buf<'a>) {
+        // The estimate runs on one core: the edit's blur needs no drift and fills the other.
+        let (d, e) = both(estimate, || blur::cpu(e, grid, sigma));
+        (d, blur::drifted_cpu(o, grid, sigma, &d).into(), e.into())
     }
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::cpu(src, grid, d).into()
@@ -243,9 +246,11 @@ impl Engine for Gpu {
         e: &Self::Buf<'a>,
         grid: Grid,
         sigma: f32,
-        d: &drift::Drift,
-    ) -> (Self::Buf<'a>, Self::Buf<'a>) {
-        blur::pair_gpu(self, o, e, grid, sigma, d)
+        estimate: impl FnOnce() -> drift::Drift + Send,
+    ) -> (drift::Drift, Self::Buf<'a>, Self::Buf<'a>) {
+        let d = estimate();
+        let (o, e) = blur::pair_gpu(self, o, e, grid, sigma, &d);
+        (d, o, e)
     }
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::gpu(self, src, grid, d)

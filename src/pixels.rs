@@ -86,6 +86,17 @@ pub fn for_rows<T: Send>(out: &mut [T], width: usize, fill: impl Fn(usize, &mut 
         .for_each(|(y, row)| fill(y, row));
 }
 
+/// `a` and `b`: side by side natively, one after the other on the web.
+pub fn both<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::join(a, b);
+    #[cfg(target_arch = "wasm32")]
+    (a(), b())
+}
+
 /// `for_rows` with scratch space that rows reuse: `init` makes one per batch of rows a thread
 /// takes (natively) or one for all (on the web).
 pub fn for_rows_with<T: Send, S>(

@@ -125,8 +125,16 @@ pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
     blurred(src, grid, sigma, |_, _| {})
 }
 
+/// The original's half of stage 2: blurred, the drift applied to its blurred pixels
+/// (`drift::cpu(&cpu(original))`, in one pass).
+pub fn drifted_cpu(original: &[u32], grid: Grid, sigma: f32, drift: &Drift) -> Vec<u32> {
+    blurred(original, grid, sigma, |y, row| {
+        drift.apply_row(row, 0, y, grid)
+    })
+}
+
 /// Stages 2a and 2b as the pipeline runs them: both pictures blurred, the original's drift
-/// applied to its blurred pixels (`drift::cpu(&cpu(original))`, in one pass).
+/// applied to its blurred pixels.
 pub fn pair_cpu(
     original: &[u32],
     edited: &[u32],
@@ -135,9 +143,7 @@ pub fn pair_cpu(
     drift: &Drift,
 ) -> (Vec<u32>, Vec<u32>) {
     (
-        blurred(original, grid, sigma, |y, row| {
-            drift.apply_row(row, 0, y, grid)
-        }),
+        drifted_cpu(original, grid, sigma, drift),
         cpu(edited, grid, sigma),
     )
 }

@@ -175,9 +175,10 @@ pub(crate) async fn run<'img, E: Engine>(
             thumb.len(),
         )
         .await?;
-    let drift = drift::estimate(&o_thumb, &e_thumb, thumb);
     let sigma = (detect.w.min(detect.h) as f32 / 512.0).clamp(1.0, 2.0);
-    let (o_blurred, e_blurred) = engine.blur_pair(o_d, e_d, detect, sigma, &drift);
+    let (drift, o_blurred, e_blurred) = engine.blur_pair(o_d, e_d, detect, sigma, || {
+        drift::estimate(&o_thumb, &e_thumb, thumb)
+    });
     let o_sharp = engine.drift(o_d, detect, &drift);
     // Editors shift by a pixel or two of their own output: that many detection pixels here.
     let upscale = (detect.w as f64 / edit_grid.w as f64)
