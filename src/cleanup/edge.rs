@@ -112,16 +112,12 @@ pub fn classify_cpu(mask: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
     // Which labels lie within the square of `radius`, as bits ORed over it: along the row
     // (padded with copies of its end pixels, which lie in every window that reaches past the
     // end), then down the column.
-    let sides: Vec<u8> = mask
-        .iter()
-        .map(|&m| if m != 0 { ONE } else { ZERO })
-        .collect();
     let mut across = vec![0u8; grid.len()];
-    for_rows(&mut across, w, |y, out| {
-        let row = &sides[y * w..][..w];
-        let padded: Vec<u8> = (0..w + 2 * r)
-            .map(|x| row[x.saturating_sub(r).min(w - 1)])
-            .collect();
+    for_rows_with(&mut across, w, Vec::new, |padded: &mut Vec<u8>, y, out| {
+        let row = &mask[y * w..][..w];
+        let side = |m: u32| if m != 0 { ONE } else { ZERO };
+        padded.clear();
+        padded.extend((0..w + 2 * r).map(|x| side(row[x.saturating_sub(r).min(w - 1)])));
         for k in 0..=2 * r {
             for (o, &v) in out.iter_mut().zip(&padded[k..]) {
                 *o |= v;
@@ -129,21 +125,19 @@ pub fn classify_cpu(mask: &[u32], grid: Grid, radius: u32) -> Vec<u32> {
         }
     });
     let mut classes = vec![0u32; grid.len()];
-    for_rows(&mut classes, w, |y, out| {
-        let mut near = vec![0u8; w];
+    for_rows_with(&mut classes, w, Vec::new, |near: &mut Vec<u8>, y, out| {
+        near.clear();
+        near.resize(w, 0);
         for yy in y.saturating_sub(r)..=(y + r).min(h - 1) {
             for (n, &v) in near.iter_mut().zip(&across[yy * w..][..w]) {
                 *n |= v;
             }
         }
-        for ((o, &n), &m) in out.iter_mut().zip(&near).zip(&mask[y * w..][..w]) {
+        for ((o, &n), &m) in out.iter_mut().zip(near.iter()).zip(&mask[y * w..][..w]) {
             let inside = m != 0;
             let other = n & if inside { ZERO } else { ONE } != 0;
-            *o = match (other, inside) {
-                (false, false) => OUTSIDE,
-                (false, true) => INSIDE,
-                (true, label) => BAND + label as u32,
-            };
+            // OUTSIDE or INSIDE, plus BAND near the other label: arithmetic, which vectorises.
+            *o = if inside { INSIDE } else { OUTSIDE } + BAND * u32::from(other);
         }
     });
     classes
@@ -215,8 +209,15 @@ pub fn average_cpu(raw: &[u32], grid: Grid) -> Vec<u32> {
     let mut across = vec![0u32; grid.len()];
     for_rows(&mut across, w, |y, out| {
         let row = &raw[y * w..][..w];
-        for (x, o) in out.iter_mut().enumerate() {
-            *o = row[x.saturating_sub(1)] + row[x] + row[(x + 1).min(w - 1)];
+        let at = |x: usize| row[x.saturating_sub(1)] + row[x] + row[(x + 1).min(w - 1)];
+        // The ends clamped; between them, three shifted slices added (which vectorises).
+        out[0] = at(0);
+        out[w - 1] = at(w - 1);
+        if w > 2 {
+            let middle = out[1..w - 1].iter_mut().zip(&row[..w - 2]);
+            for ((o, &l), (&c, &r)) in middle.zip(row[1..].iter().zip(&row[2..])) {
+                *o = l + c + r;
+            }
         }
     });
     let mut out = vec![0u32; grid.len()];
