@@ -83,11 +83,27 @@ fn otsu(hist: &Histogram) -> u8 {
 }
 
 pub fn histogram_cpu(score: &[u32]) -> Histogram {
-    let mut hist = [0u32; 256];
-    for &s in score {
-        hist[s.min(255) as usize] += 1;
+    let count = |part: &[u32]| {
+        let mut hist = [0u32; 256];
+        for &s in part {
+            hist[s.min(255) as usize] += 1;
+        }
+        hist
+    };
+    // Natively, parts counted on all cores, then added.
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        score.par_chunks(1 << 15).map(count).reduce(
+            || [0; 256],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+                a
+            },
+        )
     }
-    hist
+    #[cfg(target_arch = "wasm32")]
+    count(score)
 }
 
 /// The pixels scoring above `threshold`, as packed bits (`bits`).
