@@ -151,20 +151,21 @@ pub fn cpu(
     // A sampled row at a time, all shifts of it together: the few edited rows they read stay in
     // cache. Row-major here, shift-major once all rows are in.
     let mut by_row = vec![0u32; rows * shifts];
+    // Per thread: a row's sampled pixels of the original, and of the edit at one shift.
+    type Scratch = (Vec<u32>, Vec<u32>);
     for_rows_with(
         &mut by_row,
         shifts,
-        Vec::new,
-        |edits: &mut Vec<u32>, row, costs| {
+        Scratch::default,
+        |(samples, edits): &mut Scratch, row, costs| {
             let y = margin + row * stride;
             let along = drift.map(|d| d.along(y, grid));
             let columns = || (0..cols).map(|col| margin + col * stride);
-            let samples: Vec<u32> = columns()
-                .map(|x| {
-                    let p = original[y * w + x];
-                    along.as_ref().map_or(p, |a| a.at(p, x, grid))
-                })
-                .collect();
+            samples.clear();
+            samples.extend(columns().map(|x| {
+                let p = original[y * w + x];
+                along.as_ref().map_or(p, |a| a.at(p, x, grid))
+            }));
             for (s, c) in costs.iter_mut().enumerate() {
                 let dx = (s % side) as i32 - r + search.centre.0;
                 let dy = (s / side) as i32 - r + search.centre.1;

@@ -133,7 +133,7 @@ pub fn drifted_cpu(original: &[u32], grid: Grid, sigma: f32, drift: &Drift) -> V
     })
 }
 
-/// Stages 2a and 2b as the pipeline runs them: both pictures blurred, the original's drift
+/// Stages 2a and 2b as `pair_gpu` runs them: both pictures blurred, the original's drift
 /// applied to its blurred pixels.
 pub fn pair_cpu(
     original: &[u32],
