@@ -158,10 +158,9 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         })
         .collect();
     let mut drift = Drift::NONE;
-    // Per channel the normal equations of the samples counted in them. Between rounds only a
-    // few samples change sides, so each round adds or takes away just those.
+    // Per channel the normal equations of the last fit's inliers. Between rounds only a few
+    // samples change sides, so each round adds or takes away just those.
     let mut normal = [Normal::default(); 3];
-    let mut counted = vec![false; samples.len()];
     let mut inliers = vec![true; samples.len()];
     for round in 0..6 {
         // Residuals of the current model, scaled per channel by their robust spread.
@@ -190,12 +189,14 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
             break;
         }
         for (i, &((x, y), o, e)) in samples.iter().enumerate() {
-            if inliers[i] != counted[i] {
+            // Every round that gets here fits, so the equations hold the last round's inliers
+            // (none before the first fit).
+            let counted = round > 0 && previous[i];
+            if inliers[i] != counted {
                 let sign = if inliers[i] { 1.0 } else { -1.0 };
                 for (c, n) in normal.iter_mut().enumerate() {
                     n.add(basis(x, y, o[c]), e[c], sign);
                 }
-                counted[i] = inliers[i];
             }
         }
         for (c, n) in normal.iter().enumerate() {
