@@ -47,3 +47,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
     dst[i] = pack4x8unorm(acc / f32(p.taps_x * p.taps_y));
 }
+
+// The first source pixel that falls in output pixel `d` (source pixel s falls in
+// s * dst / src, as the CPU's pixels::nearest).
+fn block_start(d: u32, src: u32, dst: u32) -> u32 {
+    return (d * src + dst - 1u) / dst;
+}
+
+// Shrinking to a grid whole times smaller: each output pixel the average of the source pixels
+// that fall in it, rounded half up, as the CPU twin computes it (Average in resample.rs: exact).
+@compute @workgroup_size(256)
+fn shrink(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = item_index(gid, nwg);
+    if (i >= p.dst_w * p.dst_h) { return; }
+    let x = i % p.dst_w;
+    let y = i / p.dst_w;
+    let x0 = block_start(x, p.src_w, p.dst_w);
+    let x1 = block_start(x + 1u, p.src_w, p.dst_w);
+    let y0 = block_start(y, p.src_h, p.dst_h);
+    let y1 = block_start(y + 1u, p.src_h, p.dst_h);
+    var sum = vec4<u32>(0u);
+    for (var sy = y0; sy < y1; sy++) {
+        for (var sx = x0; sx < x1; sx++) {
+            let v = src[sy * p.src_w + sx];
+            sum += (vec4<u32>(v) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u);
+        }
+    }
+    let count = f32((x1 - x0) * (y1 - y0));
+    let q = vec4<u32>((vec4<f32>(sum) + 0.5 * count) * (1.0 / count) + 1.0 / 1024.0);
+    dst[i] = q.x | (q.y << 8u) | (q.z << 16u) | (q.w << 24u);
+}

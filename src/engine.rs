@@ -33,6 +33,8 @@ pub(crate) trait Engine {
         Ok((self.download(a, n).await?, self.download(b, n).await?))
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
+    /// Stage 1b: onto the detection grid, a whole factor smaller (`resample::shrink_cpu`).
+    fn shrink<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
     /// Stages 2a and 2b: the drift from `estimate` (on the host), both pictures blurred, the
     /// drift applied to the original's blur. The CPU blurs the edit while the drift is
     /// estimated.
@@ -124,6 +126,9 @@ impl Engine for Cpu {
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::cpu(src, from, to).into()
+    }
+    fn shrink<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
+        resample::shrink_cpu(src, from, to).into()
     }
     fn blur_pair<'a>(
         &self,
@@ -239,6 +244,9 @@ impl Engine for Gpu {
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::gpu(self, src, from, to)
+    }
+    fn shrink<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
+        resample::shrink_gpu(self, src, from, to)
     }
     fn blur_pair<'a>(
         &self,

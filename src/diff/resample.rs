@@ -2,12 +2,12 @@
 //! for a fixed-size editor, squeezed to its aspect). GPU: `shaders/resample.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows_with, Grid};
+use crate::pixels::{for_rows_with, runs, Grid};
+use std::ops::Range;
 
-const KERNEL: Kernel = Kernel {
-    source: include_str!("../../shaders/resample.wgsl"),
-    entry: "main",
-};
+const SOURCE: &str = include_str!("../../shaders/resample.wgsl");
+const KERNEL: Kernel = Kernel::new(SOURCE, "main");
+const SHRINK: Kernel = Kernel::new(SOURCE, "shrink");
 
 /// Samples per output pixel along one axis: one when enlarging, enough to cover the footprint
 /// when shrinking.
@@ -187,8 +187,182 @@ fn down_sum<const N: usize>(
     acc.map(|a| (a >> 7) as u16)
 }
 
+/// Shrinking to a grid whole times smaller (the detection grid): each output pixel is the
+/// average of the source pixels that fall in it by [`crate::pixels::nearest`], the blocks every
+/// later stage maps the two grids by, rounded half up ([`block_average`]); both twins give the
+/// same bytes.
+pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
+    assert!(
+        to.w <= from.w && to.h <= from.h,
+        "{from:?} does not shrink to {to:?}"
+    );
+    let (columns, rows) = (runs(from.w, to.w), runs(from.h, to.h));
+    let longest = |runs: &[Range<usize>]| runs.iter().map(|r| r.len()).max().unwrap_or(0);
+    assert!(
+        longest(&columns) * longest(&rows) <= MAX_BLOCK as usize,
+        "{from:?} -> {to:?}: blocks over {MAX_BLOCK} pixels"
+    );
+    let fw = from.w as usize;
+    let bytes: &[u8] = bytemuck::cast_slice(src);
+    // Blocks two wide but the last: adjacent pairs, added as whole pixels of 16-bit lanes.
+    let pairs = columns.iter().all(|c| c.len() == 2 || c.end == fw);
+    let mut out = vec![0u32; to.len()];
+    for_rows_with(
+        &mut out,
+        to.w as usize,
+        Scratch::default,
+        |scratch, y, row| {
+            let Scratch { down, across } = scratch;
+            // The block's rows added down, every byte at once.
+            let rows = rows[y].clone();
+            down.clear();
+            down.extend(
+                bytes[4 * fw * rows.start..][..4 * fw]
+                    .iter()
+                    .map(|&b| u16::from(b)),
+            );
+            for r in rows.start + 1..rows.end {
+                for (s, &b) in down.iter_mut().zip(&bytes[4 * fw * r..][..4 * fw]) {
+                    *s += u16::from(b);
+                }
+            }
+            let height = rows.len() as u32;
+            let out: &mut [u8] = bytemuck::cast_slice_mut(row);
+            let mut done = 0;
+            if pairs {
+                // A pixel's four lane sums as one word: a pair is one addition (no lane passes
+                // 16 bits: at most 2 x 128 x 255).
+                let pixels: &[u64] = bytemuck::cast_slice(&down[..]);
+                across.clear();
+                across.extend(pixels.chunks_exact(2).map(|p| p[0] + p[1]));
+                done = across.len();
+                let sums: &[u16] = bytemuck::cast_slice(&across[..]);
+                let average = Average::new(2 * height);
+                for (o, &s) in out[..4 * done].iter_mut().zip(sums) {
+                    *o = average.of(u32::from(s));
+                }
+            }
+            for (x, block) in columns.iter().enumerate().skip(done) {
+                let average = Average::new(height * block.len() as u32);
+                for c in 0..4 {
+                    let sum = block.clone().map(|x| u32::from(down[4 * x + c])).sum();
+                    out[4 * x + c] = average.of(sum);
+                }
+            }
+        },
+    );
+    out
+}
+
+/// The most pixels a block of [`shrink_cpu`] may average (where [`Average`] is exact).
+const MAX_BLOCK: u32 = 256;
+
+/// Per thread: a row of blocks' sums down, and of pairs of them across.
+#[derive(Default)]
+struct Scratch {
+    down: Vec<u16>,
+    across: Vec<u64>,
+}
+
+/// The rounded average of `count` bytes from their sum: floor(sum / count + 1/2), computed as
+/// (sum + count / 2) times 1 / count, plus 2^-10 so that a whole quotient is not floored below
+/// itself. That is exact for blocks of up to `MAX_BLOCK` bytes: the product is within 2^-13 of
+/// the quotient (at most 255.5), and a quotient that is not whole lies at least 1 / (2 count)
+/// below the next whole number. `shaders/resample.wgsl` computes it the same way.
+struct Average {
+    half: f32,
+    inverse: f32,
+}
+
+impl Average {
+    fn new(count: u32) -> Average {
+        Average {
+            half: 0.5 * count as f32,
+            inverse: 1.0 / count as f32,
+        }
+    }
+
+    #[inline(always)]
+    fn of(&self, sum: u32) -> u8 {
+        let average = (sum as f32 + self.half) * self.inverse + 1.0 / 1024.0;
+        // The whole part read from the float's bits, as `pixels::unorm8` does: vectorises.
+        (average.floor() + 8_388_608.0).to_bits() as u8
+    }
+}
+
+pub fn shrink_gpu(g: &Gpu, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
+    assert!(
+        to.w <= from.w && to.h <= from.h,
+        "{from:?} does not shrink to {to:?}"
+    );
+    let dst = g.zeroed(to.len());
+    g.run_items(SHRINK, &params(from, to), &[src, &dst], to.len());
+    dst
+}
+
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
     let dst = g.zeroed(to.len());
     g.run_items(KERNEL, &params(from, to), &[src, &dst], to.len());
     dst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pixels::nearest;
+
+    /// Each output pixel the rounded average of the source pixels `nearest` puts in it, one
+    /// pixel at a time.
+    fn block_averages(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
+        let (xs, ys) = (nearest(from.w, to.w), nearest(from.h, to.h));
+        let mut sums = vec![([0u32; 4], 0u32); to.len()];
+        for y in 0..from.h as usize {
+            for x in 0..from.w as usize {
+                let (sum, count) = &mut sums[ys[y] * to.w as usize + xs[x]];
+                let p = src[y * from.w as usize + x].to_le_bytes();
+                (0..4).for_each(|c| sum[c] += u32::from(p[c]));
+                *count += 1;
+            }
+        }
+        sums.iter()
+            .map(|(s, n)| u32::from_le_bytes(s.map(|v| ((2 * v + n) / (2 * n)) as u8)))
+            .collect()
+    }
+
+    #[test]
+    fn shrinking_averages_the_blocks_every_stage_maps_by_rounded_half_up() {
+        let mut rng = crate::rng::Rng::new(7);
+        for (from, to) in [
+            ((37, 23), (19, 12)),
+            ((36, 22), (18, 11)),
+            ((61, 17), (9, 3)),
+            ((100, 70), (34, 24)),
+            ((5, 5), (5, 5)),
+        ] {
+            let (from, to) = (
+                Grid {
+                    w: from.0,
+                    h: from.1,
+                },
+                Grid { w: to.0, h: to.1 },
+            );
+            let src: Vec<u32> = (0..from.len()).map(|_| rng.next_u64() as u32).collect();
+            assert_eq!(
+                shrink_cpu(&src, from, to),
+                block_averages(&src, from, to),
+                "{from:?}"
+            );
+        }
+        // Every sum of every block size, against whole-number arithmetic.
+        for count in 1..=MAX_BLOCK {
+            let average = Average::new(count);
+            for sum in 0..=255 * count {
+                let exact = (2 * sum + count) / (2 * count);
+                assert_eq!(u32::from(average.of(sum)), exact, "{sum} / {count}");
+            }
+        }
+        // Halves round up: 1 and 2 average to 2.
+        let two = Grid { w: 2, h: 1 };
+        assert_eq!(shrink_cpu(&[1, 2], two, Grid { w: 1, h: 1 }), vec![2]);
+    }
 }

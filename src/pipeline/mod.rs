@@ -23,12 +23,9 @@ use image::{GrayImage, RgbaImage};
 /// Work on at most this many pixels; larger originals are processed downscaled and the mask is
 /// brought back to full size.
 pub const MAX_PIXELS: usize = 16 << 20;
-/// Find the painted region on at most this many pixels (up to `DETECT_SLACK` times as many for a
-/// picture just above it); its outline is then placed on the working grid.
+/// Find the painted region on about this many pixels: the working grid shrunk by the whole
+/// factor that comes nearest; its outline is then placed on the working grid.
 const DETECT_PIXELS: usize = 1 << 18;
-/// ...unless the working grid is less than this many times larger: shrinking it by so little
-/// saves less than it costs (both pictures resampled, the shift searched again at full size).
-const DETECT_SLACK: f64 = 1.25;
 /// Longest side of the thumbnails the drift is estimated on.
 const THUMBNAIL: u32 = 96;
 /// Aspect ratios further apart than this are not the same picture.
@@ -83,6 +80,20 @@ fn working_grid(w: u32, h: u32, limit: usize) -> Grid {
     Grid {
         w: ((w as f64 * s).floor() as u32).max(1),
         h: ((h as f64 * s).floor() as u32).max(1),
+    }
+}
+
+/// The working grid shrunk by the whole factor that brings it nearest to `DETECT_PIXELS` (none
+/// under 2.25 times as many): whole blocks of pixels, averaged without weights, and each later
+/// stage's fine pixel falls in one detection pixel.
+fn detection_grid(grid: Grid) -> Grid {
+    let k = (grid.len() as f64 / DETECT_PIXELS as f64)
+        .sqrt()
+        .round()
+        .max(1.0) as u32;
+    Grid {
+        w: grid.w.div_ceil(k),
+        h: grid.h.div_ceil(k),
     }
 }
 
@@ -151,18 +162,14 @@ pub(crate) async fn run<'img, E: Engine>(
 
     // Stages 2-5 find the painted region on the detection grid (the working grid, or smaller
     // for large pictures); stage 5c places its outline on the working grid.
-    let detect = if grid.len() as f64 <= DETECT_PIXELS as f64 * DETECT_SLACK {
-        grid
-    } else {
-        working_grid(grid.w, grid.h, DETECT_PIXELS)
-    };
+    let detect = detection_grid(grid);
     let scale = grid.w as f64 / detect.w as f64;
     let (o_small, e_small);
     let (o_d, e_d) = if detect == grid {
         (&o, &e)
     } else {
-        o_small = engine.resample(&o, grid, detect);
-        e_small = engine.resample(&e, grid, detect);
+        o_small = engine.shrink(&o, grid, detect);
+        e_small = engine.shrink(&e, grid, detect);
         (&o_small, &e_small)
     };
 
@@ -298,7 +305,7 @@ pub(crate) async fn run<'img, E: Engine>(
         let guide = if mask_grid == grid {
             o
         } else {
-            engine.resample(&o, grid, mask_grid)
+            engine.shrink(&o, grid, mask_grid)
         };
         let guide = engine.download(guide, mask_grid.len()).await?;
         let big = upsample::cpu(&bytes, &guide, mask_grid, &words(original), full);
@@ -353,6 +360,18 @@ mod tests {
         let g = working_grid(6000, 4000, MAX_PIXELS);
         assert!(g.len() <= MAX_PIXELS && g.w > 4900, "{g:?}");
         assert_eq!(working_grid(640, 480, MAX_PIXELS), Grid { w: 640, h: 480 });
+    }
+
+    #[test]
+    fn the_detection_grid_is_the_working_grid_a_whole_factor_smaller() {
+        let g = |w, h| detection_grid(Grid { w, h });
+        assert_eq!(g(640, 480), Grid { w: 640, h: 480 });
+        assert_eq!(g(1155, 866), Grid { w: 578, h: 433 });
+        assert_eq!(g(4000, 3000), Grid { w: 572, h: 429 });
+        for (w, h) in [(700, 500), (1920, 1080), (4896, 3264), (300, 8000)] {
+            let n = g(w, h).len() as f64 / DETECT_PIXELS as f64;
+            assert!((0.3..2.3).contains(&n), "{w}x{h}: {n}");
+        }
     }
 
     #[test]

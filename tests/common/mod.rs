@@ -92,6 +92,38 @@ pub async fn resample_matches_cpu_within_one_level_when_enlarging_shrinking_and_
     }
 }
 
+/// The detection grid's blocks averaged on the GPU to the same bytes as on the CPU: pairs with a
+/// part block at the end, blocks of 6 and 7 pixels, a photo halved and thirded.
+pub async fn shrinking_matches_cpu_exactly(g: &Gpu) {
+    let (real, real_grid) = photo("chelsea.png");
+    let grid = |w, h| Grid { w, h };
+    // A block of 82 pixels, half 0 and half 1: the average 0.5 rounds to 1, which 82 / 82 in
+    // f32 times 1/82 floors to 0 without the twins' margin.
+    let halves: Vec<u32> = (0..82)
+        .map(|i| 0xFF00_0000 | ((i % 2) * 0x0001_0101))
+        .collect();
+    let cases = [
+        (halves, grid(2, 41), grid(1, 1)),
+        (random_image(grid(37, 23), 5), grid(37, 23), grid(19, 12)),
+        (random_image(grid(61, 17), 6), grid(61, 17), grid(9, 3)),
+        (
+            real.clone(),
+            real_grid,
+            grid(real_grid.w.div_ceil(2), real_grid.h.div_ceil(2)),
+        ),
+        (
+            real,
+            real_grid,
+            grid(real_grid.w.div_ceil(3), real_grid.h.div_ceil(3)),
+        ),
+    ];
+    for (src, from, to) in cases {
+        let cpu = resample::shrink_cpu(&src, from, to);
+        let out = resample::shrink_gpu(g, &g.upload(&src), from, to);
+        assert!(cpu == read(g, &out, to.len()).await, "{from:?} -> {to:?}");
+    }
+}
+
 /// An editor's tone drift: gains, offsets and a lighting change.
 const DRIFT: drift::Drift = drift::Drift {
     coef: [
@@ -699,6 +731,7 @@ macro_rules! for_each_gpu_check {
     ($m:ident) => {
         $m!(
             resample_matches_cpu_within_one_level_when_enlarging_shrinking_and_squeezing,
+            shrinking_matches_cpu_exactly,
             blurred_pairs_match_cpu,
             drift_correction_matches_cpu_within_one_level,
             shift_search_costs_match_cpu_exactly_and_find_the_applied_shift_also_around_a_guess,
