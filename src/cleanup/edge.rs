@@ -279,13 +279,20 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
     let columns = runs(f.w, grid.w);
     let column_of = nearest(f.w, grid.w);
     let gy = |y: usize| (y as u64 * grid.h as u64 / f.h as u64) as usize;
+    // The cut pixels of each detection row, found once: a band crosses a row in a few places.
+    let gw = grid.w as usize;
+    let mut cuts: Vec<Vec<usize>> = vec![Vec::new(); grid.h as usize];
+    for_rows(&mut cuts, 1, |y, slot| {
+        let words = &plan[y * gw..][..gw];
+        slot[0] = (0..gw).filter(|&x| words[x] >= CUT).collect();
+    });
     let mut out = vec![0u32; f.len().div_ceil(4)];
     let bytes = &mut bytemuck::cast_slice_mut::<u32, u8>(&mut out)[..f.len()];
     let fh = f.h as usize;
     for_rows_with(bytes, fw * BLOCK, Block::default, |scratch, block, rows| {
         let y0 = block * BLOCK;
         let n = rows.len() / fw;
-        let plan_row = |y: usize| &plan[gy(y) * grid.w as usize..][..grid.w as usize];
+        let plan_row = |y: usize| &plan[gy(y) * gw..][..gw];
         // Strengths of rows y0 - 1 ..= y0 + n: first the runs of pixels that a cut pixel's 3x3
         // neighbourhood reads (a cut detection pixel's fine columns and one more each side, on
         // its rows and one more above and below), then those, a run at a time (in CIELAB by
@@ -302,12 +309,11 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
         runs.iter_mut().for_each(Vec::clear);
         runs.resize(n + 2, Vec::new());
         for y in y0..y0 + n {
-            for (&word, span) in plan_row(y).iter().zip(&columns) {
-                if word >= CUT {
-                    let run = (span.start.saturating_sub(1), (span.end + 1).min(fw));
-                    for yy in y.saturating_sub(1)..(y + 2).min(fh) {
-                        runs[yy + 1 - y0].push(run);
-                    }
+            for &gx in &cuts[gy(y)] {
+                let span = &columns[gx];
+                let run = (span.start.saturating_sub(1), (span.end + 1).min(fw));
+                for yy in y.saturating_sub(1)..(y + 2).min(fh) {
+                    runs[yy + 1 - y0].push(run);
                 }
             }
         }
@@ -342,11 +348,9 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
                 labelled = Some(gy(y));
             }
             row.copy_from_slice(labels);
-            for (&word, span) in words.iter().zip(&columns) {
-                if word < CUT {
-                    continue;
-                }
-                for x in span.clone() {
+            for &gx in &cuts[gy(y)] {
+                let word = words[gx];
+                for x in columns[gx].clone() {
                     let strength =
                         |xx: i32, yy: i32| raw[(yy as usize + 1 - y0) * fw + xx as usize];
                     let inside = averaged(x as i32, y as i32, f, strength) >= word - CUT;
