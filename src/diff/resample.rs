@@ -189,19 +189,10 @@ fn down_sum<const N: usize>(
 
 /// Shrinking to a grid whole times smaller (the detection grid): each output pixel is the
 /// average of the source pixels that fall in it by [`crate::pixels::nearest`], the blocks every
-/// later stage maps the two grids by, rounded half up ([`block_average`]); both twins give the
-/// same bytes.
+/// later stage maps the two grids by, rounded half up ([`Average`]); both twins give the same
+/// bytes.
 pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
-    assert!(
-        to.w <= from.w && to.h <= from.h,
-        "{from:?} does not shrink to {to:?}"
-    );
-    let (columns, rows) = (runs(from.w, to.w), runs(from.h, to.h));
-    let longest = |runs: &[Range<usize>]| runs.iter().map(|r| r.len()).max().unwrap_or(0);
-    assert!(
-        longest(&columns) * longest(&rows) <= MAX_BLOCK as usize,
-        "{from:?} -> {to:?}: blocks over {MAX_BLOCK} pixels"
-    );
+    let (columns, rows) = blocks(from, to);
     let fw = from.w as usize;
     let bytes: &[u8] = bytemuck::cast_slice(src);
     // Blocks two wide but the last: adjacent pairs, added as whole pixels of 16-bit lanes.
@@ -257,6 +248,22 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
 /// The most pixels a block of [`shrink_cpu`] may average (where [`Average`] is exact).
 const MAX_BLOCK: u32 = 256;
 
+/// The source columns and rows of each output pixel when shrinking `from` to `to`; refuses a
+/// grid that does not shrink, or blocks too large for either twin to average exactly.
+fn blocks(from: Grid, to: Grid) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    assert!(
+        to.w <= from.w && to.h <= from.h,
+        "{from:?} does not shrink to {to:?}"
+    );
+    let (columns, rows) = (runs(from.w, to.w), runs(from.h, to.h));
+    let longest = |runs: &[Range<usize>]| runs.iter().map(|r| r.len()).max().unwrap_or(0);
+    assert!(
+        longest(&columns) * longest(&rows) <= MAX_BLOCK as usize,
+        "{from:?} -> {to:?}: blocks over {MAX_BLOCK} pixels"
+    );
+    (columns, rows)
+}
+
 /// Per thread: a row of blocks' sums down, and of pairs of them across.
 #[derive(Default)]
 struct Scratch {
@@ -291,10 +298,7 @@ impl Average {
 }
 
 pub fn shrink_gpu(g: &Gpu, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
-    assert!(
-        to.w <= from.w && to.h <= from.h,
-        "{from:?} does not shrink to {to:?}"
-    );
+    blocks(from, to);
     let dst = g.zeroed(to.len());
     g.run_items(SHRINK, &params(from, to), &[src, &dst], to.len());
     dst
