@@ -5,7 +5,7 @@ use crate::cleanup::{components, edge, morphology, threshold, upsample};
 use crate::diff::{align, blur, drift, resample, score};
 use crate::error::Result;
 use crate::gpu::Gpu;
-use crate::pixels::{both, Grid};
+use crate::pixels::Grid;
 use std::borrow::Cow;
 
 pub(crate) trait Engine {
@@ -138,9 +138,8 @@ impl Engine for Cpu {
         sigma: f32,
         estimate: impl FnOnce() -> drift::Drift + Send,
     ) -> (drift::Drift, Self::Buf<'a>, Self::Buf<'a>) {
-        // The estimate runs on one core: the edit's blur needs no drift and fills the other.
-        let (d, e) = both(estimate, || blur::cpu(e, grid, sigma));
-        (d, blur::drifted_cpu(o, grid, sigma, &d).into(), e.into())
+        let (d, o, e) = blur::pair_estimated_cpu(o, e, grid, sigma, estimate);
+        (d, o.into(), e.into())
     }
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::cpu(src, grid, d).into()

@@ -3,7 +3,7 @@
 
 use crate::diff::drift::{self, Drift};
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows_with, Grid};
+use crate::pixels::{both, for_rows_with, Grid};
 
 const SOURCE: &str = include_str!("../../shaders/blur.wgsl");
 /// Radius up to `NEAR`, both pictures, the taps written out; any radius, a loop over them.
@@ -42,23 +42,32 @@ fn fixed_weights(sigma: f32) -> Vec<u32> {
     fixed
 }
 
-/// out[i] = sum over taps k of weight[k] * tap(k)[i], rounded, for every byte of a row; `acc`
-/// holds the sums.
-fn weighted_sum<'a>(
-    out: &mut [u32],
-    acc: &mut Vec<u16>,
-    weights: &[u32],
-    taps: impl Fn(usize) -> &'a [u8],
-) {
-    acc.clear();
-    acc.resize(out.len() * 4, 128);
-    for (k, &wk) in weights.iter().enumerate() {
-        for (a, &v) in acc.iter_mut().zip(taps(k)) {
-            *a += wk as u16 * v as u16;
-        }
-    }
+/// Bytes summed at a time: their sums stay in registers across the taps.
+const LANES: usize = 32;
+
+/// out[i] = sum over taps k of weight[k] * taps[k][i], rounded, for every byte of a row.
+fn weighted_sum(out: &mut [u32], weights: &[u32], taps: &[&[u8]]) {
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(out);
-    for (b, a) in bytes.iter_mut().zip(acc.iter()) {
+    let mut chunks = bytes.chunks_exact_mut(LANES);
+    let mut i = 0;
+    for chunk in &mut chunks {
+        let mut a = [128u16; LANES];
+        for (&wk, tap) in weights.iter().zip(taps) {
+            let tap: &[u8; LANES] = tap[i..i + LANES].try_into().expect("a whole chunk");
+            for j in 0..LANES {
+                a[j] += wk as u16 * tap[j] as u16;
+            }
+        }
+        for j in 0..LANES {
+            chunk[j] = (a[j] >> 8) as u8;
+        }
+        i += LANES;
+    }
+    for (j, b) in chunks.into_remainder().iter_mut().enumerate() {
+        let a = weights
+            .iter()
+            .zip(taps)
+            .fold(128u16, |a, (&wk, tap)| a + wk as u16 * tap[i + j] as u16);
         *b = (a >> 8) as u8;
     }
 }
@@ -67,21 +76,15 @@ fn weighted_sum<'a>(
 /// are blurred across into its scratch, which stays in cache, then down.
 const BAND: usize = 32;
 
-/// Per thread: a source row padded at its ends, a band blurred across, the sums.
+/// Per thread: a source row padded at its ends, a band blurred across.
 #[derive(Default)]
 struct Scratch {
     padded: Vec<u32>,
     across: Vec<u32>,
-    acc: Vec<u16>,
 }
 
-/// Blur `src`, then `finish` each output row (given its y) before it is stored.
-fn blurred(
-    src: &[u32],
-    grid: Grid,
-    sigma: f32,
-    finish: impl Fn(usize, &mut [u32]) + Sync,
-) -> Vec<u32> {
+/// Separable Gaussian blur of bytes by `fixed_weights`, edges repeated.
+pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
     let weights = fixed_weights(sigma);
     let r = weights.len() / 2;
     let (w, h) = (grid.w as usize, grid.h as usize);
@@ -91,11 +94,7 @@ fn blurred(
         w * BAND,
         Scratch::default,
         |scratch, band, rows| {
-            let Scratch {
-                padded,
-                across,
-                acc,
-            } = scratch;
+            let Scratch { padded, across } = scratch;
             let y0 = band * BAND;
             let (first, last) = (y0.saturating_sub(r), (y0 + rows.len() / w + r).min(h));
             // Across: each row padded with copies of its end pixels, so every tap is a plain offset.
@@ -103,34 +102,25 @@ fn blurred(
             for (sy, line) in (first..last).zip(across.chunks_exact_mut(w)) {
                 let row = &src[sy * w..][..w];
                 padded.clear();
-                padded.extend((0..w + 2 * r).map(|x| row[x.saturating_sub(r).min(w - 1)]));
+                padded.extend(std::iter::repeat_n(row[0], r));
+                padded.extend_from_slice(row);
+                padded.extend(std::iter::repeat_n(row[w - 1], r));
                 let bytes: &[u8] = bytemuck::cast_slice(padded);
-                weighted_sum(line, acc, &weights, |k| &bytes[4 * k..]);
+                // (Entries past the kernel's taps are never read: clamped to stay in range.)
+                let taps: [&[u8]; MAX_TAPS] = std::array::from_fn(|k| &bytes[4 * k.min(2 * r)..]);
+                weighted_sum(line, &weights, &taps[..weights.len()]);
             }
             // Down: rows above and below, clamped at the edges.
             for (y, out) in (y0..).zip(rows.chunks_exact_mut(w)) {
-                let row = |k: usize| {
-                    let sy = (y + k).saturating_sub(r).min(h - 1);
+                let taps: [&[u8]; MAX_TAPS] = std::array::from_fn(|k| {
+                    let sy = (y + k.min(2 * r)).saturating_sub(r).min(h - 1);
                     bytemuck::cast_slice::<u32, u8>(&across[(sy - first) * w..][..w])
-                };
-                weighted_sum(out, acc, &weights, row);
-                finish(y, out);
+                });
+                weighted_sum(out, &weights, &taps[..weights.len()]);
             }
         },
     );
     out
-}
-
-pub fn cpu(src: &[u32], grid: Grid, sigma: f32) -> Vec<u32> {
-    blurred(src, grid, sigma, |_, _| {})
-}
-
-/// The original's half of stage 2: blurred, the drift applied to its blurred pixels
-/// (`drift::cpu(&cpu(original))`, in one pass).
-pub fn drifted_cpu(original: &[u32], grid: Grid, sigma: f32, drift: &Drift) -> Vec<u32> {
-    blurred(original, grid, sigma, |y, row| {
-        drift.apply_row(row, 0, y, grid)
-    })
 }
 
 /// Stages 2a and 2b as `pair_gpu` runs them: both pictures blurred, the original's drift
@@ -142,10 +132,24 @@ pub fn pair_cpu(
     sigma: f32,
     drift: &Drift,
 ) -> (Vec<u32>, Vec<u32>) {
-    (
-        drifted_cpu(original, grid, sigma, drift),
-        cpu(edited, grid, sigma),
-    )
+    let (_, o, e) = pair_estimated_cpu(original, edited, grid, sigma, || *drift);
+    (o, e)
+}
+
+/// `pair_cpu` with the drift estimated beside both blurs (which need none): the estimate is
+/// serial, so the blurs fill the other core, and the drift is then applied in a pass of its own.
+pub fn pair_estimated_cpu(
+    original: &[u32],
+    edited: &[u32],
+    grid: Grid,
+    sigma: f32,
+    estimate: impl FnOnce() -> Drift + Send,
+) -> (Drift, Vec<u32>, Vec<u32>) {
+    let (drift, (mut o, e)) = both(estimate, || {
+        both(|| cpu(original, grid, sigma), || cpu(edited, grid, sigma))
+    });
+    drift::apply(&mut o, grid, &drift);
+    (drift, o, e)
 }
 
 /// The weights as the shaders' uniform reads them, after the four header words.

@@ -274,10 +274,16 @@ impl Normal {
 }
 
 pub fn cpu(src: &[u32], grid: Grid, drift: &Drift) -> Vec<u32> {
-    let w = grid.w as usize;
     let mut out = src.to_vec();
-    for_rows(&mut out, w, |y, row| drift.apply_row(row, 0, y, grid));
+    apply(&mut out, grid, drift);
     out
+}
+
+/// `cpu` in place.
+pub fn apply(img: &mut [u32], grid: Grid, drift: &Drift) {
+    for_rows(img, grid.w as usize, |y, row| {
+        drift.apply_row(row, 0, y, grid)
+    });
 }
 
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, grid: Grid, drift: &Drift) -> wgpu::Buffer {
