@@ -115,12 +115,14 @@ impl LabTable {
             v.resize(n, 0.0);
         }
         let (l, a, b) = (&mut out.l[..n], &mut out.a[..n], &mut out.b[..n]);
-        let mut done = 0;
+        // SAFETY: `wide` is set only where the CPU has AVX-512F.
         #[cfg(target_arch = "x86_64")]
-        if self.wide {
-            // SAFETY: `wide` is set only where the CPU has AVX-512F.
-            done = unsafe { wide::row(&self.linear, pixels, l, a, b) };
-        }
+        let done = match self.wide {
+            true => unsafe { wide::row(&self.linear, pixels, l, a, b) },
+            false => 0,
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let done = 0;
         for i in done..n {
             [l[i], a[i], b[i]] = self.lab(pixels[i]);
         }
