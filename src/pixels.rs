@@ -97,6 +97,57 @@ pub fn both<A: Send, B: Send>(
     (a(), b())
 }
 
+/// A result computed beside the work that follows (natively, as a job on the thread pool, which
+/// fills a core the serial stages leave idle; on the web, at once), taken with [`Later::get`].
+pub struct Later<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    result: std::sync::mpsc::Receiver<std::thread::Result<T>>,
+    #[cfg(target_arch = "wasm32")]
+    result: T,
+}
+
+pub fn later<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Later<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let (send, result) = std::sync::mpsc::sync_channel(1);
+        // A panic comes back to `get`, as if `f` had run there.
+        rayon::spawn(move || {
+            let _ = send.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+        Later { result }
+    }
+    #[cfg(target_arch = "wasm32")]
+    Later { result: f() }
+}
+
+impl<T> Later<T> {
+    pub fn get(self) -> T {
+        #[cfg(not(target_arch = "wasm32"))]
+        loop {
+            // A thread of the pool runs pending jobs while it waits: the one waited for may be
+            // queued behind this thread (the only one in a pool of one).
+            use std::sync::mpsc::RecvTimeoutError;
+            let waited = match rayon::yield_now() {
+                Some(rayon::Yield::Executed) => self.result.try_recv().map_err(|e| match e {
+                    std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    std::sync::mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                }),
+                _ => self
+                    .result
+                    .recv_timeout(std::time::Duration::from_micros(200)),
+            };
+            match waited {
+                Ok(Ok(value)) => return value,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => unreachable!("the job sends before it ends"),
+            }
+        }
+        #[cfg(target_arch = "wasm32")]
+        self.result
+    }
+}
+
 /// `for_rows` with scratch space that rows reuse: `init` makes one per batch of rows a thread
 /// takes (natively) or one for all (on the web).
 pub fn for_rows_with<T: Send, S>(
@@ -141,4 +192,28 @@ pub fn runs(full: u32, grid: u32) -> Vec<Range<usize>> {
         };
     }
     runs
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_later_result_arrives_even_in_a_pool_of_one_thread_and_its_panic_resurfaces() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        // The only thread waits for a job queued behind it: it runs that job itself.
+        let sum = pool.install(|| {
+            let job = later(|| (0..1000u64).sum::<u64>());
+            let mut rows = vec![0u32; 64];
+            for_rows(&mut rows, 8, |y, row| row.fill(y as u32));
+            job.get() + rows.iter().map(|&v| v as u64).sum::<u64>()
+        });
+        assert_eq!(sum, 499_500 + 8 * (0..8).sum::<u64>());
+        let failed = std::panic::catch_unwind(|| later(|| panic!("drawing failed")).get());
+        let message = failed.expect_err("the panic comes back");
+        assert_eq!(message.downcast_ref::<&str>(), Some(&"drawing failed"));
+    }
 }

@@ -16,7 +16,7 @@ use crate::cleanup::{threshold, upsample};
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::pixels::{words, Grid};
+use crate::pixels::{later, words, Grid};
 use crate::render;
 use image::{GrayImage, RgbaImage};
 
@@ -227,6 +227,8 @@ pub(crate) async fn run<'img, E: Engine>(
         Some(t) => t,
         None => threshold::auto(&threshold::histogram_cpu(&score)),
     };
+    // The heat map needs nothing more: drawn beside the cleanup and the outline.
+    let heat = later(move || render::heat_image(&score, detect, full));
     let mask = engine.binarize(&s, detect, t);
 
     // Stage 5: cleanup.
@@ -318,10 +320,9 @@ pub(crate) async fn run<'img, E: Engine>(
                 .into(),
         );
     }
-    let heat = render::heat_image(&score, detect, full);
     let overlay = render::overlay(original, &mask);
     Ok(Outcome {
-        heat,
+        heat: heat.get(),
         overlay,
         mask,
         stats: Stats {
