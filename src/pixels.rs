@@ -124,22 +124,17 @@ impl<T> Later<T> {
     pub fn get(self) -> T {
         #[cfg(not(target_arch = "wasm32"))]
         loop {
+            use std::sync::mpsc::RecvTimeoutError;
             // A thread of the pool runs pending jobs while it waits: the one waited for may be
             // queued behind this thread (the only one in a pool of one).
-            use std::sync::mpsc::RecvTimeoutError;
-            let waited = match rayon::yield_now() {
-                Some(rayon::Yield::Executed) => self.result.try_recv().map_err(|e| match e {
-                    std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
-                    std::sync::mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-                }),
-                _ => self
-                    .result
-                    .recv_timeout(std::time::Duration::from_micros(200)),
+            let wait = match rayon::yield_now() {
+                Some(rayon::Yield::Executed) => std::time::Duration::ZERO,
+                _ => std::time::Duration::from_micros(200),
             };
-            match waited {
+            match self.result.recv_timeout(wait) {
                 Ok(Ok(value)) => return value,
                 Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => unreachable!("the job sends before it ends"),
             }
         }
