@@ -115,15 +115,12 @@ impl LabTable {
             v.resize(n, 0.0);
         }
         let (l, a, b) = (&mut out.l[..n], &mut out.a[..n], &mut out.b[..n]);
-        // SAFETY: `wide` is set only where the CPU has AVX-512F.
         #[cfg(target_arch = "x86_64")]
-        let done = match self.wide {
-            true => unsafe { wide::row(&self.linear, pixels, l, a, b) },
-            false => 0,
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        let done = 0;
-        for i in done..n {
+        if self.wide {
+            // SAFETY: `wide` is set only where the CPU has AVX-512F.
+            return unsafe { wide::row(&self.linear, pixels, l, a, b) };
+        }
+        for i in 0..n {
             [l[i], a[i], b[i]] = self.lab(pixels[i]);
         }
     }
@@ -137,7 +134,7 @@ mod wide {
     use super::{KNEE, XYZ};
     use std::arch::x86_64::*;
 
-    /// Converts all of `pixels` (the last few under a mask); returns how many.
+    /// Converts all of `pixels`, the last few under a mask.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn row(
         linear: &[f32; 256],
@@ -145,7 +142,7 @@ mod wide {
         l: &mut [f32],
         a: &mut [f32],
         b: &mut [f32],
-    ) -> usize {
+    ) {
         let n = pixels.len();
         assert!(l.len() >= n && a.len() >= n && b.len() >= n);
         let c = |v: f32| _mm512_set1_ps(v);
@@ -197,7 +194,6 @@ mod wide {
                 unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr().add(i), mask, v) };
             }
         }
-        n
     }
 }
 
@@ -225,13 +221,15 @@ mod tests {
         }
         assert!(worst < 0.01, "{worst}");
         // A row converts as its pixels do one by one (in 512-bit vectors where the CPU has
-        // them), knee and extremes included: a million colours, and rows of every length mod 16.
+        // them), knee and extremes included: a million colours, and rows of lengths with every
+        // remainder mod 16.
         let pixels: Vec<u32> = (0..1u32 << 20)
             .map(|v| v.wrapping_mul(2_654_435_761))
             .collect();
         let pixels = [&pixels[..], &[0, 0x00ff_ffff, 0x0003_0201, 0x0009_0909]].concat();
         let mut row = LabRow::default();
-        for part in [&pixels[..], &pixels[5..], &pixels[..37]] {
+        let short = (0..16).map(|k| &pixels[3..][..100 + k]);
+        for part in std::iter::once(&pixels[..]).chain(short) {
             table.row(part, &mut row);
             for (i, &p) in part.iter().enumerate() {
                 assert_eq!(
