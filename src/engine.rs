@@ -36,8 +36,8 @@ pub(crate) trait Engine {
     /// Stage 1b: onto the detection grid, a whole factor smaller (`resample::shrink_cpu`).
     fn shrink<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
     /// Stages 2a and 2b: the drift from `estimate` (on the host), both pictures blurred, the
-    /// drift applied to the original's blur. The CPU blurs the edit while the drift is
-    /// estimated.
+    /// drift applied to the original's blur. The CPU blurs both while the drift is
+    /// estimated, then applies it.
     fn blur_pair<'a>(
         &self,
         original: &Self::Buf<'a>,
