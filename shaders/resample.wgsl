@@ -2,7 +2,11 @@
 // samples spread over its footprint, so shrinking never skips source pixels and enlarging is
 // plain bilinear. CPU twin: src/diff/resample.rs.
 
-struct Params { src_w: u32, src_h: u32, dst_w: u32, dst_h: u32, taps_x: u32, taps_y: u32 }
+// shift_x, shift_y (i32 bits): shrink reads the source moved by them (`main` ignores them).
+struct Params {
+    src_w: u32, src_h: u32, dst_w: u32, dst_h: u32, taps_x: u32, taps_y: u32,
+    shift_x: u32, shift_y: u32,
+}
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> src: array<u32>;
@@ -56,6 +60,7 @@ fn block_start(d: u32, src: u32, dst: u32) -> u32 {
 
 // Shrinking to a grid whole times smaller: each output pixel the average of the source pixels
 // that fall in it, rounded half up, as the CPU twin computes it (Average in resample.rs: exact).
+// The source is read moved by the shift, edge pixels repeated.
 @compute @workgroup_size(256)
 fn shrink(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = item_index(gid, nwg);
@@ -67,9 +72,12 @@ fn shrink(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     let y0 = block_start(y, p.src_h, p.dst_h);
     let y1 = block_start(y + 1u, p.src_h, p.dst_h);
     var sum = vec4<u32>(0u);
+    let dx = bitcast<i32>(p.shift_x);
+    let dy = bitcast<i32>(p.shift_y);
     for (var sy = y0; sy < y1; sy++) {
+        let row = u32(clamp(i32(sy) + dy, 0, i32(p.src_h) - 1)) * p.src_w;
         for (var sx = x0; sx < x1; sx++) {
-            let v = src[sy * p.src_w + sx];
+            let v = src[row + u32(clamp(i32(sx) + dx, 0, i32(p.src_w) - 1))];
             sum += (vec4<u32>(v) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u);
         }
     }

@@ -33,8 +33,15 @@ pub(crate) trait Engine {
         Ok((self.download(a, n).await?, self.download(b, n).await?))
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
-    /// Stage 1b: onto the detection grid, a whole factor smaller (`resample::shrink_cpu`).
-    fn shrink<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
+    /// Stage 1b: onto the detection grid, a whole factor smaller, read moved by `shift`
+    /// (`resample::shrink_cpu`).
+    fn shrink<'a>(
+        &self,
+        src: &Self::Buf<'a>,
+        from: Grid,
+        to: Grid,
+        shift: (i32, i32),
+    ) -> Self::Buf<'a>;
     /// Stages 2a and 2b: the drift from `estimate` (on the host), both pictures blurred, the
     /// drift applied to the original's blur. The CPU blurs both while the drift is
     /// estimated, then applies it.
@@ -46,6 +53,8 @@ pub(crate) trait Engine {
         sigma: f32,
         estimate: impl FnOnce() -> drift::Drift + Send,
     ) -> (drift::Drift, Self::Buf<'a>, Self::Buf<'a>);
+    /// Stage 2b for one picture: the edit shrunk again, aligned (`blur::cpu`).
+    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a>;
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, drift: &drift::Drift) -> Self::Buf<'a>;
     /// Shift costs; with a `drift`, the original is compared drift-corrected.
     async fn align<'a>(
@@ -127,8 +136,14 @@ impl Engine for Cpu {
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::cpu(src, from, to).into()
     }
-    fn shrink<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
-        resample::shrink_cpu(src, from, to).into()
+    fn shrink<'a>(
+        &self,
+        src: &Self::Buf<'a>,
+        from: Grid,
+        to: Grid,
+        shift: (i32, i32),
+    ) -> Self::Buf<'a> {
+        resample::shrink_cpu(src, from, to, shift).into()
     }
     fn blur_pair<'a>(
         &self,
@@ -140,6 +155,9 @@ impl Engine for Cpu {
     ) -> (drift::Drift, Self::Buf<'a>, Self::Buf<'a>) {
         let (d, o, e) = blur::pair_estimated_cpu(o, e, grid, sigma, estimate);
         (d, o.into(), e.into())
+    }
+    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a> {
+        blur::cpu(src, grid, sigma).into()
     }
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::cpu(src, grid, d).into()
@@ -244,8 +262,14 @@ impl Engine for Gpu {
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::gpu(self, src, from, to)
     }
-    fn shrink<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
-        resample::shrink_gpu(self, src, from, to)
+    fn shrink<'a>(
+        &self,
+        src: &Self::Buf<'a>,
+        from: Grid,
+        to: Grid,
+        shift: (i32, i32),
+    ) -> Self::Buf<'a> {
+        resample::shrink_gpu(self, src, from, to, shift)
     }
     fn blur_pair<'a>(
         &self,
@@ -258,6 +282,9 @@ impl Engine for Gpu {
         let d = estimate();
         let (o, e) = blur::pair_gpu(self, o, e, grid, sigma, &d);
         (d, o, e)
+    }
+    fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a> {
+        blur::gpu(self, src, grid, sigma)
     }
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, d: &drift::Drift) -> Self::Buf<'a> {
         drift::gpu(self, src, grid, d)

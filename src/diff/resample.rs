@@ -15,7 +15,7 @@ fn taps(src: u32, dst: u32) -> u32 {
     src.div_ceil(dst).max(1)
 }
 
-fn params(src: Grid, dst: Grid) -> [u32; 6] {
+fn params(src: Grid, dst: Grid, shift: (i32, i32)) -> [u32; 8] {
     [
         src.w,
         src.h,
@@ -23,6 +23,8 @@ fn params(src: Grid, dst: Grid) -> [u32; 6] {
         dst.h,
         taps(src.w, dst.w),
         taps(src.h, dst.h),
+        shift.0 as u32,
+        shift.1 as u32,
     ]
 }
 
@@ -129,7 +131,7 @@ impl Dense {
 /// (1/32768 steps down, kept with 8 fractional bits, then 1/4096 steps across) keep every sum in
 /// a `u32` and the result within one level of the shader's floats.
 pub fn cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
-    let [_, _, _, _, taps_x, taps_y] = params(from, to);
+    let [_, _, _, _, taps_x, taps_y, _, _] = params(from, to, (0, 0));
     let across = Dense::of(&quantised(&weights(from.w, to.w, taps_x), 1 << 12), from.w);
     // Weights down fit 16 bits, so the products are 16 x 16-bit multiplies, which vectorise.
     let down: Vec<Vec<(usize, u16)>> = quantised(&weights(from.h, to.h, taps_y), 1 << 15)
@@ -190,11 +192,14 @@ fn down_sum<const N: usize>(
 /// Shrinking to a grid whole times smaller (the detection grid): each output pixel is the
 /// average of the source pixels that fall in it by [`crate::pixels::nearest`], the blocks every
 /// later stage maps the two grids by, rounded half up ([`Average`]); both twins give the same
-/// bytes.
-pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
+/// bytes. With a `shift`, the source is read moved by it (pixel (x, y) from (x + dx, y + dy),
+/// edge pixels repeated), as the score pairs an edit with the original: an edit shifted by less
+/// than a block is aligned before its blocks are averaged.
+pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid, shift: (i32, i32)) -> Vec<u32> {
     let (columns, rows) = blocks(from, to);
     let fw = from.w as usize;
     let bytes: &[u8] = bytemuck::cast_slice(src);
+    let source_row = |r: usize| (r as i32 + shift.1).clamp(0, from.h as i32 - 1) as usize;
     // Blocks two wide but the last: adjacent pairs, added as whole pixels of 16-bit lanes.
     let pairs = columns.iter().all(|c| c.len() == 2 || c.end == fw);
     let mut out = vec![0u32; to.len()];
@@ -203,21 +208,22 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
         to.w as usize,
         Scratch::default,
         |scratch, y, row| {
-            let Scratch { down, across } = scratch;
+            let Scratch {
+                down,
+                across,
+                moved,
+            } = scratch;
+            let line = |r: usize| &bytes[4 * fw * source_row(r)..][..4 * fw];
             // The block's rows added down, every byte at once.
             let rows = rows[y].clone();
             down.clear();
-            down.extend(
-                bytes[4 * fw * rows.start..][..4 * fw]
-                    .iter()
-                    .map(|&b| u16::from(b)),
-            );
+            down.extend(moved_across(line(rows.start), shift.0, moved).iter().map(|&b| u16::from(b)));
             for r in rows.start + 1..rows.end {
-                for (s, &b) in down.iter_mut().zip(&bytes[4 * fw * r..][..4 * fw]) {
+                for (s, &b) in down.iter_mut().zip(moved_across(line(r), shift.0, moved)) {
                     *s += u16::from(b);
                 }
             }
-            let height = rows.len() as u32;
+    let height = rows.len() as u32;
             let out: &mut [u8] = bytemuck::cast_slice_mut(row);
             let mut done = 0;
             if pairs {
@@ -245,6 +251,25 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
     out
 }
 
+/// A row of RGBA bytes read moved across by `dx` (pixel x from x + dx, the end pixels
+/// repeated): the row itself when `dx` is 0, else its copy in `moved`.
+fn moved_across<'a>(line: &'a [u8], dx: i32, moved: &'a mut Vec<u8>) -> &'a [u8] {
+    if dx == 0 {
+        return line;
+    }
+    let w = line.len() / 4;
+    let (first, last) = (&line[..4], &line[4 * w - 4..]);
+    moved.clear();
+    let pad_left = (-dx).clamp(0, w as i32) as usize;
+    let start = dx.clamp(0, w as i32 - 1) as usize;
+    (0..pad_left).for_each(|_| moved.extend_from_slice(first));
+    moved.extend_from_slice(&line[4 * start..][..4 * (w - pad_left).min(w - start)]);
+    while moved.len() < line.len() {
+        moved.extend_from_slice(last);
+    }
+    moved
+}
+
 /// The most pixels a block of [`shrink_cpu`] may average (where [`Average`] is exact).
 const MAX_BLOCK: u32 = 256;
 
@@ -269,6 +294,8 @@ fn blocks(from: Grid, to: Grid) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
 struct Scratch {
     down: Vec<u16>,
     across: Vec<u64>,
+    /// A source row moved across by the shift.
+    moved: Vec<u8>,
 }
 
 /// The rounded average of `count` bytes from their sum: floor(sum / count + 1/2), computed as
@@ -297,16 +324,22 @@ impl Average {
     }
 }
 
-pub fn shrink_gpu(g: &Gpu, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
+pub fn shrink_gpu(
+    g: &Gpu,
+    src: &wgpu::Buffer,
+    from: Grid,
+    to: Grid,
+    shift: (i32, i32),
+) -> wgpu::Buffer {
     blocks(from, to);
     let dst = g.zeroed(to.len());
-    g.run_items(SHRINK, &params(from, to), &[src, &dst], to.len());
+    g.run_items(SHRINK, &params(from, to, shift), &[src, &dst], to.len());
     dst
 }
 
 pub fn gpu(g: &Gpu, src: &wgpu::Buffer, from: Grid, to: Grid) -> wgpu::Buffer {
     let dst = g.zeroed(to.len());
-    g.run_items(KERNEL, &params(from, to), &[src, &dst], to.len());
+    g.run_items(KERNEL, &params(from, to, (0, 0)), &[src, &dst], to.len());
     dst
 }
 
@@ -315,15 +348,17 @@ mod tests {
     use super::*;
     use crate::pixels::nearest;
 
-    /// Each output pixel the rounded average of the source pixels `nearest` puts in it, one
-    /// pixel at a time.
-    fn block_averages(src: &[u32], from: Grid, to: Grid) -> Vec<u32> {
+    /// Each output pixel the rounded average of the source pixels `nearest` puts in it, read
+    /// moved by `shift` (clamped to the picture), one pixel at a time.
+    fn block_averages(src: &[u32], from: Grid, to: Grid, shift: (i32, i32)) -> Vec<u32> {
         let (xs, ys) = (nearest(from.w, to.w), nearest(from.h, to.h));
         let mut sums = vec![([0u32; 4], 0u32); to.len()];
         for y in 0..from.h as usize {
             for x in 0..from.w as usize {
                 let (sum, count) = &mut sums[ys[y] * to.w as usize + xs[x]];
-                let p = src[y * from.w as usize + x].to_le_bytes();
+                let sx = (x as i32 + shift.0).clamp(0, from.w as i32 - 1) as usize;
+                let sy = (y as i32 + shift.1).clamp(0, from.h as i32 - 1) as usize;
+                let p = src[sy * from.w as usize + sx].to_le_bytes();
                 (0..4).for_each(|c| sum[c] += u32::from(p[c]));
                 *count += 1;
             }
@@ -334,7 +369,7 @@ mod tests {
     }
 
     #[test]
-    fn shrinking_averages_the_blocks_every_stage_maps_by_rounded_half_up() {
+    fn shrinking_averages_the_blocks_every_stage_maps_by_rounded_half_up_also_moved() {
         let mut rng = crate::rng::Rng::new(7);
         for (from, to) in [
             ((37, 23), (19, 12)),
@@ -351,11 +386,13 @@ mod tests {
                 Grid { w: to.0, h: to.1 },
             );
             let src: Vec<u32> = (0..from.len()).map(|_| rng.next_u64() as u32).collect();
-            assert_eq!(
-                shrink_cpu(&src, from, to),
-                block_averages(&src, from, to),
-                "{from:?}"
-            );
+            for shift in [(0, 0), (1, 0), (-2, 3), (5, -1), (-100, 100)] {
+                assert_eq!(
+                    shrink_cpu(&src, from, to, shift),
+                    block_averages(&src, from, to, shift),
+                    "{from:?} shifted {shift:?}"
+                );
+            }
         }
         // Every sum of every block size, against whole-number arithmetic.
         for count in 1..=MAX_BLOCK {
@@ -367,6 +404,9 @@ mod tests {
         }
         // Halves round up: 1 and 2 average to 2.
         let two = Grid { w: 2, h: 1 };
-        assert_eq!(shrink_cpu(&[1, 2], two, Grid { w: 1, h: 1 }), vec![2]);
+        assert_eq!(
+            shrink_cpu(&[1, 2], two, Grid { w: 1, h: 1 }, (0, 0)),
+            vec![2]
+        );
     }
 }

@@ -92,8 +92,9 @@ pub async fn resample_matches_cpu_within_one_level_when_enlarging_shrinking_and_
     }
 }
 
-/// The detection grid's blocks averaged on the GPU to the same bytes as on the CPU: pairs with a
-/// part block at the end, blocks of 6 and 7 pixels, a photo halved and thirded.
+/// The detection grid's blocks averaged on the GPU to the same bytes as on the CPU, the source
+/// read as it is and moved by shifts: pairs with a part block at the end, blocks of 6 and 7
+/// pixels, a photo halved and thirded.
 pub async fn shrinking_matches_cpu_exactly(g: &Gpu) {
     let (real, real_grid) = photo("chelsea.png");
     let grid = |w, h| Grid { w, h };
@@ -118,9 +119,16 @@ pub async fn shrinking_matches_cpu_exactly(g: &Gpu) {
         ),
     ];
     for (src, from, to) in cases {
-        let cpu = resample::shrink_cpu(&src, from, to);
-        let out = resample::shrink_gpu(g, &g.upload(&src), from, to);
-        assert!(cpu == read(g, &out, to.len()).await, "{from:?} -> {to:?}");
+        let up = g.upload(&src);
+        // Read moved by a shift: none, within a block, past the picture's width.
+        for shift in [(0, 0), (1, -2), (-3, 1), (2 * from.w as i32, 0)] {
+            let cpu = resample::shrink_cpu(&src, from, to, shift);
+            let out = resample::shrink_gpu(g, &up, from, to, shift);
+            assert!(
+                cpu == read(g, &out, to.len()).await,
+                "{from:?} -> {to:?} shifted {shift:?}"
+            );
+        }
     }
 }
 
@@ -133,7 +141,8 @@ const DRIFT: drift::Drift = drift::Drift {
     ],
 };
 
-/// Both pictures blurred on the GPU as on the CPU: exactly, and the original's drift applied
+/// Both pictures blurred on the GPU as on the CPU, and one picture alone: exactly, and the
+/// original's drift applied
 /// after its blur within one level (the drift is float arithmetic). Random pictures of sizes that
 /// leave part runs at the ends of rows and columns, a photo; sigma 2.5 takes the loop kernels.
 pub async fn blurred_pairs_match_cpu(g: &Gpu) {
@@ -162,6 +171,9 @@ pub async fn blurred_pairs_match_cpu(g: &Gpu) {
         (real, other, real_grid, 2.5),
     ] {
         let (o_up, e_up) = (g.upload(&o), g.upload(&e));
+        // One picture alone (the edit blurred again once it is aligned): the same bytes.
+        let alone = read(g, &blur::gpu(g, &e_up, grid, sigma), grid.len()).await;
+        assert_eq!(blur::cpu(&e, grid, sigma), alone, "one picture, sigma {sigma}");
         for d in [drift::Drift::NONE, DRIFT] {
             let (o_cpu, e_cpu) = blur::pair_cpu(&o, &e, grid, sigma, &d);
             let (o_gpu, e_gpu) = blur::pair_gpu(g, &o_up, &e_up, grid, sigma, &d);
