@@ -202,6 +202,8 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid, shift: (i32, i32)) -> Vec<u
     let source_row = |r: usize| (r as i32 + shift.1).clamp(0, from.h as i32 - 1) as usize;
     // Blocks two wide but the last: adjacent pairs, added as whole pixels of 16-bit lanes.
     let pairs = columns.iter().all(|c| c.len() == 2 || c.end == fw);
+    // Per block size, its rounded average.
+    let averages: Vec<Average> = (0..=MAX_BLOCK).map(|n| Average::new(n.max(1))).collect();
     let mut out = vec![0u32; to.len()];
     for_rows_with(
         &mut out,
@@ -239,11 +241,19 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid, shift: (i32, i32)) -> Vec<u
                     *o = average.of(u32::from(s));
                 }
             }
-            for (x, block) in columns.iter().enumerate().skip(done) {
-                let average = Average::new(height * block.len() as u32);
+            // Blocks of any width the same way: a block is one addition per pixel (no lane
+            // passes 16 bits: at most MAX_BLOCK x 255).
+            let pixels: &[u64] = bytemuck::cast_slice(&down[..]);
+            across.clear();
+            across.extend(
+                columns[done..]
+                    .iter()
+                    .map(|block| pixels[block.clone()].iter().sum::<u64>()),
+            );
+            for (x, (block, sum)) in (done..).zip(columns[done..].iter().zip(across.iter())) {
+                let average = &averages[height as usize * block.len()];
                 for c in 0..4 {
-                    let sum = block.clone().map(|x| u32::from(down[4 * x + c])).sum();
-                    out[4 * x + c] = average.of(sum);
+                    out[4 * x + c] = average.of((sum >> (16 * c)) as u32 & 0xFFFF);
                 }
             }
         },

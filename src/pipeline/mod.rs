@@ -220,7 +220,15 @@ pub(crate) async fn run<'img, E: Engine>(
             (shift.0 as f64 * scale).round() as i32,
             (shift.1 as f64 * scale).round() as i32,
         );
-        let around = align::Search::refine(grid, guess, (scale / 2.0).ceil() as u32);
+        // Beyond a pixel each way, a first look on fewer sampled pixels narrows the range.
+        let radius = (scale / 2.0).ceil() as u32;
+        let guess = if radius > 1 {
+            let wide = align::Search::around(grid, guess, radius);
+            wide.best(&engine.align(&o, &e, grid, &wide, Some(&drift)).await?)
+        } else {
+            guess
+        };
+        let around = align::Search::refine(grid, guess, 1);
         let fine = around.best(&engine.align(&o, &e, grid, &around, Some(&drift)).await?);
         let aligned = (fine != (0, 0)).then(|| {
             let e_d = engine.shrink(&e, grid, detect, fine);
