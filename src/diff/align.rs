@@ -20,7 +20,7 @@ const CAP: u32 = 48;
 const SAMPLES: usize = 1 << 14;
 /// The refinement around a coarser grid's answer compares the pictures unblurred at full size,
 /// grain and all: it samples more.
-const REFINE_SAMPLES: usize = 1 << 16;
+const REFINE_SAMPLES: usize = 1 << 15;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Search {
