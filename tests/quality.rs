@@ -2,7 +2,8 @@
 //! segmented with cIoU >= 0.95 and no case under 0.85; edits whose paint fades over the edge,
 //! on cases the benchmark does not tune on (other seeds, feather widths and a photo enlarged to
 //! another size), with cIoU >= 0.97, no case under 0.90 and the outline on the paint's half
-//! line. The full benchmark, with the OpenCV recipe beside it, is `cargo bench --bench quality`.
+//! line; and a 1 MP picture with detail at every pixel (four photos tiled), which is searched on
+//! a grid four times coarser, as well. The full benchmark, with the OpenCV recipe beside it, is `cargo bench --bench quality`.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -122,4 +123,29 @@ fn feathered_edits_are_outlined_on_the_paints_half_line_at_every_damage_level() 
     eprintln!("damaged feathered: cIoU {ciou:.4}, worst {worst:?}");
     assert!(ciou >= 0.97, "damaged: cIoU {ciou}");
     assert!(worst.0 >= 0.90, "damaged: worst case {worst:?}");
+}
+
+#[test]
+fn a_detailed_megapixel_picture_is_found_on_the_coarse_grid_at_every_damage_level() {
+    // Four photos tiled at about their own size: unlike an enlarged photo, detail at every
+    // pixel, where a coarse grid loses the most.
+    let (w, h) = (578, 433);
+    let mut tiled = RgbaImage::new(2 * w, 2 * h);
+    for (k, name) in PHOTOS.iter().enumerate() {
+        let tile =
+            image::imageops::resize(&photo(name), w, h, image::imageops::FilterType::Lanczos3);
+        let (x, y) = ((k as u32 % 2) * w, (k as u32 / 2) * h);
+        image::imageops::overlay(&mut tiled, &tile, x.into(), y.into());
+    }
+    let cases: Vec<Case> = (0..8)
+        .map(|k| {
+            let style = [Style::Paint, Style::Overlay][k % 2];
+            let feather = [0.0, 1.2][k / 4];
+            synth::feathered_case("tiled", &tiled, 60 + k as u64, style, k as u32 % 4, feather)
+        })
+        .collect();
+    let (ciou, worst, _) = score(&cases);
+    eprintln!("tiled 1 MP: cIoU {ciou:.4}, worst {worst:?}");
+    assert!(ciou >= 0.97, "cIoU {ciou}");
+    assert!(worst.0 >= 0.90, "worst case {worst:?}");
 }

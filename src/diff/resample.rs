@@ -219,13 +219,17 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid, shift: (i32, i32)) -> Vec<u
             // The block's rows added down, every byte at once.
             let rows = rows[y].clone();
             down.clear();
-            down.extend(moved_across(line(rows.start), shift.0, moved).iter().map(|&b| u16::from(b)));
+            down.extend(
+                moved_across(line(rows.start), shift.0, moved)
+                    .iter()
+                    .map(|&b| u16::from(b)),
+            );
             for r in rows.start + 1..rows.end {
                 for (s, &b) in down.iter_mut().zip(moved_across(line(r), shift.0, moved)) {
                     *s += u16::from(b);
                 }
             }
-    let height = rows.len() as u32;
+            let height = rows.len() as u32;
             let out: &mut [u8] = bytemuck::cast_slice_mut(row);
             let mut done = 0;
             if pairs {

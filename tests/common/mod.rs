@@ -173,7 +173,11 @@ pub async fn blurred_pairs_match_cpu(g: &Gpu) {
         let (o_up, e_up) = (g.upload(&o), g.upload(&e));
         // One picture alone (the edit blurred again once it is aligned): the same bytes.
         let alone = read(g, &blur::gpu(g, &e_up, grid, sigma), grid.len()).await;
-        assert_eq!(blur::cpu(&e, grid, sigma), alone, "one picture, sigma {sigma}");
+        assert_eq!(
+            blur::cpu(&e, grid, sigma),
+            alone,
+            "one picture, sigma {sigma}"
+        );
         for d in [drift::Drift::NONE, DRIFT] {
             let (o_cpu, e_cpu) = blur::pair_cpu(&o, &e, grid, sigma, &d);
             let (o_gpu, e_gpu) = blur::pair_gpu(g, &o_up, &e_up, grid, sigma, &d);
