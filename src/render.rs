@@ -76,6 +76,12 @@ fn scaled(p: u32, k: u32) -> u32 {
 
 /// The original, dimmed outside the mask and tinted inside it.
 pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
+    overlay_onto(original, mask, vec![0u8; original.as_raw().len()])
+}
+
+/// `overlay` drawn into `bytes` (the original's size, any contents): a caller can have the
+/// buffer made beforehand, off its critical path.
+pub fn overlay_onto(original: &RgbaImage, mask: &GrayImage, mut bytes: Vec<u8>) -> RgbaImage {
     // Outside: 60% of the colour. Inside: 45% of it plus 55% of the tint (255, 0, 140).
     const OUTSIDE: u32 = 154;
     const INSIDE: u32 = 115;
@@ -83,7 +89,11 @@ pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
     const OPAQUE: u32 = 0xff00_0000;
     let w = original.width() as usize;
     let (pixels, marks) = (original.as_raw(), mask.as_raw());
-    let mut bytes = vec![0u8; pixels.len()];
+    assert_eq!(
+        bytes.len(),
+        pixels.len(),
+        "an overlay buffer of the original's size"
+    );
     for_rows(&mut bytes, 4 * w, |y, row| {
         let source = pixels[4 * w * y..][..4 * w].chunks_exact(4);
         for ((o, p), &m) in row

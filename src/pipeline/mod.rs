@@ -188,6 +188,8 @@ pub(crate) async fn run<'img, E: Engine>(
             thumb.len(),
         )
         .await?;
+    // The overlay's buffer, zeroed where the drift fit leaves a core idle.
+    let canvas = later(move || vec![0u8; 4 * full.len()]);
     let sigma = (detect.w.min(detect.h) as f32 / 512.0).clamp(1.0, 2.0);
     let (drift, o_blurred, e_blurred) = engine.blur_pair(o_d, e_d, detect, sigma, || {
         drift::estimate(&o_thumb, &e_thumb, thumb)
@@ -354,7 +356,7 @@ pub(crate) async fn run<'img, E: Engine>(
                 .into(),
         );
     }
-    let overlay = render::overlay(original, &mask);
+    let overlay = render::overlay_onto(original, &mask, canvas.get());
     Ok(Outcome {
         heat: heat.get(),
         overlay,
