@@ -86,17 +86,16 @@ fn working_grid(w: u32, h: u32, limit: usize) -> Grid {
     }
 }
 
-/// The working grid shrunk by the whole factor that brings it nearest to `DETECT_PIXELS` (at
-/// least 2, and none under `SHRINK_FROM`): whole blocks of pixels, averaged without weights, and
-/// each later stage's fine pixel falls in one detection pixel.
+/// The working grid shrunk by the whole factor that brings it nearest to `DETECT_PIXELS` (none
+/// under `SHRINK_FROM`, 3 or more from there): whole blocks of pixels, averaged without weights,
+/// and each later stage's fine pixel falls in one detection pixel.
 fn detection_grid(grid: Grid) -> Grid {
     if grid.len() < SHRINK_FROM {
         return grid;
     }
     let k = (grid.len() as f64 / DETECT_PIXELS as f64)
         .sqrt()
-        .round()
-        .max(2.0) as u32;
+        .round() as u32;
     Grid {
         w: grid.w.div_ceil(k),
         h: grid.h.div_ceil(k),
