@@ -200,8 +200,6 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid, shift: (i32, i32)) -> Vec<u
     let fw = from.w as usize;
     let bytes: &[u8] = bytemuck::cast_slice(src);
     let source_row = |r: usize| (r as i32 + shift.1).clamp(0, from.h as i32 - 1) as usize;
-    // Blocks two wide but the last: adjacent pairs, added as whole pixels of 16-bit lanes.
-    let pairs = columns.iter().all(|c| c.len() == 2 || c.end == fw);
     // Per block size, its rounded average.
     let averages: Vec<Average> = (0..=MAX_BLOCK).map(|n| Average::new(n.max(1))).collect();
     let mut out = vec![0u32; to.len()];
@@ -210,52 +208,26 @@ pub fn shrink_cpu(src: &[u32], from: Grid, to: Grid, shift: (i32, i32)) -> Vec<u
         to.w as usize,
         Scratch::default,
         |scratch, y, row| {
-            let Scratch {
-                down,
-                across,
-                moved,
-            } = scratch;
+            let Scratch { down, moved } = scratch;
             let line = |r: usize| &bytes[4 * fw * source_row(r)..][..4 * fw];
-            // The block's rows added down, every byte at once.
+            // The block's rows added down, every byte at once, into a pixel's four 16-bit lanes
+            // of one word.
             let rows = rows[y].clone();
             down.clear();
-            down.extend(
-                moved_across(line(rows.start), shift.0, moved)
-                    .iter()
-                    .map(|&b| u16::from(b)),
-            );
-            for r in rows.start + 1..rows.end {
-                for (s, &b) in down.iter_mut().zip(moved_across(line(r), shift.0, moved)) {
+            down.resize(fw, 0);
+            let lanes: &mut [u16] = bytemuck::cast_slice_mut(&mut down[..]);
+            for r in rows.clone() {
+                for (s, &b) in lanes.iter_mut().zip(moved_across(line(r), shift.0, moved)) {
                     *s += u16::from(b);
                 }
             }
-            let height = rows.len() as u32;
+            // Across, a block is one addition per pixel (no lane passes 16 bits: at most
+            // MAX_BLOCK x 255).
+            let height = rows.len();
             let out: &mut [u8] = bytemuck::cast_slice_mut(row);
-            let mut done = 0;
-            if pairs {
-                // A pixel's four lane sums as one word: a pair is one addition (no lane passes
-                // 16 bits: at most 2 x 128 x 255).
-                let pixels: &[u64] = bytemuck::cast_slice(&down[..]);
-                across.clear();
-                across.extend(pixels.chunks_exact(2).map(|p| p[0] + p[1]));
-                done = across.len();
-                let sums: &[u16] = bytemuck::cast_slice(&across[..]);
-                let average = Average::new(2 * height);
-                for (o, &s) in out[..4 * done].iter_mut().zip(sums) {
-                    *o = average.of(u32::from(s));
-                }
-            }
-            // Blocks of any width the same way: a block is one addition per pixel (no lane
-            // passes 16 bits: at most MAX_BLOCK x 255).
-            let pixels: &[u64] = bytemuck::cast_slice(&down[..]);
-            across.clear();
-            across.extend(
-                columns[done..]
-                    .iter()
-                    .map(|block| pixels[block.clone()].iter().sum::<u64>()),
-            );
-            for (x, (block, sum)) in (done..).zip(columns[done..].iter().zip(across.iter())) {
-                let average = &averages[height as usize * block.len()];
+            for (x, block) in columns.iter().enumerate() {
+                let sum: u64 = down[block.clone()].iter().sum();
+                let average = &averages[height * block.len()];
                 for c in 0..4 {
                     out[4 * x + c] = average.of((sum >> (16 * c)) as u32 & 0xFFFF);
                 }
@@ -303,12 +275,11 @@ fn blocks(from: Grid, to: Grid) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
     (columns, rows)
 }
 
-/// Per thread: a row of blocks' sums down, and of pairs of them across.
+/// Per thread: a row of blocks' sums down (a pixel's four 16-bit lanes to a word), and a source
+/// row moved across by the shift.
 #[derive(Default)]
 struct Scratch {
-    down: Vec<u16>,
-    across: Vec<u64>,
-    /// A source row moved across by the shift.
+    down: Vec<u64>,
     moved: Vec<u8>,
 }
 

@@ -93,9 +93,7 @@ fn detection_grid(grid: Grid) -> Grid {
     if grid.len() < SHRINK_FROM {
         return grid;
     }
-    let k = (grid.len() as f64 / DETECT_PIXELS as f64)
-        .sqrt()
-        .round() as u32;
+    let k = (grid.len() as f64 / DETECT_PIXELS as f64).sqrt().round() as u32;
     Grid {
         w: grid.w.div_ceil(k),
         h: grid.h.div_ceil(k),
