@@ -53,7 +53,7 @@ pub(crate) trait Engine {
         sigma: f32,
         estimate: impl FnOnce() -> drift::Drift + Send,
     ) -> (drift::Drift, Self::Buf<'a>, Self::Buf<'a>);
-    /// Stage 2b for one picture: the edit shrunk again, aligned (`blur::cpu`).
+    /// Stage 2a for one picture: the edit shrunk again, aligned (`blur::cpu`).
     fn blur<'a>(&self, src: &Self::Buf<'a>, grid: Grid, sigma: f32) -> Self::Buf<'a>;
     fn drift<'a>(&self, src: &Self::Buf<'a>, grid: Grid, drift: &drift::Drift) -> Self::Buf<'a>;
     /// Shift costs; with a `drift`, the original is compared drift-corrected.
