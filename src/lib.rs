@@ -179,12 +179,13 @@ impl Segmenter {
         edited: &RgbaImage,
         options: &Options,
     ) -> Result<Outcome> {
-        // Natively the CPU path runs on a thread of the pool its stages split their rows over:
-        // from there each stage starts on both cores at once, where from outside the pool every
-        // stage would hand its rows over and wait to be woken. It never waits on anything else.
+        // Natively the CPU path runs on a thread of the pool its stages split their rows over,
+        // with the pool's other threads kept polling: each stage starts on every core at once,
+        // where from outside the pool, or with the others asleep, it would wait for them to
+        // wake. It never waits on anything else.
         #[cfg(not(target_arch = "wasm32"))]
         if self.gpu.is_none() {
-            return rayon::scope(|_| {
+            return crate::pixels::awake(|| {
                 pollster::block_on(pipeline::run(
                     &engine::Cpu,
                     original,

@@ -149,38 +149,53 @@ const PLAUSIBLE_GAIN: std::ops::RangeInclusive<f32> = 0.6..=1.0 / 0.6;
 /// residual is far from the bulk (the paint, and anything else the editor changed) and refitting.
 /// A fit with an implausible gain is dropped for no drift at all.
 pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
-    // (position, original pixel, edited pixel)
-    type Sample = ((f32, f32), [f32; 4], [f32; 4]);
-    let samples: Vec<Sample> = (0..grid.len())
-        .map(|i| {
-            let (x, y) = (i % grid.w as usize, i / grid.w as usize);
-            (coords(x, y, grid), unpack(original[i]), unpack(edited[i]))
-        })
-        .collect();
+    let n = grid.len();
+    // The samples as columns (position; each channel of both pictures), so that the loops over
+    // them vectorise.
+    let (xs, ys): (Vec<f32>, Vec<f32>) = (0..n)
+        .map(|i| coords(i % grid.w as usize, i / grid.w as usize, grid))
+        .unzip();
+    let channels = |img: &[u32]| -> [Vec<f32>; 3] {
+        std::array::from_fn(|c| img.iter().map(|&p| unpack(p)[c]).collect())
+    };
+    let (o, e) = (channels(original), channels(edited));
     let mut drift = Drift::NONE;
     // Per channel the normal equations of the last fit's inliers. Between rounds only a few
     // samples change sides, so each round adds or takes away just those.
     let mut normal = [Normal::default(); 3];
-    let mut inliers = vec![true; samples.len()];
+    let mut residual = vec![0.0f32; n];
+    let mut scratch = vec![0.0f32; n];
+    let mut inliers = vec![true; n];
+    let mut previous = vec![false; n];
     for round in 0..6 {
-        // Residuals of the current model, scaled per channel by their robust spread.
-        let residual: Vec<[f32; 3]> = samples
-            .iter()
-            .map(|&((x, y), o, e)| std::array::from_fn(|c| e[c] - drift.predict(c, x, y, o[c])))
-            .collect();
-        // Per channel the median residual and the spread around it.
-        let [(c0, s0), (c1, s1), (c2, s2)]: [(f32, f32); 3] = std::array::from_fn(|c| {
-            let mut r: Vec<f32> = residual.iter().map(|r| r[c]).collect();
-            let med = median(&mut r);
-            let mut dev: Vec<f32> = r.iter().map(|v| (v - med).abs()).collect();
-            (med, (1.4826 * median(&mut dev)).max(2.0 / 255.0))
-        });
-        let (centre, spread) = ([c0, c1, c2], [s0, s1, s2]);
-        let previous = std::mem::take(&mut inliers);
-        inliers = residual
-            .iter()
-            .map(|r| (0..3).all(|c| (r[c] - centre[c]).abs() <= 3.0 * spread[c]))
-            .collect();
+        std::mem::swap(&mut inliers, &mut previous);
+        inliers.fill(true);
+        for c in 0..3 {
+            // Residuals of the current model: `Drift::predict`, term by term in its order.
+            let k = drift.coef[c];
+            let samples = xs.iter().zip(&ys).zip(&o[c]).zip(&e[c]);
+            for (r, (((&x, &y), &v), &t)) in residual.iter_mut().zip(samples) {
+                let (vx, vy) = (v * x, v * y);
+                let p = v * k[0]
+                    + vx * k[1]
+                    + vy * k[2]
+                    + vx * x * k[3]
+                    + vx * y * k[4]
+                    + vy * y * k[5]
+                    + 1.0 * k[6];
+                *r = t - p;
+            }
+            // Inliers lie within three robust spreads of the median residual in every channel.
+            scratch.copy_from_slice(&residual);
+            let centre = median(&mut scratch);
+            for (d, &r) in scratch.iter_mut().zip(&residual) {
+                *d = (r - centre).abs();
+            }
+            let bound = 3.0 * (1.4826 * median(&mut scratch)).max(2.0 / 255.0);
+            for (k, &r) in inliers.iter_mut().zip(&residual) {
+                *k &= (r - centre).abs() <= bound;
+            }
+        }
         // The same inliers give the same fit again: every later round would repeat this one.
         if round > 0 && inliers == previous {
             break;
@@ -188,19 +203,19 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
         if inliers.iter().filter(|&&k| k).count() < 4 * TERMS {
             break;
         }
-        for (i, &((x, y), o, e)) in samples.iter().enumerate() {
+        for i in 0..n {
             // Every round that gets here fits, so the equations hold the last round's inliers
             // (none before the first fit).
             let counted = round > 0 && previous[i];
             if inliers[i] != counted {
                 let sign = if inliers[i] { 1.0 } else { -1.0 };
-                for (c, n) in normal.iter_mut().enumerate() {
-                    n.add(basis(x, y, o[c]), e[c], sign);
+                for (c, eq) in normal.iter_mut().enumerate() {
+                    eq.add(basis(xs[i], ys[i], o[c][i]), e[c][i], sign);
                 }
             }
         }
-        for (c, n) in normal.iter().enumerate() {
-            if let Some(coef) = n.solve() {
+        for (c, eq) in normal.iter().enumerate() {
+            if let Some(coef) = eq.solve() {
                 drift.coef[c] = coef;
             }
         }
