@@ -202,7 +202,7 @@ pub fn plan_cpu(
 /// The paint's strength per pixel of the detection grid as the score measured it (stage 3),
 /// averaged over the pixel's 3x3 neighbourhood (coordinates clamped, in whole numbers): paint
 /// over a textured object changes each pixel by a different amount, and the outline is to follow
-/// the paint, not the texture. [`averaged`] at every pixel, as sums across, then down.
+/// the paint, not the texture. The clamped 3x3 mean at every pixel, as sums across, then down.
 pub fn average_cpu(raw: &[u32], grid: Grid) -> Vec<u32> {
     assert_eq!(raw.len(), grid.len(), "one strength a detection pixel");
     let (w, h) = (grid.w as usize, grid.h as usize);
@@ -229,22 +229,6 @@ pub fn average_cpu(raw: &[u32], grid: Grid) -> Vec<u32> {
         }
     });
     out
-}
-
-/// The strengths `raw` gives for the 3x3 neighbourhood of (x, y) (coordinates clamped to `g`),
-/// averaged in whole numbers.
-fn averaged(x: i32, y: i32, g: Grid, mut raw: impl FnMut(i32, i32) -> u32) -> u32 {
-    let sum: u32 = neighbours(x, y, g.w as i32, g.h as i32)
-        .map(|(xx, yy)| raw(xx, yy))
-        .sum();
-    (sum + 4) / 9
-}
-
-/// The 3x3 neighbourhood of (x, y), coordinates clamped to the grid.
-fn neighbours(x: i32, y: i32, w: i32, h: i32) -> impl Iterator<Item = (i32, i32)> {
-    (-1..=1).flat_map(move |dy| {
-        (-1..=1).map(move |dx| ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1)))
-    })
 }
 
 /// The whole stage: the cleaned `mask` (0/1) on `detect`'s grid, its outline placed again, as a
@@ -300,6 +284,7 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
         let Block {
             raw,
             runs,
+            merged,
             labels,
             measure,
         } = scratch;
@@ -317,6 +302,10 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
                 }
             }
         }
+        // Each row's runs merged where they overlap, and all of them measured together: runs
+        // are short, and a conversion per run would cost more than its pixels.
+        merged.clear();
+        measure.clear();
         for (slot, row_runs) in runs.iter_mut().enumerate() {
             row_runs.sort_unstable();
             let y = (y0 + slot).wrapping_sub(1);
@@ -327,9 +316,18 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
                     end = end.max(row_runs[k + 1].1);
                     k += 1;
                 }
-                let out = &mut raw[slot * fw..][start..end];
-                measure.strengths(&table, &fine, paint, start..end, y, out);
+                merged.push((slot, start..end));
+                measure.push(&fine, start..end, y);
                 k += 1;
+            }
+        }
+        let mut changes = measure.changes(&table, paint).iter();
+        for (slot, columns) in merged.iter() {
+            for (o, &c) in raw[slot * fw..][columns.clone()]
+                .iter_mut()
+                .zip(changes.by_ref())
+            {
+                *o = strength(c);
             }
         }
         let mut labelled = None;
@@ -348,13 +346,17 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
                 labelled = Some(gy(y));
             }
             row.copy_from_slice(labels);
+            // Each cut pixel's strength is its clamped 3x3 neighbourhood's mean, in whole
+            // numbers, as `average_cpu` gives it.
+            let [up, on, down] = [y.saturating_sub(1), y, (y + 1).min(fh - 1)]
+                .map(|yy| &raw[(yy + 1 - y0) * fw..][..fw]);
             for &gx in &cuts[gy(y)] {
-                let word = words[gx];
+                let cut = words[gx] - CUT;
                 for x in columns[gx].clone() {
-                    let strength =
-                        |xx: i32, yy: i32| raw[(yy as usize + 1 - y0) * fw + xx as usize];
-                    let inside = averaged(x as i32, y as i32, f, strength) >= word - CUT;
-                    row[x] = if inside { 255 } else { 0 };
+                    let (l, r) = (x.saturating_sub(1), (x + 1).min(fw - 1));
+                    let sum =
+                        up[l] + up[x] + up[r] + on[l] + on[x] + on[r] + down[l] + down[x] + down[r];
+                    row[x] = if (sum + 4) / 9 >= cut { 255 } else { 0 };
                 }
             }
         }
@@ -369,6 +371,8 @@ pub fn place_cpu<B: AsRef<[u32]> + Sync>(plan: &[u32], grid: Grid, fine: Sharp<B
 struct Block {
     raw: Vec<u32>,
     runs: Vec<Vec<(usize, usize)>>,
+    /// The merged runs, as (row slot, columns), in the order they are measured.
+    merged: Vec<(usize, Range<usize>)>,
     labels: Vec<u8>,
     measure: Measure,
 }
@@ -382,24 +386,21 @@ struct Measure {
 }
 
 impl Measure {
-    /// The paint's strength at `columns` of row `y` of `pair`'s grid (one pixel pair each,
-    /// unsmoothed), into `out`.
-    fn strengths<B: AsRef<[u32]>>(
-        &mut self,
-        table: &LabTable,
-        pair: &Sharp<B>,
-        paint: Option<[f32; 3]>,
-        columns: Range<usize>,
-        y: usize,
-        out: &mut [u32],
-    ) {
+    fn clear(&mut self) {
+        self.original.clear();
+        self.edited.clear();
+    }
+
+    /// Add the pixel pairs at `columns` of row `y` of `pair`'s grid: the original's drift
+    /// corrected, the edit's moved by the shift.
+    fn push<B: AsRef<[u32]>>(&mut self, pair: &Sharp<B>, columns: Range<usize>, y: usize) {
         let g = pair.grid;
         let w = g.w as usize;
-        self.original.clear();
+        let from = self.original.len();
         self.original
             .extend_from_slice(&pair.original.as_ref()[y * w..][columns.clone()]);
         if let Some(d) = pair.drift {
-            d.apply_row(&mut self.original, columns.start, y, g);
+            d.apply_row(&mut self.original[from..], columns.start, y, g);
         }
         shifted_row(
             pair.edited.as_ref(),
@@ -409,10 +410,11 @@ impl Measure {
             columns,
             &mut self.edited,
         );
-        let changes = self.changes.row(table, &self.original, &self.edited, paint);
-        for (o, &c) in out.iter_mut().zip(changes) {
-            *o = strength(c);
-        }
+    }
+
+    /// The change of every pair added since `clear`, in order (one pair each, unsmoothed).
+    fn changes(&mut self, table: &LabTable, paint: Option<[f32; 3]>) -> &[f32] {
+        self.changes.row(table, &self.original, &self.edited, paint)
     }
 }
 
@@ -504,6 +506,22 @@ pub fn gpu(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The strengths `raw` gives for the 3x3 neighbourhood of (x, y) (coordinates clamped to `g`),
+    /// averaged in whole numbers.
+    fn averaged(x: i32, y: i32, g: Grid, mut raw: impl FnMut(i32, i32) -> u32) -> u32 {
+        let sum: u32 = neighbours(x, y, g.w as i32, g.h as i32)
+            .map(|(xx, yy)| raw(xx, yy))
+            .sum();
+        (sum + 4) / 9
+    }
+
+    /// The 3x3 neighbourhood of (x, y), coordinates clamped to the grid.
+    fn neighbours(x: i32, y: i32, w: i32, h: i32) -> impl Iterator<Item = (i32, i32)> {
+        (-1..=1).flat_map(move |dy| {
+            (-1..=1).map(move |dx| ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1)))
+        })
+    }
 
     #[test]
     fn the_averaged_strengths_are_each_pixels_clamped_3x3_mean() {

@@ -116,8 +116,8 @@ impl Changes {
     }
 }
 
-/// `columns` of row `y` of `img` (on `grid`) moved by `shift`, edge pixels repeated, into `out`:
-/// the edited pixels that pair with the original's.
+/// `columns` of row `y` of `img` (on `grid`) moved by `shift`, edge pixels repeated, appended to
+/// `out`: the edited pixels that pair with the original's.
 pub(crate) fn shifted_row(
     img: &[u32],
     grid: Grid,
@@ -129,7 +129,6 @@ pub(crate) fn shifted_row(
     let (w, h) = (grid.w as i32, grid.h as i32);
     let ey = (y as i32 + shift.1).clamp(0, h - 1) as usize;
     let line = &img[ey * w as usize..][..w as usize];
-    out.clear();
     out.extend(columns.map(|x| line[(x as i32 + shift.0).clamp(0, w - 1) as usize]));
 }
 
@@ -165,8 +164,10 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
             sharp: s,
             shifted,
         } = scratch;
+        shifted.clear();
         shifted_row(sharp.edited.as_ref(), grid, y, scoring.shift, 0..w, shifted);
         let sharp_change = s.row(&table, &o_sharp[y * w..][..w], shifted, paint);
+        shifted.clear();
         shifted_row(
             blurred.edited.as_ref(),
             grid,
