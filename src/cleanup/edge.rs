@@ -386,6 +386,7 @@ struct Measure {
 }
 
 impl Measure {
+    /// Forget the pairs added so far.
     fn clear(&mut self) {
         self.original.clear();
         self.edited.clear();
