@@ -150,21 +150,25 @@ impl<T> Later<T> {
 /// nothing to do for `AWAKE_IDLE` goes back to sleep.
 pub fn awake<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let done = &AtomicBool::new(false);
-        rayon::scope(|s| {
-            let owner = rayon::current_thread_index();
-            for _ in 1..rayon::current_num_threads() {
-                s.spawn(move |_| poll(done, owner));
-            }
-            let result = f();
-            done.store(true, Ordering::Release);
-            result
-        })
-    }
+    return awake_at_most(AWAKE_IDLE, f);
     #[cfg(target_arch = "wasm32")]
     f()
+}
+
+/// [`awake`] with the idle limit given, so a test can tell ending with `f` from timing out.
+#[cfg(not(target_arch = "wasm32"))]
+fn awake_at_most<T: Send>(idle: std::time::Duration, f: impl FnOnce() -> T + Send) -> T {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let done = &AtomicBool::new(false);
+    rayon::scope(|s| {
+        let owner = rayon::current_thread_index();
+        for _ in 1..rayon::current_num_threads() {
+            s.spawn(move |_| poll(done, owner, idle));
+        }
+        let result = f();
+        done.store(true, Ordering::Release);
+        result
+    })
 }
 
 /// The longest a thread kept awake by [`awake`] polls without finding work.
@@ -172,7 +176,7 @@ pub fn awake<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 const AWAKE_IDLE: std::time::Duration = std::time::Duration::from_millis(3);
 
 #[cfg(not(target_arch = "wasm32"))]
-fn poll(done: &std::sync::atomic::AtomicBool, owner: Option<usize>) {
+fn poll(done: &std::sync::atomic::AtomicBool, owner: Option<usize>, idle: std::time::Duration) {
     // The thread running `f` may pick this job up while it waits for its own: it must not poll.
     if rayon::current_thread_index() == owner {
         return;
@@ -181,7 +185,7 @@ fn poll(done: &std::sync::atomic::AtomicBool, owner: Option<usize>) {
     while !done.load(std::sync::atomic::Ordering::Acquire) {
         match rayon::yield_now() {
             Some(rayon::Yield::Executed) => since = std::time::Instant::now(),
-            _ if since.elapsed() > AWAKE_IDLE => return,
+            _ if since.elapsed() > idle => return,
             _ => std::hint::spin_loop(),
         }
     }
@@ -258,8 +262,11 @@ mod tests {
 
     #[test]
     fn work_kept_awake_returns_when_it_ends_on_pools_of_one_to_three_threads() {
-        const RUNS: u32 = 10;
-        const PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+        // An idle limit far longer than the work: pollers that stopped only at that limit
+        // would hold every run for 20 s, while ending with the work takes a few milliseconds.
+        // The bound in between is wide enough for a loaded machine.
+        const IDLE: std::time::Duration = std::time::Duration::from_secs(20);
+        const BOUND: std::time::Duration = std::time::Duration::from_secs(5);
         for threads in 1..=3 {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -268,22 +275,18 @@ mod tests {
             // A pause, in which the other threads take their polling jobs, then rows and a
             // later job, which they may take.
             let run = || {
-                std::thread::sleep(PAUSE);
+                std::thread::sleep(std::time::Duration::from_millis(1));
                 let job = later(|| 7u64);
                 let mut rows = vec![0u64; 4096];
                 for_rows(&mut rows, 64, |y, row| row.fill(y as u64));
                 rows.iter().sum::<u64>() + job.get()
             };
-            let started = std::time::Instant::now();
-            for _ in 0..RUNS {
-                assert_eq!(pool.install(|| awake(run)), 64 * 2016 + 7);
+            for _ in 0..3 {
+                let started = std::time::Instant::now();
+                assert_eq!(pool.install(|| awake_at_most(IDLE, run)), 64 * 2016 + 7);
+                let took = started.elapsed();
+                assert!(took < BOUND, "{threads} threads: a run took {took:?}");
             }
-            // Pollers that stopped only at their idle limit would make every run last that long.
-            let each = started.elapsed() / RUNS;
-            assert!(
-                each < PAUSE + (AWAKE_IDLE - PAUSE) / 2,
-                "{threads} threads: {each:?} a run"
-            );
         }
     }
 }
