@@ -54,3 +54,25 @@ async fn auto_falls_back_to_the_cpu_and_gpu_is_refused_by_name() {
     );
     assert!(i as f64 / u as f64 > 0.9, "IoU {}", i as f64 / u as f64);
 }
+
+/// The CPU path's CIELAB rows, four pixels at a time in WebAssembly's vectors, give the bits of
+/// converting each pixel alone: a million colours, knee and extremes included, and rows of
+/// every length mod 4.
+#[wasm_bindgen_test]
+fn cielab_rows_in_wasm_vectors_convert_as_each_pixel_does_alone() {
+    use editseg::color::{LabRow, LabTable};
+    let table = LabTable::new();
+    let pixels: Vec<u32> = (0..1u32 << 20)
+        .map(|v| v.wrapping_mul(2_654_435_761))
+        .collect();
+    let pixels = [&pixels[..], &[0, 0x00ff_ffff, 0x0003_0201, 0x0009_0909]].concat();
+    let mut row = LabRow::default();
+    let short = (0..4).map(|k| &pixels[1..][..9 + k]);
+    for part in std::iter::once(&pixels[..]).chain(short) {
+        table.row(part, &mut row);
+        for (i, &p) in part.iter().enumerate() {
+            let lab = [row.l[i], row.a[i], row.b[i]].map(f32::to_bits);
+            assert_eq!(lab, table.lab(p).map(f32::to_bits), "pixel {p:08x}");
+        }
+    }
+}

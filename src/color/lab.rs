@@ -120,7 +120,12 @@ impl LabTable {
             // SAFETY: `wide` is set only where the CPU has AVX-512F.
             return unsafe { wide::row(&self.linear, pixels, l, a, b) };
         }
-        for i in 0..n {
+        // Four at a time in WebAssembly's 128-bit vectors, the rest one by one.
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        let done = simd128::row(&self.linear, pixels, l, a, b);
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        let done = 0;
+        for i in done..n {
             [l[i], a[i], b[i]] = self.lab(pixels[i]);
         }
     }
@@ -194,6 +199,72 @@ mod wide {
                 unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr().add(i), mask, v) };
             }
         }
+    }
+}
+
+/// `LabTable::row` four pixels at a time in WebAssembly's 128-bit vectors, the same operations
+/// in the same order as `LabTable::lab` (so the same bits): compilers leave a loop with table
+/// lookups scalar there. Returns how many pixels it converted (a multiple of four).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128 {
+    use super::{KNEE, XYZ};
+    use std::arch::wasm32::*;
+
+    pub(super) fn row(
+        linear: &[f32; 256],
+        pixels: &[u32],
+        l: &mut [f32],
+        a: &mut [f32],
+        b: &mut [f32],
+    ) -> usize {
+        let c = f32x4_splat;
+        let f = |t: v128| {
+            // `cube_root`: the exponent-bits guess (u32 / 3 exactly: the 64-bit product with
+            // 0xAAAA_AAAB shifted right by 33), three Newton steps, t r².
+            // (`f32x4_max` is NaN-exact, so a call per lane; t is never NaN.)
+            let x = f32x4_pmax(t, c(KNEE));
+            let magic = u32x4_splat(0xAAAA_AAAB);
+            let low = u64x2_shr(u64x2_extmul_low_u32x4(x, magic), 33);
+            let high = u64x2_shr(u64x2_extmul_high_u32x4(x, magic), 33);
+            let third = i32x4_shuffle::<0, 2, 4, 6>(low, high);
+            let mut r = i32x4_sub(u32x4_splat(0x54a2_1d2a), third);
+            for _ in 0..3 {
+                let cube = f32x4_mul(f32x4_mul(f32x4_mul(x, r), r), r);
+                r = f32x4_mul(f32x4_mul(r, f32x4_sub(c(4.0), cube)), c(1.0 / 3.0));
+            }
+            let root = f32x4_mul(f32x4_mul(x, r), r);
+            let line = f32x4_add(f32x4_mul(c(7.787), t), c(16.0 / 116.0));
+            v128_bitselect(root, line, f32x4_gt(t, c(KNEE)))
+        };
+        let at = |p: &[u32], shift: u32| {
+            let v = |k: usize| linear[(p[k] >> shift & 255) as usize];
+            f32x4(v(0), v(1), v(2), v(3))
+        };
+        for (((p, l), a), b) in pixels
+            .chunks_exact(4)
+            .zip(l.chunks_exact_mut(4))
+            .zip(a.chunks_exact_mut(4))
+            .zip(b.chunks_exact_mut(4))
+        {
+            let rgb = [at(p, 0), at(p, 8), at(p, 16)];
+            let [x, y, z] = XYZ.map(|m| {
+                f32x4_add(
+                    f32x4_add(f32x4_mul(c(m[0]), rgb[0]), f32x4_mul(c(m[1]), rgb[1])),
+                    f32x4_mul(c(m[2]), rgb[2]),
+                )
+            });
+            let (fx, fy, fz) = (f(x), f(y), f(z));
+            let lab = [
+                f32x4_sub(f32x4_mul(c(116.0), fy), c(16.0)),
+                f32x4_mul(c(500.0), f32x4_sub(fx, fy)),
+                f32x4_mul(c(200.0), f32x4_sub(fy, fz)),
+            ];
+            for (out, v) in [l, a, b].into_iter().zip(lab) {
+                // SAFETY: `out` is a chunk of four f32s, 16 bytes; v128_store needs no alignment.
+                unsafe { v128_store(out.as_mut_ptr().cast(), v) };
+            }
+        }
+        pixels.len() / 4 * 4
     }
 }
 

@@ -70,7 +70,7 @@ fn change_lab(o: [f32; 3], e: [f32; 3], paint: Option<[f32; 3]>) -> f32 {
     let toward: [f32; 3] = std::array::from_fn(|c| p[c] - o[c]);
     let reach = norm(toward);
     let cosine = (0..3).map(|c| d[c] * toward[c]).sum::<f32>() / (change * reach);
-    let weighted = OFF_AXIS + (1.0 - OFF_AXIS) * cosine.max(0.0);
+    let weighted = OFF_AXIS + (1.0 - OFF_AXIS) * larger(cosine, 0.0);
     // No direction to weigh by when either vector is (nearly) nothing.
     let weight = if reach > 1.0 && change > 0.0 {
         weighted
@@ -178,12 +178,35 @@ pub fn cpu<B: AsRef<[u32]> + Sync>(
         );
         let blurred_change = b.row(&table, &o_blurred[y * w..][..w], shifted, paint);
         for (x, (s, k)) in row.iter_mut().zip(strength_row.iter_mut()).enumerate() {
-            let c = blurred_change[x].min(sharp_change[x]);
-            *s = ((c * SCALE).min(255.0) + 0.5) as u32;
+            let c = smaller(blurred_change[x], sharp_change[x]);
+            *s = (smaller(c * SCALE, 255.0) + 0.5) as u32;
             *k = strength(sharp_change[x]);
         }
     });
     out
+}
+
+/// `a.min(b)` as a compare and a select. Rust's `min` and `max` return the other operand for
+/// a NaN, which WebAssembly's instructions do not: there each becomes a call per pixel. The
+/// changes are never NaN where they are kept (`change_lab` picks a weight of 1 where its cosine
+/// is 0/0), so both agree here.
+#[inline(always)]
+fn smaller(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// `a.max(b)`, as [`smaller`].
+#[inline(always)]
+fn larger(a: f32, b: f32) -> f32 {
+    if a < b {
+        b
+    } else {
+        a
+    }
 }
 
 fn norm(v: [f32; 3]) -> f32 {
