@@ -82,11 +82,6 @@ pub fn overlay(original: &RgbaImage, mask: &GrayImage) -> RgbaImage {
 /// `overlay` drawn into `bytes` (the original's size, any contents): a caller can have the
 /// buffer made beforehand, off its critical path.
 pub fn overlay_onto(original: &RgbaImage, mask: &GrayImage, mut bytes: Vec<u8>) -> RgbaImage {
-    // Outside: 60% of the colour. Inside: 45% of it plus 55% of the tint (255, 0, 140).
-    const OUTSIDE: u32 = 154;
-    const INSIDE: u32 = 115;
-    const TINT: u32 = 140 | 77 << 16;
-    const OPAQUE: u32 = 0xff00_0000;
     let w = original.width() as usize;
     let (pixels, marks) = (original.as_raw(), mask.as_raw());
     assert_eq!(
@@ -94,21 +89,42 @@ pub fn overlay_onto(original: &RgbaImage, mask: &GrayImage, mut bytes: Vec<u8>) 
         pixels.len(),
         "an overlay buffer of the original's size"
     );
+    // Eight pixels at a time as words, which vectorises (WebAssembly included), then the rest.
+    const LANES: usize = 8;
     for_rows(&mut bytes, 4 * w, |y, row| {
-        let source = pixels[4 * w * y..][..4 * w].chunks_exact(4);
-        for ((o, p), &m) in row
-            .chunks_exact_mut(4)
-            .zip(source)
-            .zip(&marks[w * y..][..w])
+        let source = &pixels[4 * w * y..][..4 * w];
+        let marks = &marks[w * y..][..w];
+        let mut out = row.chunks_exact_mut(4 * LANES);
+        let mut from = source.chunks_exact(4 * LANES);
+        let mut inside = marks.chunks_exact(LANES);
+        for ((o, p), m) in (&mut out).zip(&mut from).zip(&mut inside) {
+            let p: [u32; LANES] = bytemuck::cast(<[u8; 4 * LANES]>::try_from(p).expect("a chunk"));
+            let tinted: [u32; LANES] = std::array::from_fn(|k| tint(p[k], m[k]));
+            o.copy_from_slice(&bytemuck::cast::<_, [u8; 4 * LANES]>(tinted));
+        }
+        let rest = out.into_remainder().chunks_exact_mut(4);
+        for ((o, p), &m) in rest
+            .zip(from.remainder().chunks_exact(4))
+            .zip(inside.remainder())
         {
             let p = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
-            // All ones inside, zero outside: a select without a branch.
-            let inside = u32::from(m > 0).wrapping_neg();
-            let out = (scaled(p, INSIDE) + TINT) & inside | scaled(p, OUTSIDE) & !inside;
-            o.copy_from_slice(&(out | OPAQUE).to_le_bytes());
+            o.copy_from_slice(&tint(p, m).to_le_bytes());
         }
     });
     RgbaImage::from_raw(original.width(), original.height(), bytes).expect("four bytes a pixel")
+}
+
+/// One overlay pixel: outside the mask 60% of the colour, inside 45% of it plus 55% of the tint
+/// (255, 0, 140); opaque.
+#[inline(always)]
+fn tint(p: u32, mark: u8) -> u32 {
+    const OUTSIDE: u32 = 154;
+    const INSIDE: u32 = 115;
+    const TINT: u32 = 140 | 77 << 16;
+    const OPAQUE: u32 = 0xff00_0000;
+    // All ones inside, zero outside: a select without a branch.
+    let inside = u32::from(mark > 0).wrapping_neg();
+    ((scaled(p, INSIDE) + TINT) & inside | scaled(p, OUTSIDE) & !inside) | OPAQUE
 }
 
 #[cfg(test)]

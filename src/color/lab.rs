@@ -219,14 +219,24 @@ mod simd128 {
     ) -> usize {
         let c = f32x4_splat;
         let f = |t: v128| {
-            // `cube_root`: the exponent-bits guess (u32 / 3 exactly: the 64-bit product with
-            // 0xAAAA_AAAB shifted right by 33), three Newton steps, t r².
+            // `cube_root`: the exponent-bits guess, three Newton steps, t r². The guess needs
+            // bits / 3 rounded down, without 64-bit multiplies (several instructions each here):
+            // a positive float's bits are hi 2^16 + lo under 2^31, and as 65536 = 3 21845 + 1,
+            // bits / 3 = hi 21845 + (hi + lo) / 3. That second quotient, of a number under 2^17,
+            // comes exactly from floats: a third less than the true quotient has a fraction of
+            // -1/3, 0 or 1/3, and adding 2^23 rounds it to the integer in the low bits.
             // (`f32x4_max` is NaN-exact, so a call per lane; t is never NaN.)
             let x = f32x4_pmax(t, c(KNEE));
-            let magic = u32x4_splat(0xAAAA_AAAB);
-            let low = u64x2_shr(u64x2_extmul_low_u32x4(x, magic), 33);
-            let high = u64x2_shr(u64x2_extmul_high_u32x4(x, magic), 33);
-            let third = i32x4_shuffle::<0, 2, 4, 6>(low, high);
+            let (hi, lo) = (u32x4_shr(x, 16), v128_and(x, u32x4_splat(0xffff)));
+            let sum = f32x4_convert_i32x4(i32x4_add(hi, lo));
+            let rounded = f32x4_add(
+                f32x4_sub(f32x4_mul(sum, c(1.0 / 3.0)), c(1.0 / 3.0)),
+                c(8_388_608.0),
+            );
+            let third = i32x4_add(
+                i32x4_mul(hi, u32x4_splat(21845)),
+                v128_and(rounded, u32x4_splat(0x7f_ffff)),
+            );
             let mut r = i32x4_sub(u32x4_splat(0x54a2_1d2a), third);
             for _ in 0..3 {
                 let cube = f32x4_mul(f32x4_mul(f32x4_mul(x, r), r), r);
