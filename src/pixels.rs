@@ -28,20 +28,8 @@ pub fn to_words(img: &RgbaImage) -> Vec<u32> {
 
 /// `unpack4x8unorm`.
 pub fn unpack(p: u32) -> [f32; 4] {
-    p.to_le_bytes().map(|c| UNORM[c as usize])
+    p.to_le_bytes().map(|c| c as f32 / 255.0)
 }
-
-/// `c as f32 / 255.0` for each byte `c`, the same bits by table: in rows that vectorise, a load
-/// per channel costs less than a division (in WebAssembly's four lanes most of all).
-pub static UNORM: [f32; 256] = {
-    let mut table = [0.0; 256];
-    let mut c = 0;
-    while c < 256 {
-        table[c] = c as f32 / 255.0;
-        c += 1;
-    }
-    table
-};
 
 /// `pack4x8unorm`: clamp, scale, round half up.
 pub fn pack(v: [f32; 4]) -> u32 {
@@ -270,14 +258,6 @@ mod tests {
         let failed = std::panic::catch_unwind(|| later(|| panic!("drawing failed")).get());
         let message = failed.expect_err("the panic comes back");
         assert_eq!(message.downcast_ref::<&str>(), Some(&"drawing failed"));
-    }
-
-    #[test]
-    fn the_unorm_table_holds_each_bytes_division_by_255_to_the_bit() {
-        for c in 0..=255u8 {
-            let divided = std::hint::black_box(c) as f32 / 255.0;
-            assert_eq!(UNORM[c as usize].to_bits(), divided.to_bits(), "{c}");
-        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, unorm8, unpack, Grid, UNORM};
+use crate::pixels::{for_rows, unorm8, unpack, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/drift.wgsl"),
@@ -128,7 +128,7 @@ impl RowDrift {
     fn channel(&self, c: usize, v: u32, fx: f32) -> u32 {
         let [c0, c1, c2, offset] = self.coef[c];
         // `pack4x8unorm`, as `pixels::pack`.
-        unorm8((c0 + (c1 + c2 * fx) * fx) * UNORM[v as usize] + offset)
+        unorm8((c0 + (c1 + c2 * fx) * fx) * (v as f32 / 255.0) + offset)
     }
 }
 
