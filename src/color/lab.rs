@@ -225,7 +225,8 @@ mod simd128 {
             // bits / 3 = hi 21845 + (hi + lo) / 3. That second quotient, of a number under 2^17,
             // comes exactly from floats: a third less than the true quotient has a fraction of
             // -1/3, 0 or 1/3, and adding 2^23 rounds it to the integer in the low bits.
-            // (`f32x4_max` is NaN-exact, so a call per lane; t is never NaN.)
+            // `pmax` is one instruction; `f32x4_max` keeps Rust's rule for NaN (never met here)
+            // with a call per lane.
             let x = f32x4_pmax(t, c(KNEE));
             let (hi, lo) = (u32x4_shr(x, 16), v128_and(x, u32x4_splat(0xffff)));
             let sum = f32x4_convert_i32x4(i32x4_add(hi, lo));
