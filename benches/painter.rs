@@ -7,8 +7,8 @@
 //!   cargo bench --bench painter
 
 use burn::prelude::Device;
-use editseg::painter::segment::{paint, segment};
-use editseg::painter::{Painter, Vocabulary};
+use editseg::painter::segment::{paint, segment, Answer};
+use editseg::painter::{find_in_maps, meaning_of, Painter};
 use editseg::scenes::{Sample, Split};
 use editseg::{BackendChoice, Options, Segmenter};
 use std::path::Path;
@@ -33,27 +33,25 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 fn main() {
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
     let weights = std::fs::read(model.join("painter.bpk")).unwrap();
-    let vocabulary =
-        Vocabulary::parse(&std::fs::read_to_string(model.join("vocab.txt")).unwrap()).unwrap();
-    let painter = Painter::load(&weights, vocabulary, Device::flex()).unwrap();
+    let painter = Painter::load(&weights, Device::flex()).unwrap();
     let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
     let sample = Sample::generate(Split::Val, 0, 1);
     let picture = sample.image(512, 512);
-    let painted = pollster::block_on(paint(&painter, &picture, &sample.instruction, None)).unwrap();
+    let painted = pollster::block_on(paint(&painter, &picture, &sample.instruction, None))
+        .unwrap()
+        .ok()
+        .expect("the scene has the object");
     let color = Options {
         color: Some(painted.paint),
         ..Options::default()
     };
 
     let forward = median_ms(|| {
-        pollster::block_on(painter.paint(
-            &[&painted.small],
-            &[painted.instruction.expression.as_str()],
-            &[painted.paint],
-        ))
-        .unwrap();
+        let maps = pollster::block_on(painter.perceive(&[&painted.small])).unwrap();
+        let meaning = meaning_of(&painted.instruction.expression).unwrap();
+        find_in_maps(&maps[0], &meaning).unwrap();
     });
-    // Two requests in turn, so that the painter's memory of its last painting never answers.
+    // Two requests in turn, so that the painter's memory of its last picture never answers.
     let other = Sample::generate(Split::Val, 1, 1);
     let requests = [
         (picture.clone(), &sample.instruction),
@@ -72,9 +70,9 @@ fn main() {
         ))
         .unwrap();
     });
-    // The same request again (a cleanup slider moved): the painting is remembered.
+    // The same request again (a cleanup slider moved): the picture's maps are remembered.
     let again = median_ms(|| {
-        let result = pollster::block_on(segment(
+        let answer = pollster::block_on(segment(
             &painter,
             &segmenter,
             &picture,
@@ -82,6 +80,9 @@ fn main() {
             &Options::default(),
         ))
         .unwrap();
+        let Answer::Found(result) = answer else {
+            panic!("found before")
+        };
         assert!(result.painted.reused);
     });
     let anchor = median_ms(|| {
@@ -90,9 +91,11 @@ fn main() {
     });
     println!("| what | median ms ({RUNS} runs) |");
     println!("|---|---|");
-    println!("| painter at batch 1, 64x64: network, objects, program, edit (target <= 30) | {forward:.1} |");
+    println!(
+        "| painter at batch 1, 64x64: network, objects, program (target <= 30) | {forward:.1} |"
+    );
     println!("| segment: instruction to 512x512 mask | {whole:.1} |");
-    println!("| segment again, same request (painting remembered) | {again:.1} |");
+    println!("| segment again, same request (maps remembered) | {again:.1} |");
     println!("| anchor: diff + cleanup of the 64x64 edit | {anchor:.1} |");
     println!(
         "weights: {} bytes (f16); {} parameters",

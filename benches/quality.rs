@@ -8,7 +8,8 @@
 //! Prints a markdown table of cIoU and the worst case per edge and damage level, and how far the
 //! outline sits from the paint's 50% line on the undamaged feathered edits.
 
-use editseg::synth::{self, Style};
+use editseg::color::Style;
+use editseg::synth;
 use editseg::{imageio, BackendChoice, Options, Segmenter};
 use image::GrayImage;
 use std::collections::BTreeMap;

@@ -8,7 +8,8 @@
 //!
 //! Prints a markdown table.
 
-use editseg::synth::{self, Style};
+use editseg::color::Style;
+use editseg::synth;
 use editseg::{imageio, BackendChoice, Options, Segmenter};
 use image::imageops::{resize, FilterType};
 use std::path::{Path, PathBuf};

@@ -18,6 +18,8 @@ pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
 pub mod files;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod generator;
 pub mod gpu;
 pub mod imageio;
 pub mod instruction;
@@ -34,6 +36,8 @@ pub mod report;
 pub mod rng;
 pub mod scenes;
 pub mod synth;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod training;
 #[cfg(target_arch = "wasm32")]
 pub mod web_api;
 

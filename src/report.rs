@@ -372,16 +372,16 @@ pub fn compare(
 
 /// What `editseg eval-painter --report` shows beside the scores.
 pub struct PainterRun<'a> {
-    pub report: &'a crate::painter::evaluate::Report,
+    pub report: &'a crate::training::evaluate::Report,
     pub split: &'a str,
     /// The samples of the galleries, replayed: the worst first, then random others.
     pub worst: Vec<(
-        &'a crate::painter::evaluate::Scored,
-        crate::painter::evaluate::Replayed,
+        &'a crate::training::evaluate::Scored,
+        crate::training::evaluate::Replayed,
     )>,
     pub random: Vec<(
-        &'a crate::painter::evaluate::Scored,
-        crate::painter::evaluate::Replayed,
+        &'a crate::training::evaluate::Scored,
+        crate::training::evaluate::Replayed,
     )>,
     /// The weights' training log (CSV), for the learning curve.
     pub log: Option<String>,
@@ -389,7 +389,7 @@ pub struct PainterRun<'a> {
 
 /// The `gallery` worst and `gallery` random sample numbers of a painter's report (seeded).
 pub fn painter_gallery(
-    report: &crate::painter::evaluate::Report,
+    report: &crate::training::evaluate::Report,
     gallery: usize,
 ) -> (Vec<usize>, Vec<usize>) {
     let mut order: Vec<usize> = (0..report.samples.len()).collect();
@@ -411,7 +411,7 @@ pub fn painter_gallery(
 /// The report of `editseg eval-painter`: scores overall and per kind of expression, selection
 /// accuracy, plots (with the learning curve when the log is given) and galleries.
 pub fn painter_html(run: &PainterRun, meta: &Meta) -> Result<String> {
-    use crate::painter::evaluate::KINDS;
+    use crate::training::evaluate::KINDS;
     let r = run.report;
     let mut out = header("EditSeg painter evaluation", meta);
     out += "<h2>Scores</h2><table id=\"scores\">";

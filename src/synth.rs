@@ -3,7 +3,7 @@
 //! lighting change, re-synthesised texture and noise, a shift, their own output size, JPEG).
 //! The quality benchmark, the tests and the demo's sample are built from these.
 
-use crate::color;
+use crate::color::{self, Style};
 use crate::rng::Rng;
 use image::{GrayImage, Luma, RgbaImage};
 
@@ -58,47 +58,6 @@ pub fn truth(cover: &[f32], w: u32, h: u32) -> GrayImage {
             0
         }])
     })
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Style {
-    /// The object takes the paint's colour and keeps its own shading.
-    Paint,
-    /// The paint at half opacity over the object (how Ming draws "... with red mask").
-    Overlay,
-}
-
-fn luminance(p: [u8; 4]) -> f32 {
-    (0.2126 * p[0] as f32 + 0.7152 * p[1] as f32 + 0.0722 * p[2] as f32) / 255.0
-}
-
-/// Paint the covered region.
-pub fn paint(original: &RgbaImage, cover: &[f32], color: [u8; 3], style: Style) -> RgbaImage {
-    let (sum, weight) = original
-        .pixels()
-        .zip(cover)
-        .fold((0.0, 0.0), |(s, n), (p, &c)| {
-            (s + c * luminance(p.0), n + c)
-        });
-    let mean = (sum / weight.max(1e-6)).max(0.05);
-    let mut out = original.clone();
-    for (i, p) in out.pixels_mut().enumerate() {
-        let c = cover[i];
-        if c == 0.0 {
-            continue;
-        }
-        let painted: [f32; 3] = match style {
-            Style::Paint => {
-                let shade = (luminance(p.0) / mean).clamp(0.35, 1.5);
-                color.map(|v| (v as f32 * shade).min(255.0))
-            }
-            Style::Overlay => std::array::from_fn(|k| 0.5 * p.0[k] as f32 + 0.5 * color[k] as f32),
-        };
-        for k in 0..3 {
-            p.0[k] = (p.0[k] as f32 * (1.0 - c) + painted[k] * c).round() as u8;
-        }
-    }
-    out
 }
 
 /// How hard an editor treats the pixels it was not asked to touch: 0 (not at all) to 3.
@@ -270,7 +229,7 @@ pub fn feathered_case(
             .max_by(|a, b| contrast(a).total_cmp(&contrast(b)))
             .expect("colours")
     });
-    let painted = paint(
+    let painted = color::recolour(
         original,
         &feathered(&cover, w, h, feather),
         color::parse(color).expect("known colour"),

@@ -1,9 +1,10 @@
 //! The JavaScript API (wasm-bindgen): `EditSeg.create()` once, then `maskFromEdit(original,
-//! edited, options)` as often as needed; after `loadPainter(weights, vocabulary)`, also
+//! edited, options)` as often as needed; after `loadPainter(weights)`, also
 //! `segment(image, instruction, options)`. Each instance owns its own WebGPU device, shared by
 //! the painter network and the diff stages, or the CPU path when the browser has no WebGPU.
 
-use crate::painter::{segment, Painter, Vocabulary};
+use crate::painter::segment::{self, Answer};
+use crate::painter::Painter;
 use crate::pipeline::Stage;
 use crate::{clock::now_ms, error::Error, imageio, BackendChoice, Options, Outcome, Segmenter};
 use image::RgbaImage;
@@ -69,20 +70,20 @@ impl EditSeg {
         }
     }
 
-    /// Load the painter: `weights` are the f16 burnpack bytes (`model/painter.bpk`), `vocabulary`
-    /// the text of `model/vocab.txt`. It runs on this instance's WebGPU device, or on the CPU
-    /// when the instance has none. Resolves to the backend it runs on ("webgpu" or "cpu").
+    /// Load the painter: `weights` are the f16 burnpack bytes (`model/painter.bpk`), which carry
+    /// what they were trained for (checked here). It runs on this instance's WebGPU device, or
+    /// on the CPU when the instance has none. Resolves to the backend it runs on ("webgpu" or
+    /// "cpu").
     #[wasm_bindgen(js_name = loadPainter)]
-    pub fn load_painter(&self, weights: Uint8Array, vocabulary: String) -> js_sys::Promise {
+    pub fn load_painter(&self, weights: Uint8Array) -> js_sys::Promise {
         let inner = self.inner.clone();
         let slot = self.painter.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let vocabulary = Vocabulary::parse(&vocabulary).map_err(js_error)?;
             let device = match inner.gpu() {
                 Some(g) => g.burn_device().map_err(js_error)?,
                 None => burn::prelude::Device::flex(),
             };
-            let painter = Painter::load(&weights.to_vec(), vocabulary, device).map_err(js_error)?;
+            let painter = Painter::load(&weights.to_vec(), device).map_err(js_error)?;
             let backend = painter_backend(&inner);
             *slot.borrow_mut() = Some(Rc::new(painter));
             Ok(backend.into())
@@ -99,12 +100,14 @@ impl EditSeg {
     }
 
     /// Paint what `instruction` names ("paint the star left of the red ball purple", "segment
-    /// the small heart") and resolve to what `maskFromEdit` gives (mask, heat and overlay at the
-    /// image's size) and `{edit, editPng, expression, paint, painterBackend, timings: {painter,
-    /// diff, upsample, total}}`; `edit` is at the painter's working size. `image` is what
-    /// `maskFromEdit` accepts; `options` as there (`color` overrides the instruction's). Asked
-    /// again for the same image, instruction and colour, the painter reuses its painting
-    /// (`timings.painter` is then 0): only the diff and cleanup run again.
+    /// the small heart") and resolve to `{found: true}` with what `maskFromEdit` gives (mask,
+    /// heat and overlay at the image's size) and `{edit, editPng, expression, paint,
+    /// painterBackend, timings: {painter, diff, upsample, total}}`; `edit` is at the painter's
+    /// working size. When nothing in the picture fits, to `{found: false, reason: "absent",
+    /// note, expression, painterBackend, timings}` instead. `image` is what `maskFromEdit`
+    /// accepts; `options` as there (`color` overrides the instruction's). Asked again about the
+    /// same image, the painter reuses what it saw (`timings.painter` is then 0): only the
+    /// program, the diff and the cleanup run again.
     pub fn segment(
         &self,
         image: JsValue,
@@ -117,15 +120,44 @@ impl EditSeg {
             let started = now_ms();
             let painter = painter.ok_or_else(|| {
                 JsValue::from(JsError::new(
-                    "the painter is not loaded: call loadPainter(weights, vocabulary) first",
+                    "the painter is not loaded: call loadPainter(weights) first",
                 ))
             })?;
             let options = parse_options(&options).map_err(js_error)?;
             let picture = to_image(&image, "image").map_err(js_error)?;
-            let result = segment::segment(&painter, &inner, &picture, &instruction, &options)
+            let answer = segment::segment(&painter, &inner, &picture, &instruction, &options)
                 .await
                 .map_err(js_error)?;
+            let result = match answer {
+                Answer::Found(result) => result,
+                Answer::NotFound {
+                    instruction,
+                    not_found,
+                    ms,
+                } => {
+                    let out = to_value(&not_found)?;
+                    Reflect::set(&out, &"found".into(), &false.into())?;
+                    Reflect::set(
+                        &out,
+                        &"expression".into(),
+                        &instruction.expression.as_str().into(),
+                    )?;
+                    Reflect::set(
+                        &out,
+                        &"painterBackend".into(),
+                        &painter_backend(&inner).into(),
+                    )?;
+                    let timings = to_value(&segment::Timings {
+                        painter: ms,
+                        ..Default::default()
+                    })?;
+                    Reflect::set(&timings, &"total".into(), &(now_ms() - started).into())?;
+                    Reflect::set(&out, &"timings".into(), &timings)?;
+                    return Ok(out);
+                }
+            };
             let out = to_js(&result.outcome)?;
+            Reflect::set(&out, &"found".into(), &true.into())?;
             let painted = &result.painted;
             Reflect::set(&out, &"edit".into(), &image_data(&painted.edit)?)?;
             Reflect::set(
@@ -138,11 +170,10 @@ impl EditSeg {
                 &"expression".into(),
                 &painted.instruction.expression.as_str().into(),
             )?;
-            let [r, g, b] = painted.paint;
             Reflect::set(
                 &out,
                 &"paint".into(),
-                &format!("#{r:02x}{g:02x}{b:02x}").into(),
+                &crate::color::hex(painted.paint).into(),
             )?;
             Reflect::set(
                 &out,

@@ -5,7 +5,8 @@
 
 mod process;
 
-use editseg::synth::{self, Style};
+use editseg::color::Style;
+use editseg::synth;
 use process::{editseg, scratch};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,7 +5,8 @@
 //! differ by the profile, not by paint. An animated PNG gives its first frame; a GIF is refused
 //! by name.
 
-use editseg::synth::{self, Style};
+use editseg::color::Style;
+use editseg::synth;
 use editseg::{imageio, BackendChoice, Options, Segmenter};
 use image::{ImageEncoder, RgbaImage};
 

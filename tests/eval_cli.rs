@@ -5,8 +5,9 @@
 
 mod process;
 
+use editseg::color::Style;
 use editseg::refcoco::Dataset;
-use editseg::synth::{self, Style};
+use editseg::synth;
 use process::{editseg, scratch};
 use std::path::{Path, PathBuf};
 
@@ -94,7 +95,7 @@ fn edited_images_from_any_editor_go_through_the_diff_first() {
             .pixels()
             .map(|p| if p.0[0] > 0 { 1.0 } else { 0.0 })
             .collect();
-        let edited = synth::paint(&original, &cover, [140, 40, 200], Style::Overlay);
+        let edited = editseg::color::recolour(&original, &cover, [140, 40, 200], Style::Overlay);
         edited
             .save(pred.join(format!("{}.png", r.sentences[0].sent_id)))
             .unwrap();

@@ -6,7 +6,7 @@
 //! values. Every case ends in a result or in an error that names the problem. Case counts are
 //! bounded so that the default test run stays short; a failure prints the shrunk input.
 
-use editseg::painter::{Painter, Vocabulary};
+use editseg::painter::Painter;
 use editseg::refcoco::{mask::Rle, Dataset};
 use editseg::{imageio, instruction, BackendChoice, Options, Segmenter};
 use image::{Rgba, RgbaImage};
@@ -204,8 +204,7 @@ proptest! {
         // Damaged real weights, or random bytes.
         let real = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/painter.bpk")).unwrap();
         let weights = if keep > 0.5 { real[..(real.len() as f64 * (keep - 0.5) * 2.0) as usize].to_vec() } else { bytes };
-        let vocabulary = Vocabulary::parse(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/vocab.txt")).unwrap()).unwrap();
-        match Painter::load(&weights, vocabulary, burn::prelude::Device::flex()) {
+        match Painter::load(&weights, burn::prelude::Device::flex()) {
             Ok(_) => prop_assert!(weights.len() == real.len()),
             Err(e) => prop_assert!(names_the_problem(&e), "{e}"),
         }

@@ -3,7 +3,8 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use editseg::synth::{self, Style};
+use editseg::color::Style;
+use editseg::synth;
 use editseg::web_api::EditSeg;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsValue;

@@ -1,6 +1,7 @@
-//! The painter: a short training lowers the loss and leaves weights, vocabulary, log and a
-//! checkpoint that a resumed run continues from; f16 weights load back to the same outputs;
-//! weights that do not fit and instructions it cannot read are refused with a clear error.
+//! The painter and the end-to-end generator: short trainings lower the loss, checkpoint and
+//! resume where they stopped; f16 weights load back to the same edits and carry what they were
+//! trained for; the painter says when what an expression names is not in the picture; weights
+//! that do not fit and instructions it cannot read are refused with a clear error.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -8,23 +9,20 @@ mod painter_fixture;
 mod process;
 
 use burn::prelude::Device;
-use editseg::painter::model::PainterNet;
+use editseg::generator::{Generator, GeneratorNet, Trained, Vocabulary};
 use editseg::painter::perceive::SceneNet;
-use editseg::painter::segment::read_instruction;
-use editseg::painter::train::{self, Config, Event, ObjectsConfig};
-use editseg::painter::{Net, Painter, Target, Vocabulary, RES};
-use editseg::scenes::{Sample, Split};
-use editseg::{BackendChoice, Error, Segmenter};
+use editseg::painter::schema::Schema;
+use editseg::painter::segment::{read_instruction, segment, Answer, Reason};
+use editseg::painter::{find_in_maps, meaning_of, Drawing, Painter, RES};
+use editseg::scenes::{NoTarget, Sample, Split};
+use editseg::training::generator::Task;
+use editseg::training::perception::dense;
+use editseg::training::{self, Event};
+use editseg::{BackendChoice, Error, Options, Segmenter};
 use process::scratch;
 
-fn fresh_painter() -> Painter {
-    let vocabulary = Vocabulary::builtin();
-    let device = Device::flex();
-    Painter::new(
-        Net::EndToEnd(PainterNet::new(vocabulary.len(), &device)),
-        vocabulary,
-        device,
-    )
+fn shipped() -> Painter {
+    Painter::load(painter_fixture::WEIGHTS, Device::flex()).unwrap()
 }
 
 /// The losses a training run reports.
@@ -39,57 +37,125 @@ fn losses_of(run: impl FnOnce(&mut dyn FnMut(Event)) -> editseg::Result<()>) -> 
     losses
 }
 
-#[test]
-fn a_short_training_lowers_the_loss_and_a_resumed_run_continues() {
-    let out = scratch("painter", "train");
-    let mut config = Config {
-        target: Target::Paint,
-        steps: 40,
-        batch: 4,
+fn generator_config(task: Task, out: &std::path::Path) -> training::generator::Config {
+    training::generator::Config {
+        task,
+        steps: 30,
+        stop_at: 20,
+        seconds: None,
+        batch: 2,
         learning_rate: 4e-3,
         seed: 3,
-        out: out.clone(),
-        resume: false,
+        init: None,
+        out: out.join("out"),
+        checkpoint: out.join("checkpoint"),
+        eval_every: 10,
+        eval_count: 2,
+    }
+}
+
+/// Every arm of the article's experiment starts, checkpoints, resumes where it stopped and
+/// writes weights that load, from scratch and from a prior.
+#[test]
+fn every_generator_task_starts_resumes_and_writes_loadable_weights() {
+    let root = scratch("painter", "generator-tasks");
+    let prior = root.join("edits/out/generator.bpk");
+    for (name, task, init) in [
+        ("edits", Task::Edits, None),
+        (
+            "paint",
+            Task::Segmentation(Drawing::Paint),
+            Some(prior.clone()),
+        ),
+        (
+            "mask",
+            Task::Segmentation(Drawing::Mask),
+            Some(prior.clone()),
+        ),
+        ("overlay", Task::Segmentation(Drawing::Overlay), None),
+        ("edits+paint", Task::EditsAndPaint, None),
+    ] {
+        let dir = root.join(name);
+        let mut config = generator_config(task, &dir);
+        config.init = init;
+        let losses = losses_of(|report| {
+            training::generator::run(&config, &Device::flex().autodiff(), report).map(drop)
+        });
+        assert_eq!(losses.len(), 2, "{name}: {losses:?}");
+        assert!(
+            !config.out.join("generator.bpk").exists(),
+            "{name}: shipped early"
+        );
+        let other = training::generator::Config {
+            seed: 4,
+            ..config.clone()
+        };
+        let e = training::generator::run(&other, &Device::flex().autodiff(), &mut |_| {})
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("holds another run"), "{name}: {e}");
+        for file in ["model.bpk", "ema.bpk", "optimizer.bpk", "step", "log.csv"] {
+            assert!(
+                config.checkpoint.join(file).exists(),
+                "{name}: {file} missing"
+            );
+        }
+        config.stop_at = 30;
+        let mut resumed = None;
+        training::generator::run(&config, &Device::flex().autodiff(), &mut |e| {
+            if let Event::Resumed { step } = e {
+                resumed = Some(step)
+            }
+        })
+        .unwrap();
+        assert_eq!(resumed, Some(20), "{name}");
+        assert!(
+            !config.checkpoint.exists(),
+            "{name}: a finished run leaves its checkpoint"
+        );
+        let log = std::fs::read_to_string(config.out.join("training-log.csv")).unwrap();
+        let steps: Vec<&str> = log
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(steps, ["10", "20", "30"], "{name}: {log}");
+        let loaded = Generator::load(
+            &std::fs::read(config.out.join("generator.bpk")).unwrap(),
+            Device::flex(),
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.trained.name(),
+            task.name().trim_end_matches("+paint"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_short_generator_training_lowers_the_loss() {
+    let dir = scratch("painter", "generator-loss");
+    let config = training::generator::Config {
+        steps: 40,
+        stop_at: 40,
+        batch: 4,
         eval_every: 1000,
-        eval_count: 4,
+        ..generator_config(Task::Segmentation(Drawing::Paint), &dir)
     };
-    let losses =
-        losses_of(|report| train::run(&config, &Device::flex().autodiff(), report).map(drop));
-    assert_eq!(losses.len(), 4, "{losses:?}");
+    let losses = losses_of(|report| {
+        training::generator::run(&config, &Device::flex().autodiff(), report).map(drop)
+    });
     assert!(
         losses[3] < 0.9 * losses[0],
         "the loss does not fall: {losses:?}"
     );
-    for file in [
-        "painter.bpk",
-        "vocab.txt",
-        "log.csv",
-        "checkpoint/model.bpk",
-        "checkpoint/step",
-    ] {
-        assert!(out.join(file).exists(), "{file} missing");
-    }
-    let log = std::fs::read_to_string(out.join("log.csv")).unwrap();
-    assert!(
-        log.lines().nth(1).is_some_and(|l| l.starts_with("40,")),
-        "{log}"
-    );
-
-    (config.steps, config.resume) = (50, true);
-    let mut resumed = None;
-    train::run(&config, &Device::flex().autodiff(), &mut |e| {
-        if let Event::Resumed { step } = e {
-            resumed = Some(step)
-        }
-    })
-    .unwrap();
-    assert_eq!(resumed, Some(40));
 }
 
 #[test]
-fn the_object_recipe_learns_and_resumes_exactly_where_it_stopped() {
-    let out = scratch("painter", "train-objects");
-    let mut config = ObjectsConfig {
+fn the_perception_net_learns_and_resumes_exactly_where_it_stopped() {
+    let out = scratch("painter", "train-perception");
+    let mut config = training::perception::Config {
         steps: 30,
         stop_at: 20,
         batch: 4,
@@ -102,17 +168,14 @@ fn the_object_recipe_learns_and_resumes_exactly_where_it_stopped() {
         seconds: None,
     };
     let losses = losses_of(|report| {
-        train::run_objects(&config, &Device::flex().autodiff(), report).map(drop)
+        training::perception::run(&config, &Device::flex().autodiff(), report).map(drop)
     });
     assert_eq!(losses.len(), 2, "{losses:?}");
     assert!(losses[1] < losses[0], "the loss does not fall: {losses:?}");
-    for file in ["model.bpk", "ema.bpk", "optimizer.bpk", "step", "log.csv"] {
-        assert!(config.checkpoint.join(file).exists(), "{file} missing");
-    }
     let ema_before = std::fs::read(config.checkpoint.join("ema.bpk")).unwrap();
     config.stop_at = 30;
     let mut resumed = None;
-    let painter = train::run_objects(&config, &Device::flex().autodiff(), &mut |e| {
+    training::perception::run(&config, &Device::flex().autodiff(), &mut |e| {
         if let Event::Resumed { step } = e {
             resumed = Some(step)
         }
@@ -123,162 +186,118 @@ fn the_object_recipe_learns_and_resumes_exactly_where_it_stopped() {
         ema_before,
         std::fs::read(config.checkpoint.join("ema.bpk")).unwrap()
     );
-    let log = std::fs::read_to_string(config.checkpoint.join("log.csv")).unwrap();
-    let steps: Vec<&str> = log
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    assert_eq!(steps, ["10", "20", "30"], "{log}");
-    assert!(matches!(painter.net, Net::Objects(_)));
-    let shipped = Painter::load(
+    Painter::load(
         &std::fs::read(config.out.join("painter.bpk")).unwrap(),
-        Vocabulary::builtin(),
         Device::flex(),
     )
     .unwrap();
-    assert!(matches!(shipped.net, Net::Objects(_)));
 }
 
 #[test]
-fn f16_weights_of_either_network_load_back_to_the_same_edits() {
+fn f16_weights_of_either_network_load_back_to_the_same_output() {
     let device = Device::flex();
     let s = Sample::generate(Split::Val, 0, 0);
     let image = s.image(RES, RES);
-    let edit = |p: &Painter| {
-        pollster::block_on(p.paint(&[&image], &[&s.expression], &[[200, 0, 200]]))
+    let painter = Painter::new(SceneNet::new(&device), device.clone());
+    let loaded = Painter::load(&painter.weights().unwrap(), Device::flex()).unwrap();
+    let maps = |p: &Painter| pollster::block_on(p.perceive(&[&image])).unwrap().remove(0);
+    let worst = maps(&painter)
+        .iter()
+        .zip(maps(&loaded))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    // Probabilities and offsets through f16 weights: a few thousandths at most.
+    assert!(worst < 0.02, "f16 weights move the maps by {worst}");
+
+    let vocabulary = Vocabulary::builtin();
+    let generator = Generator {
+        net: GeneratorNet::new(vocabulary.len(), &device),
+        vocabulary,
+        trained: Trained::Segmentation(Drawing::Mask),
+        device,
+    };
+    let again = Generator::load(&generator.weights().unwrap(), Device::flex()).unwrap();
+    assert_eq!(again.trained, Trained::Segmentation(Drawing::Mask));
+    let edit = |g: &Generator| {
+        g.edit(&[&image], &[&s.instruction], &[[200, 0, 200]])
             .unwrap()
-            .remove(0)
     };
-    let objects = Painter::new(
-        Net::Objects(SceneNet::new(&device)),
-        Vocabulary::builtin(),
-        device,
-    );
-    for painter in [objects, fresh_painter()] {
-        let loaded = Painter::load(
-            &painter.weights().unwrap(),
-            Vocabulary::builtin(),
-            Device::flex(),
-        )
-        .unwrap();
-        assert_eq!(
-            std::mem::discriminant(&loaded.net),
-            std::mem::discriminant(&painter.net)
-        );
-        let (a, b) = (edit(&painter), edit(&loaded));
-        assert_eq!(a.dimensions(), (RES, RES));
-        let differing = a
-            .pixels()
-            .zip(b.pixels())
-            .filter(|(x, y)| x.0.iter().zip(y.0).any(|(p, q)| p.abs_diff(q) > 2))
-            .count();
-        // The object net's classes: a pixel whose class is a near tie may fall either way after
-        // rounding to f16. The end-to-end net's colours move by a level or two at most.
-        let allowed = if matches!(painter.net, Net::Objects(_)) {
-            40
-        } else {
-            0
-        };
-        assert!(
-            differing <= allowed,
-            "f16 weights change {differing} pixels of the edit"
-        );
-    }
+    let (a, b) = (edit(&generator).remove(0), edit(&again).remove(0));
+    let moved = a
+        .pixels()
+        .zip(b.pixels())
+        .filter(|(x, y)| x.0.iter().zip(y.0).any(|(p, q)| p.abs_diff(q) > 2))
+        .count();
+    assert_eq!(moved, 0, "f16 weights change {moved} pixels of the edit");
 }
 
 #[test]
-fn the_same_painting_asked_again_is_remembered_and_any_other_is_painted_anew() {
+fn weights_for_another_world_or_without_a_schema_are_refused_naming_what_differs() {
     let device = Device::flex();
-    let painter = Painter::new(
-        Net::Objects(SceneNet::new(&device)),
-        Vocabulary::builtin(),
-        device,
+    let net = SceneNet::new(&device);
+    let mut other = Schema::perception();
+    other.categories.push("zebra".into());
+    other.grammar = "refscenes-0".into();
+    let bytes = editseg::painter::f16_bytes(&net, &other).unwrap();
+    let e = Painter::load(&bytes, Device::flex())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("another world") && e.contains("zebra") && e.contains("grammar refscenes-0"),
+        "{e}"
     );
-    let s = Sample::generate(Split::Val, 3, 0);
-    let image = s.image(RES, RES);
-    let other_image = Sample::generate(Split::Val, 4, 0).image(RES, RES);
-    let paint = |image: &image::RgbaImage, expression: &str, colour: [u8; 3], target: Target| {
-        pollster::block_on(painter.paint_one(image, expression, colour, target)).unwrap()
-    };
-    let (first, reused) = paint(&image, &s.expression, [200, 0, 200], Target::Paint);
-    assert!(!reused);
-    let (again, reused) = paint(&image, &s.expression, [200, 0, 200], Target::Paint);
-    assert!(reused && again == first);
-    for (image, expression, colour, target) in [
-        (&image, s.expression.as_str(), [0, 200, 0], Target::Paint),
-        (&image, "the big ball", [0, 200, 0], Target::Paint),
-        (&image, "the big ball", [0, 200, 0], Target::Mask),
-        (&other_image, "the big ball", [0, 200, 0], Target::Mask),
-    ] {
-        assert!(
-            !paint(image, expression, colour, target).1,
-            "{expression} {colour:?} {target:?}"
-        );
-    }
+    let good = Painter::new(net, device).weights().unwrap();
+    let e = Painter::load(&good[..good.len() / 2], Device::flex())
+        .err()
+        .unwrap();
+    assert!(matches!(e, Error::Weights(_)), "{e}");
+    let e = Painter::load(b"not weights", Device::flex()).err().unwrap();
+    assert!(e.to_string().contains("not a burnpack file"), "{e}");
+    let e = Generator::load(&good, Device::flex()).err().unwrap();
+    assert!(e.to_string().contains("must say what it draws"), "{e}");
 }
 
 #[test]
-fn weights_that_do_not_fit_are_refused_with_a_clear_error() {
-    let bytes = fresh_painter().weights().unwrap();
-    let truncated = Painter::load(
-        &bytes[..bytes.len() / 2],
-        Vocabulary::builtin(),
-        Device::flex(),
-    );
-    assert!(
-        matches!(&truncated, Err(Error::Weights(_))),
-        "{:?}",
-        truncated.err()
-    );
-    let other = Vocabulary::parse("<pad>\n<unk>\nball\nstar\n").unwrap();
-    let misfit = Painter::load(&bytes, other, Device::flex())
-        .err()
-        .expect("a smaller vocabulary does not fit");
-    assert!(
-        misfit.to_string().contains("do not fit") && misfit.to_string().contains("embed.weight"),
-        "{misfit}"
-    );
-    assert!(matches!(
-        Painter::load(b"not weights", Vocabulary::builtin(), Device::flex()),
-        Err(Error::Weights(_))
-    ));
-    assert!(matches!(
-        Vocabulary::parse("ball\nstar\n"),
-        Err(Error::Weights(_))
-    ));
+fn the_same_picture_asked_about_again_is_perceived_once() {
+    let device = Device::flex();
+    let painter = Painter::new(SceneNet::new(&device), device);
+    let image = Sample::generate(Split::Val, 3, 0).image(RES, RES);
+    let other = Sample::generate(Split::Val, 4, 0).image(RES, RES);
+    let seen = |p: &image::RgbaImage| pollster::block_on(painter.perceive_one(p)).unwrap();
+    let (first, reused) = seen(&image);
+    assert!(!reused);
+    let (again, reused) = seen(&image);
+    assert!(reused && again == first);
+    assert!(!seen(&other).1);
+    assert!(!seen(&image).1, "only the last picture is remembered");
 }
 
 #[test]
 fn instructions_with_unknown_words_or_no_object_are_refused() {
-    let painter = fresh_painter();
-    let e = read_instruction(&painter, "paint the zebra beside the box purple")
+    let e = read_instruction("paint the zebra beside the box purple")
         .err()
         .unwrap();
     assert!(
         e.to_string().contains("unknown words: zebra, beside"),
         "{e}"
     );
-    assert!(matches!(
-        read_instruction(&painter, "   "),
-        Err(Error::Prompt(_))
-    ));
-    assert!(matches!(
-        read_instruction(&painter, "segment"),
-        Err(Error::Prompt(_))
-    ));
-    let ok = read_instruction(&painter, "Given the following instructions: the big star; please perform referring segmentation on this image with red mask.").unwrap();
+    assert!(matches!(read_instruction("   "), Err(Error::Prompt(_))));
+    assert!(matches!(read_instruction("segment"), Err(Error::Prompt(_))));
+    let ok = read_instruction("Given the following instructions: the big star; please perform referring segmentation on this image with red mask.").unwrap();
     assert_eq!(ok.expression, "the big star");
+    // Known words in an order the grammar does not have.
+    let e = meaning_of("the red big star").err().unwrap();
+    assert!(
+        e.to_string()
+            .contains("not an expression the painter can read"),
+        "{e}"
+    );
 }
 
 #[test]
 fn the_shipped_weights_give_the_recorded_edits_and_find_the_named_objects() {
-    let painter = Painter::load(
-        painter_fixture::WEIGHTS,
-        painter_fixture::vocabulary(),
-        Device::flex(),
-    )
-    .unwrap();
+    let painter = shipped();
     let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
     let results = pollster::block_on(painter_fixture::run_all(&painter, &segmenter));
     if std::env::var_os("EDITSEG_RECORD").is_some() {
@@ -298,62 +317,168 @@ fn the_shipped_weights_give_the_recorded_edits_and_find_the_named_objects() {
     );
 }
 
-/// The program on perfect perception maps: what the object recipe can reach once its net sees
-/// every object right. Near misses are allowed only where an object is mostly hidden.
+/// The program on perfect perception maps: what the painter can reach once its net sees every
+/// object right. Near misses are allowed only where an object is mostly hidden.
 #[test]
 fn the_program_picks_the_named_object_from_perfect_maps() {
-    use editseg::painter::perceive::dense;
-    use editseg::painter::program::{detect, pick, Maps};
     for split in [Split::Val, Split::TestA, Split::TestB] {
-        let mut right = 0;
         let n = 300;
-        for i in 0..n {
-            let s = Sample::generate(split, i, 0);
-            let d = dense(&s, RES);
-            let values = d.as_maps();
-            let found = detect(&Maps {
-                values: &values,
-                side: RES as usize,
-            });
-            let truth = s.object_mask(s.target, RES, RES);
-            if let Some(k) = pick(&found, &s.meaning) {
-                let hits = found[k]
-                    .pixels
-                    .iter()
-                    .filter(|&&p| truth.as_raw()[p] > 0)
-                    .count();
-                if 2 * hits > found[k].pixels.len() {
-                    right += 1;
-                }
-            }
-        }
+        let right = (0..n)
+            .filter(|&i| {
+                let s = Sample::generate(split, i, 0);
+                let truth = s.object_mask(s.target, RES, RES);
+                find_in_maps(&dense(&s, RES).as_maps(), &s.meaning).is_ok_and(|cover| {
+                    let hits = cover
+                        .iter()
+                        .zip(truth.as_raw())
+                        .filter(|(c, t)| **c > 0.0 && **t > 0)
+                        .count();
+                    2 * hits > cover.iter().filter(|c| **c > 0.0).count()
+                })
+            })
+            .count();
         let share = right as f64 / n as f64;
         eprintln!(
             "{}: the program picks the target in {:.1}% of {n}",
             split.name(),
             100.0 * share
         );
-        assert!(share >= 0.95, "{}: {share}", split.name());
+        assert!(share >= 0.97, "{}: {share}", split.name());
     }
 }
 
+/// The note for a no-target sample of `kind`, from perfect maps.
+fn absence_note(kind: &str) -> (String, String) {
+    let s = (0..)
+        .map(|i| NoTarget::generate(i, 0))
+        .find(|s| s.kind == kind)
+        .unwrap();
+    let as_sample = Sample {
+        split: Split::NonTarget,
+        index: s.index,
+        scene: s.scene.clone(),
+        target: 0,
+        meaning: s.meaning.clone(),
+        expression: s.expression.clone(),
+        instruction: s.instruction.clone(),
+        paint: None,
+    };
+    let maps = dense(&as_sample, RES).as_maps();
+    let meaning = meaning_of(&s.expression).unwrap();
+    assert_eq!(meaning, s.meaning, "{}", s.expression);
+    let note = find_in_maps(&maps, &meaning)
+        .err()
+        .expect("nothing fits")
+        .note;
+    (s.expression, note)
+}
+
 #[test]
-fn segment_on_the_command_line_masks_the_named_object_at_the_pictures_size_or_says_it_found_none() {
+fn an_absent_category_colour_ordinal_or_anchor_is_said_to_be_absent() {
+    let (e, note) = absence_note("category");
+    assert!(
+        note.starts_with("no ") && note.ends_with(" in this picture"),
+        "{e}: {note}"
+    );
+    let (e, note) = absence_note("colour");
+    assert!(
+        note.starts_with("no ") && note.ends_with(" in this picture"),
+        "{e}: {note}"
+    );
+    let (e, note) = absence_note("ordinal");
+    assert!(
+        note.contains("from the") && note.contains("it has"),
+        "{e}: {note}"
+    );
+    let (e, note) = absence_note("anchor");
+    assert!(
+        note.starts_with("no ") && note.ends_with(" in this picture"),
+        "{e}: {note}"
+    );
+}
+
+#[test]
+fn the_shipped_painter_says_most_no_target_expressions_name_nothing() {
+    let painter = shipped();
+    let r = editseg::training::evaluate::evaluate_no_target(&painter, 200, 0).unwrap();
+    eprintln!("N-acc {:.3} {:?}", r.n_acc, r.kinds);
+    // Measured 0.98 on 1000 (BENCHMARKS.md); a painter that falls back to the best-fitting
+    // object says absent only for ordinals past the count, about a quarter.
+    assert!(r.n_acc >= 0.93, "N-acc {:.3}", r.n_acc);
+}
+
+#[test]
+fn a_paint_the_object_already_has_is_swapped_for_one_that_shows() {
+    let painter = shipped();
+    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    // A scene whose target has a colour word the paints share: ask for that colour.
+    let (sample, name) = (0..)
+        .map(|i| Sample::generate(Split::Val, i, 1))
+        .find_map(|s| {
+            let own = editseg::scenes::COLOURS[s.scene.objects[s.target].colour].0;
+            editseg::instruction::PAINTS
+                .contains(&own)
+                .then_some((s, own))
+        })
+        .unwrap();
+    let picture = sample.image(128, 128);
+    let instruction = format!(
+        "paint {} {name}",
+        sample.expression.trim_end_matches(['.', '!'])
+    );
+    let answer = pollster::block_on(segment(
+        &painter,
+        &segmenter,
+        &picture,
+        &instruction,
+        &Options::default(),
+    ))
+    .unwrap();
+    let Answer::Found(result) = answer else {
+        panic!("{instruction}: not found")
+    };
+    let asked = editseg::color::parse(name).unwrap();
+    assert_ne!(result.painted.paint, asked, "{instruction}");
+    let note = result.painted.paint_note.clone().unwrap();
+    assert!(note.contains(&format!("already looks {name}")), "{note}");
+    assert!(result.outcome.stats.notes.contains(&note));
+    assert_eq!(
+        result.outcome.stats.paint,
+        Some(editseg::color::hex(result.painted.paint))
+    );
+    let truth = sample.object_mask(sample.target, 128, 128);
+    let (i, u) = editseg::metrics::overlap(&result.outcome.mask, &truth);
+    assert!(
+        i as f64 > 0.5 * u as f64,
+        "{instruction}: IoU {}",
+        i as f64 / u as f64
+    );
+}
+
+#[test]
+fn segment_on_the_command_line_masks_the_named_object_or_exits_3_saying_it_is_absent() {
     let dir = scratch("painter", "segment-cli");
     let sample = Sample::generate(Split::Val, 3, 7);
     let picture = sample.image(160, 120);
     let image = dir.join("scene.png");
     std::fs::write(&image, editseg::imageio::encode_png_rgba(&picture)).unwrap();
     let out = dir.join("mask.png");
-    let (code, stdout, stderr) = process::editseg(&[
-        "segment",
-        "--image",
-        image.to_str().unwrap(),
-        "--instruction",
-        &sample.instruction,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let stats = dir.join("stats.json");
+    let run = |instruction: &str| {
+        let _ = std::fs::remove_file(&out);
+        process::editseg(&[
+            "segment",
+            "--image",
+            image.to_str().unwrap(),
+            "--instruction",
+            instruction,
+            "--out",
+            out.to_str().unwrap(),
+            "--stats",
+            stats.to_str().unwrap(),
+        ])
+    };
+    let (code, stdout, stderr) = run(&sample.instruction);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("mask 160x120"), "{stdout}");
     let mask = image::open(&out).unwrap().to_luma8();
@@ -365,26 +490,50 @@ fn segment_on_the_command_line_masks_the_named_object_at_the_pictures_size_or_sa
         i as f64 / u as f64,
         sample.instruction
     );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(json["found"], true, "{json}");
 
-    let plain = dir.join("plain.png");
-    std::fs::write(
-        &plain,
-        editseg::imageio::encode_png_rgba(&image::RgbaImage::from_pixel(
-            40,
-            30,
-            image::Rgba([90, 90, 90, 255]),
-        )),
-    )
+    // A category the scene does not have.
+    let present: Vec<_> = sample.scene.objects.iter().map(|o| o.category).collect();
+    let missing = editseg::scenes::Category::ALL
+        .into_iter()
+        .find(|c| !present.contains(c))
+        .unwrap();
+    let instruction = format!("paint the green {} purple", missing.words()[0]);
+    let (code, _, stderr) = run(&instruction);
+    assert_eq!(code, 3, "{instruction}: {stderr}");
+    assert!(
+        stderr.contains(&format!("no green {} in this picture", missing.words()[0])),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "a mask was written for an absent object");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(json["found"], false, "{json}");
+    assert_eq!(json["reason"], "absent", "{json}");
+    assert!(
+        json["note"].as_str().unwrap().starts_with("no green"),
+        "{json}"
+    );
+    let (code, _, stderr) = run("paint the red big star blue");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("not an expression the painter can read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn not_found_answers_carry_a_machine_readable_reason() {
+    let json = serde_json::to_value(editseg::painter::segment::NotFound {
+        reason: Reason::Absent,
+        note: "no green star in this picture".into(),
+    })
     .unwrap();
-    let (code, _, stderr) = process::editseg(&[
-        "segment",
-        "--image",
-        plain.to_str().unwrap(),
-        "--instruction",
-        "paint the red star blue",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("found no object"), "{stderr}");
+    assert_eq!(json["reason"], "absent");
+    assert_eq!(
+        serde_json::to_value(Reason::NotAScene).unwrap(),
+        "not_a_scene"
+    );
 }

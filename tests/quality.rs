@@ -7,7 +7,8 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use editseg::synth::{self, Case, Style};
+use editseg::color::Style;
+use editseg::synth::{self, Case};
 use editseg::{imageio, BackendChoice, Options, Segmenter};
 use image::RgbaImage;
 use pollster::block_on;

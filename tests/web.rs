@@ -7,13 +7,14 @@
 mod common;
 mod painter_fixture;
 
+use editseg::color::Style;
 use editseg::gpu::Gpu;
 use editseg::painter::Painter;
-use editseg::synth::{self, Style};
+use editseg::synth;
 use editseg::web_api::EditSeg;
 use editseg::{BackendChoice, Segmenter};
 use js_sys::{Reflect, Uint8Array};
-use painter_fixture::{EDIT_SHARE, MASK_IOU, SIZE, VOCABULARY, WEIGHTS};
+use painter_fixture::{EDIT_SHARE, MASK_IOU, SIZE, WEIGHTS};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -261,7 +262,7 @@ async fn the_painter_on_webgpu_and_on_the_cpu_in_wasm_gives_the_native_edits_and
             Some(g) => g.burn_device().unwrap(),
             None => burn::prelude::Device::flex(),
         };
-        let painter = Painter::load(WEIGHTS, painter_fixture::vocabulary(), device).unwrap();
+        let painter = Painter::load(WEIGHTS, device).unwrap();
         let results = painter_fixture::run_all(&painter, &segmenter).await;
         let (worst, share, iou) = painter_fixture::compare(&results);
         assert!(
@@ -285,11 +286,9 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     .unwrap_err();
     assert!(err.contains("call loadPainter"), "{err}");
     let truncated = Uint8Array::from(&WEIGHTS[..WEIGHTS.len() / 3]);
-    let err = settle(seg.load_painter(truncated, VOCABULARY.into()))
-        .await
-        .unwrap_err();
+    let err = settle(seg.load_painter(truncated)).await.unwrap_err();
     assert!(err.contains("painter weights"), "{err}");
-    let backend = settle(seg.load_painter(Uint8Array::from(WEIGHTS), VOCABULARY.into()))
+    let backend = settle(seg.load_painter(Uint8Array::from(WEIGHTS)))
         .await
         .unwrap();
     assert_eq!(backend.as_string().as_deref(), Some("webgpu"));
@@ -317,12 +316,7 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     let (inter, union) = editseg::metrics::overlap(&mask, &truth);
     let native_iou = {
         let segmenter = Segmenter::new(BackendChoice::Cpu).await.unwrap();
-        let painter = Painter::load(
-            WEIGHTS,
-            painter_fixture::vocabulary(),
-            burn::prelude::Device::flex(),
-        )
-        .unwrap();
+        let painter = Painter::load(WEIGHTS, burn::prelude::Device::flex()).unwrap();
         let native = painter_fixture::run_all(&painter, &segmenter).await;
         let (i, u) = editseg::metrics::overlap(&native[0].outcome.mask, &truth);
         i as f64 / u.max(1) as f64
@@ -364,11 +358,30 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     let timings = get(&out, "timings");
     let ms = |key: &str| get(&timings, key).as_f64().unwrap();
     assert!(ms("painter") > 0.0, "the first painting was not timed");
-    assert!(
-        ms("total") >= ms("painter") + ms("diff") + ms("upsample"),
-        "the total {} ms does not cover its parts",
-        ms("total")
+    assert_eq!(get(&out, "found").as_bool(), Some(true));
+
+    // Something the scene does not have: no mask, the reason and the note.
+    let absent = settle(seg.segment(
+        image_data(&picture),
+        "paint the third crescent from the left purple".into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(get(&absent, "found").as_bool(), Some(false));
+    assert_eq!(
+        get(&absent, "reason").as_string().as_deref(),
+        Some("absent")
     );
+    assert!(
+        get(&absent, "note")
+            .as_string()
+            .unwrap()
+            .contains("crescent"),
+        "{:?}",
+        get(&absent, "note")
+    );
+    assert!(get(&absent, "maskBytes").is_undefined());
 
     let err = settle(seg.segment(image_data(&picture), "   ".into(), JsValue::UNDEFINED))
         .await

@@ -128,6 +128,13 @@ async function present(seg, job, started, current, onStage) {
     if (!$('auto-color').checked) options.color = $('paint').value;
     result = await seg.segment(job.picture, job.instruction, options, { onProgress: progress });
     if (!current()) return;
+    if (!result.found) {
+      // Nothing in the picture fits: no mask, and the painter's reason in words.
+      draw($('view-original'), job.picture);
+      $('view-mask').hidden = true;
+      say(`No mask: ${result.note}.`, 'done');
+      return;
+    }
     draw($('view-edited'), result.edit);
     link('download-edit', result.editPng);
     const truth = job.truths?.get(job.instruction);

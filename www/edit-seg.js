@@ -112,9 +112,14 @@ class EditSegElement extends HTMLElement {
       const result = this.mode === 'edit'
         ? await this.seg.maskFromEdit(this.picture, this.edited, options)
         : await this.seg.segment(this.picture, this.input.value, options);
+      this.result = result;
+      if (result.found === false) {
+        this.say(`No mask: ${result.note}.`, 'done');
+        this.fire('editseg-result', result);
+        return result;
+      }
       if (result.edit) draw(this.canvases[1], result.edit);
       draw(this.canvases[2], result.overlay);
-      this.result = result;
       this.say(`Mask: ${maskArea(result)}`, 'done');
       this.fire('editseg-result', result);
       return result;

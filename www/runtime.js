@@ -153,15 +153,13 @@ class Runtime {
     if (onProgress) this.#listeners.add(onProgress);
     const progress = (event) => this.#listeners.forEach((f) => f(event));
     this.#painter ??= (async () => {
-      const [weights, vocabulary] = await Promise.all([
-        download(new URL('painter.bpk', this.#weights), 'weights', { cached: true, onProgress: progress }),
-        fetch(new URL('vocab.txt', this.#weights)).then((r) => {
-          if (!r.ok) throw new Error(`vocabulary: ${r.url} answered ${r.status} ${r.statusText}`);
-          return r.text();
-        }),
-      ]);
+      // The weights carry what they were trained for; the module checks it while loading.
+      const weights = await download(new URL('painter.bpk', this.#weights), 'weights', {
+        cached: true,
+        onProgress: progress,
+      });
       progress({ what: 'model', text: 'Preparing the model…' });
-      const backend = await this.call('loadPainter', { weights, vocabulary }, [weights.buffer]);
+      const backend = await this.call('loadPainter', { weights }, [weights.buffer]);
       const { image, suggestions } = await this.scene(0, 64);
       await this.call('segment', { image, instruction: suggestions[0].instruction });
       this.painterBackend = backend;
@@ -172,8 +170,10 @@ class Runtime {
   }
 
   /**
-   * Paint what `instruction` names on `image` and resolve to the mask: maskFromEdit's result
-   * and `{edit, editPng, expression, paint, painterBackend, timings}`.
+   * Paint what `instruction` names on `image` and resolve to the mask: `{found: true}` with
+   * maskFromEdit's result and `{edit, editPng, expression, paint, painterBackend, timings}`, or,
+   * when nothing in the picture fits, `{found: false, reason: "absent", note, expression,
+   * painterBackend, timings}`.
    */
   async segment(image, instruction, options, { onProgress } = {}) {
     await this.loadPainter({ onProgress });
@@ -198,7 +198,7 @@ let running = null;
 /**
  * Start EditSeg once per page and resolve to the shared runtime. `backend`: "auto" (WebGPU on
  * a real GPU; the CPU without WebGPU or over a CPU fallback adapter such as SwiftShader), "gpu"
- * or "cpu"; `weights`: the folder holding painter.bpk and vocab.txt (default: model/ beside
+ * or "cpu"; `weights`: the folder holding painter.bpk (default: model/ beside
  * this module); only the first caller's choices count. `onProgress({what, done, total})` sees
  * the module download, then `{what, text}` while it prepares.
  */

@@ -16,9 +16,7 @@ const ops = {
   },
   maskFromEdit: ({ original, edited, options }, id) =>
     seg.maskFromEdit(original, edited, options, (stage) => self.postMessage({ id, stage })),
-  async loadPainter({ weights, vocabulary }) {
-    return seg.loadPainter(weights, vocabulary);
-  },
+  loadPainter: ({ weights }) => seg.loadPainter(weights),
   segment: ({ image, instruction, options }) => seg.segment(image, instruction, options),
   scene: ({ index, size }) => scene(index, size),
   memory: () => ({ wasm: memory?.buffer.byteLength ?? 0, heap: self.performance?.memory?.usedJSHeapSize ?? 0 }),

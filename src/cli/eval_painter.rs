@@ -1,10 +1,11 @@
 //! `editseg eval-painter`: a painter's masks scored on RefScenes.
 
-use super::{progress_bar, Weights};
-use editseg::painter::evaluate::{evaluate, replay, KINDS};
-use editseg::painter::Target;
+use super::{progress_bar, Loaded, Weights};
+use editseg::generator::Trained;
+use editseg::painter::Drawing;
 use editseg::report::{self, Meta, PainterRun};
 use editseg::scenes::Split;
+use editseg::training::evaluate::{evaluate, evaluate_no_target, replay, Oracle, Paints, KINDS};
 use editseg::{files, Error};
 use std::path::PathBuf;
 
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 /// named one)
 #[derive(clap::Args)]
 pub struct Args {
-    /// val, testA or testB
+    /// val, testA, testB, or nontarget (expressions true of nothing: scored on saying so)
     #[arg(long, value_name = "SPLIT", value_parser = parse_split)]
     split: Split,
     /// Samples to score
@@ -23,9 +24,10 @@ pub struct Args {
     /// Picks the samples
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
-    /// How the painter shows its choice: paint, overlay or mask
-    #[arg(long, value_name = "TARGET", default_value = "paint", value_parser = parse_target)]
-    target: Target,
+    /// How the painter shows its choice: paint, overlay or mask [default: paint, or what a
+    /// generator was trained to draw]
+    #[arg(long, value_name = "DRAWING", value_parser = parse_drawing)]
+    drawing: Option<Drawing>,
     /// Score the object recipe's program on perfect perception maps instead (its ceiling)
     #[arg(long)]
     oracle: bool,
@@ -51,19 +53,46 @@ pub(super) fn parse_split(s: &str) -> Result<Split, String> {
     super::reason(Split::parse(s))
 }
 
-pub(super) fn parse_target(s: &str) -> Result<Target, String> {
-    super::reason(Target::parse(s))
+fn parse_drawing(s: &str) -> Result<Drawing, String> {
+    super::reason(Drawing::parse(s))
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    let painter = if args.oracle {
+    let loaded = if args.oracle {
         None
     } else {
         Some(args.weights.load()?)
     };
+    let (painter, trained): (&dyn Paints, Option<Drawing>) = match &loaded {
+        None => (&Oracle, None),
+        Some(Loaded::Painter(p)) => (p, None),
+        Some(Loaded::Generator(g)) => (
+            g,
+            match g.trained {
+                Trained::Segmentation(d) => Some(d),
+                Trained::Edits => Some(Drawing::Paint),
+            },
+        ),
+    };
+    let drawing = args.drawing.or(trained).unwrap_or(Drawing::Paint);
+    if args.split == Split::NonTarget {
+        let r = evaluate_no_target(painter, args.count, args.seed)?;
+        println!(
+            "nontarget: N-acc {:.1}% over {} samples (it said the object is not there)",
+            100.0 * r.n_acc,
+            r.count
+        );
+        for (kind, acc) in &r.kinds {
+            println!("  missing {kind}: {:.1}%", 100.0 * acc);
+        }
+        if let Some(path) = &args.json {
+            files::write_json(path, &r)?;
+        }
+        return Ok(());
+    }
     let report = evaluate(
-        painter.as_ref(),
-        args.target,
+        painter,
+        drawing,
         args.split,
         args.count,
         args.seed,
@@ -111,14 +140,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 .into_iter()
                 .map(|k| {
                     let s = &report.samples[k];
-                    replay(
-                        painter.as_ref(),
-                        args.target,
-                        args.split,
-                        s.index,
-                        args.seed,
-                    )
-                    .map(|p| (s, p))
+                    replay(painter, drawing, args.split, s.index, args.seed).map(|p| (s, p))
                 })
                 .collect::<Result<Vec<_>, Error>>()
         };

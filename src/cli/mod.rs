@@ -9,7 +9,8 @@ mod segment;
 mod train;
 
 use clap::{Parser, Subcommand};
-use editseg::painter::{Painter, Vocabulary};
+use editseg::generator::Generator;
+use editseg::painter::Painter;
 use editseg::{files, BackendChoice, Error, Segmenter};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -69,36 +70,61 @@ impl Backend {
     }
 }
 
-/// `--weights`: the painter to load.
+/// `--weights`: the painter (or, for scoring, a generator) to load.
 #[derive(clap::Args)]
 struct Weights {
-    /// Painter weights (f16 burnpack) with vocab.txt beside them [default: the shipped
+    /// Network weights (f16 burnpack with their schema) [default: the shipped
     /// www/model/painter.bpk]
     #[arg(long, value_name = "PATH")]
     weights: Option<PathBuf>,
 }
 
+/// Weights as loaded: the shipped painter's kind, or an end-to-end generator.
+enum Loaded {
+    Painter(Painter),
+    Generator(Generator),
+}
+
 impl Weights {
-    /// The weights and the `vocab.txt` beside them, on the CPU.
-    fn load(&self) -> Result<Painter, Error> {
-        // The shipped weights: the demo page fetches the same files.
-        let weights = self
-            .weights
+    fn path(&self) -> PathBuf {
+        // The shipped weights: the demo page fetches the same file.
+        self.weights
             .clone()
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model/painter.bpk"));
-        let naming = |path: &Path, e: Error| match e {
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model/painter.bpk"))
+    }
+
+    /// Either kind of network, on the CPU, as its schema says.
+    fn load(&self) -> Result<Loaded, Error> {
+        let path = self.path();
+        let naming = |e: Error| match e {
             Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
             other => other,
         };
-        let vocab_path = weights.with_file_name("vocab.txt");
-        let vocabulary = Vocabulary::parse(&files::read_text(&vocab_path)?)
-            .map_err(|e| naming(&vocab_path, e))?;
-        Painter::load(
-            &files::read(&weights)?,
-            vocabulary,
-            burn::prelude::Device::flex(),
-        )
-        .map_err(|e| naming(&weights, e))
+        let bytes = files::read(&path)?;
+        let device = burn::prelude::Device::flex();
+        match editseg::generator::kind_of(&bytes)
+            .map_err(naming)?
+            .as_str()
+        {
+            "generator" => Ok(Loaded::Generator(
+                Generator::load(&bytes, device).map_err(naming)?,
+            )),
+            _ => Ok(Loaded::Painter(
+                Painter::load(&bytes, device).map_err(naming)?,
+            )),
+        }
+    }
+
+    /// The painter: weights of the shipped kind.
+    fn painter(&self) -> Result<Painter, Error> {
+        match self.load()? {
+            Loaded::Painter(p) => Ok(p),
+            Loaded::Generator(_) => Err(Error::Weights(format!(
+                "{}: these are an end-to-end generator's weights, which only eval-painter scores; \
+                 segment needs the painter's (www/model/painter.bpk)",
+                self.path().display()
+            ))),
+        }
     }
 }
 
@@ -134,6 +160,10 @@ fn one_line(e: &clap::Error) -> String {
     format!("{message} (see editseg help COMMAND)")
 }
 
+/// The exit status of a request that was understood but has no object to mask; errors exit with
+/// 1 (or 2 for bad arguments).
+pub const NOT_FOUND: u8 = 3;
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -151,7 +181,11 @@ pub fn main() -> ExitCode {
         Command::Mask(args) => mask::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Data(args) => data::run(args),
-        Command::Segment(args) => segment::run(args),
+        // Nothing in the picture fits: no mask, and a status of its own (not an error's).
+        Command::Segment(args) => match segment::run(args) {
+            Ok(false) => return ExitCode::from(NOT_FOUND),
+            other => other.map(drop),
+        },
         Command::Train(args) => train::run(args),
         Command::EvalPainter(args) => eval_painter::run(args),
         Command::PlotLog(args) => plot_log::run(args),

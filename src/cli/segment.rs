@@ -1,13 +1,15 @@
-//! `editseg segment`: the painter on one instruction, the mask at the image's size.
+//! `editseg segment`: the painter on one instruction, the mask at the image's size, or the
+//! reason there is none (exit status 3).
 
 use super::{Backend, Weights};
-use editseg::painter::segment::segment;
-use editseg::{files, imageio, Error, Options};
+use editseg::painter::segment::{segment, Answer, NotFound};
+use editseg::{color, files, imageio, Error, Options};
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// Run the painter on one instruction, e.g. "paint the star in the top right purple", and write
-/// the mask at the image's size (255 inside)
+/// the mask at the image's size (255 inside). When nothing in the picture fits, it writes no
+/// mask, says why and exits with status 3
 #[derive(clap::Args)]
 pub struct Args {
     /// The picture
@@ -25,32 +27,64 @@ pub struct Args {
     /// The paint, overriding the instruction's: a name or #rrggbb
     #[arg(long, value_name = "NAME|#rrggbb")]
     color: Option<String>,
+    /// Also write what was found as JSON: {found, reason, note, expression, paint, stats}
+    #[arg(long, value_name = "PATH")]
+    stats: Option<PathBuf>,
     #[command(flatten)]
     weights: Weights,
     #[command(flatten)]
     backend: Backend,
 }
 
-pub fn run(args: Args) -> Result<(), Error> {
+/// What `--stats` holds.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    found: bool,
+    #[serde(flatten)]
+    not_found: Option<&'a NotFound>,
+    expression: &'a str,
+    paint: Option<String>,
+    stats: Option<&'a editseg::Stats>,
+}
+
+/// Whether a mask was written: `Ok(false)` when nothing in the picture fits.
+pub fn run(args: Args) -> Result<bool, Error> {
     let options = Options {
-        color: args
-            .color
-            .as_deref()
-            .map(editseg::color::parse)
-            .transpose()?,
+        color: args.color.as_deref().map(color::parse).transpose()?,
         ..Default::default()
     };
     let picture = imageio::read(&args.image)?;
-    let painter = args.weights.load()?;
+    let painter = args.weights.painter()?;
     let segmenter = args.backend.open()?;
     let clock = Instant::now();
-    let result = pollster::block_on(segment(
+    let answer = pollster::block_on(segment(
         &painter,
         &segmenter,
         &picture,
         &args.instruction,
         &options,
     ))?;
+    let result = match answer {
+        Answer::Found(result) => result,
+        Answer::NotFound {
+            instruction,
+            not_found,
+            ..
+        } => {
+            if let Some(path) = &args.stats {
+                let report = Report {
+                    found: false,
+                    not_found: Some(&not_found),
+                    expression: &instruction.expression,
+                    paint: None,
+                    stats: None,
+                };
+                files::write_json(path, &report)?;
+            }
+            eprintln!("editseg: {}; no mask written", not_found.note);
+            return Ok(false);
+        }
+    };
     files::write(&args.out, imageio::encode_png_gray(&result.outcome.mask))?;
     if let Some(path) = &args.edit_out {
         let edit = image::imageops::resize(
@@ -61,18 +95,25 @@ pub fn run(args: Args) -> Result<(), Error> {
         );
         files::write(path, imageio::encode_png_rgba(&edit))?;
     }
-    let area = result.outcome.stats.area;
-    if area == 0 {
-        eprintln!(
-            "editseg: the painter found no object in the picture that {:?} names; the mask is empty",
-            result.painted.instruction.expression
-        );
+    if let Some(path) = &args.stats {
+        let report = Report {
+            found: true,
+            not_found: None,
+            expression: &result.painted.instruction.expression,
+            paint: Some(color::hex(result.painted.paint)),
+            stats: Some(&result.outcome.stats),
+        };
+        files::write_json(path, &report)?;
     }
+    for note in &result.outcome.stats.notes {
+        eprintln!("editseg: {note}");
+    }
+    let area = result.outcome.stats.area;
     let t = result.timings;
-    let [r, g, b] = result.painted.paint;
     println!(
-        "{:?} painted #{r:02x}{g:02x}{b:02x}: mask {}x{}, {area} pixels ({:.1}%), {:.0} ms (painter {:.0}, diff {:.0}, upsample {:.0})",
+        "{:?} painted {}: mask {}x{}, {area} pixels ({:.1}%), {:.0} ms (painter {:.0}, diff {:.0}, upsample {:.0})",
         result.painted.instruction.expression,
+        color::hex(result.painted.paint),
         picture.width(),
         picture.height(),
         100.0 * result.outcome.stats.area_fraction,
@@ -81,5 +122,5 @@ pub fn run(args: Args) -> Result<(), Error> {
         t.diff,
         t.upsample
     );
-    Ok(())
+    Ok(true)
 }

@@ -1,35 +1,42 @@
-//! `editseg train`: the painter's training on RefScenes, on the CPU.
+//! `editseg train`: training on RefScenes, on the CPU.
 
-use super::eval_painter::parse_target;
-use editseg::painter::train::{self, Config, Event, ObjectsConfig};
-use editseg::painter::Target;
+use editseg::training::{self, generator::Task, Event};
 use editseg::Error;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Train the painter on RefScenes, on the CPU. `--target objects` trains the shipped painter's
-/// perception net (per-pixel category, colour, size and centre) and resumes from --checkpoint
-/// when it holds one (weights, EMA, optimiser state, step, log.csv); paint, overlay and mask
-/// train the end-to-end painter (words in, edited picture out) with checkpoints in
-/// OUT/checkpoint. OUT gets painter.bpk (f16 weights) and vocab.txt
+/// Train a network on RefScenes, on the CPU. `--net perception` trains the shipped painter's
+/// perception net (per-pixel category, colour, size and centre); `--net generator` the
+/// end-to-end generator (words and picture in, picture out) on `--task`, from scratch or from
+/// `--init` (the article's experiment). Either run resumes from --checkpoint when it holds one
+/// (weights, EMA, optimiser state, step, log.csv) and can stop early with a checkpoint
+/// (--stop-at, --minutes); the finished run writes OUT/painter.bpk or OUT/generator.bpk (f16
+/// with its schema) and OUT/training-log.csv
 #[derive(clap::Args)]
 pub struct Args {
-    /// objects (the shipped recipe), or paint, overlay or mask (end to end)
-    #[arg(long, value_name = "TARGET", value_parser = parse_recipe)]
-    target: Recipe,
+    /// perception (the shipped painter) or generator (end to end)
+    #[arg(long, value_name = "NET", value_parser = ["perception", "generator"])]
+    net: String,
+    /// What the generator learns: paint, overlay or mask (referring segmentation drawn that
+    /// way), edits (the image prior) or edits+paint
+    #[arg(long, value_name = "TASK", value_parser = parse_task, required_if_eq("net", "generator"))]
+    task: Option<Task>,
+    /// Start the generator from these weights (the prior) instead of from scratch
+    #[arg(long, value_name = "PATH")]
+    init: Option<PathBuf>,
     /// The whole planned run in steps (the learning-rate cycle spans it)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     steps: u64,
-    /// Where the shipped files go
+    /// Where the finished run's files go
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// The object recipe's checkpoint folder (resumed from when it holds one)
-    #[arg(long, value_name = "DIR", required_if_eq("target", "objects"))]
-    checkpoint: Option<PathBuf>,
-    /// End this sitting at this step, with a checkpoint (object recipe)
+    /// The checkpoint folder (resumed from when it holds one, overwritten at every evaluation)
+    #[arg(long, value_name = "DIR")]
+    checkpoint: PathBuf,
+    /// End this sitting at this step, with a checkpoint
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     stop_at: Option<u64>,
-    /// End this sitting after this many minutes, with a checkpoint (object recipe)
+    /// End this sitting after this many minutes, with a checkpoint
     #[arg(long, value_name = "M", value_parser = positive)]
     minutes: Option<f64>,
     /// Pictures per step
@@ -42,32 +49,18 @@ pub struct Args {
     /// Picks the training samples and the initial weights
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
-    /// Evaluate on val every this many steps
+    /// Evaluate (and checkpoint) every this many steps
     #[arg(long, value_name = "N", default_value_t = 500,
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     eval_every: u64,
-    /// Val samples per evaluation
+    /// Samples per split at each evaluation
     #[arg(long, value_name = "N", default_value_t = 200,
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
     eval_count: u64,
-    /// Continue the end-to-end run from OUT/checkpoint
-    #[arg(long)]
-    resume: bool,
 }
 
-#[derive(Clone, Copy)]
-enum Recipe {
-    Objects,
-    EndToEnd(Target),
-}
-
-fn parse_recipe(s: &str) -> Result<Recipe, String> {
-    match s {
-        "objects" => Ok(Recipe::Objects),
-        _ => parse_target(s)
-            .map(Recipe::EndToEnd)
-            .map_err(|e| format!("{e}, or objects")),
-    }
+fn parse_task(s: &str) -> Result<Task, String> {
+    super::reason(Task::parse(s))
 }
 
 fn positive(s: &str) -> Result<f64, String> {
@@ -87,44 +80,58 @@ fn learning_rate(s: &str) -> Result<f64, String> {
 pub fn run(args: Args) -> Result<(), Error> {
     let device = burn::prelude::Device::flex().autodiff();
     let mut report = reporter(args.steps);
-    match args.target {
-        Recipe::Objects => {
-            let config = ObjectsConfig {
+    let stop_at = args.stop_at.unwrap_or(args.steps);
+    let seconds = args.minutes.map(|m| m * 60.0);
+    let file = match (args.net.as_str(), args.task) {
+        ("perception", Some(_)) => {
+            return Err(Error::BadOption(
+                "--task is for --net generator; the perception net has one task".into(),
+            ))
+        }
+        (_, None) => {
+            let config = training::perception::Config {
                 steps: args.steps,
-                stop_at: args.stop_at.unwrap_or(args.steps),
+                stop_at,
                 batch: args.batch as usize,
                 learning_rate: args.lr,
                 seed: args.seed,
                 out: args.out.clone(),
-                checkpoint: args
-                    .checkpoint
-                    .clone()
-                    .expect("clap requires it for objects"),
+                checkpoint: args.checkpoint.clone(),
                 eval_every: args.eval_every,
                 eval_count: args.eval_count,
-                seconds: args.minutes.map(|m| m * 60.0),
+                seconds,
             };
-            train::run_objects(&config, &device, &mut report)?;
+            training::perception::run(&config, &device, &mut report)?;
+            "painter.bpk"
         }
-        Recipe::EndToEnd(target) => {
-            let config = Config {
-                target,
+        (_, Some(task)) => {
+            let config = training::generator::Config {
+                task,
                 steps: args.steps,
+                stop_at,
+                seconds,
                 batch: args.batch as usize,
                 learning_rate: args.lr,
                 seed: args.seed,
+                init: args.init.clone(),
                 out: args.out.clone(),
-                resume: args.resume,
+                checkpoint: args.checkpoint.clone(),
                 eval_every: args.eval_every,
                 eval_count: args.eval_count,
             };
-            train::run(&config, &device, &mut report)?;
+            training::generator::run(&config, &device, &mut report)?;
+            "generator.bpk"
         }
+    };
+    let path = args.out.join(file);
+    if path.exists() {
+        println!("weights written to {}", path.display());
+    } else {
+        println!(
+            "stopped with a checkpoint in {}: run the same command again to continue",
+            args.checkpoint.display()
+        );
     }
-    println!(
-        "weights written to {}",
-        args.out.join("painter.bpk").display()
-    );
     Ok(())
 }
 
@@ -142,7 +149,10 @@ fn reporter(total: u64) -> impl FnMut(Event) {
             let (from, at) = *first.get_or_insert((step.saturating_sub(10), Instant::now()));
             let per_step = at.elapsed().as_secs_f64() / (step - from).max(1) as f64;
             let eta = per_step * total.saturating_sub(step) as f64;
-            eprintln!("step {step}/{total}  loss {loss:.4}  {images_per_second:.1} images/s  eta {:.0} min", eta / 60.0);
+            eprintln!(
+                "step {step}/{total}  loss {loss:.4}  {images_per_second:.1} images/s  eta {:.0} min",
+                eta / 60.0
+            );
         }
         Event::Eval { step, report } => eprintln!(
             "step {step}: val cIoU {:.3}  gIoU {:.3}  selection {:.3}  PSNR outside {:.1} dB  ({:.0} s)",
@@ -152,6 +162,7 @@ fn reporter(total: u64) -> impl FnMut(Event) {
             report.psnr_outside,
             started.elapsed().as_secs_f64()
         ),
+        Event::Logged { step, line } => eprintln!("step {step}: logged {line}"),
         Event::Resumed { step } => eprintln!("resuming at step {step}"),
     }
     }

@@ -2,8 +2,10 @@
 //! a picture, and CIELAB ([`lab`]), the space the change score works in.
 
 pub mod lab;
+mod recolour;
 
 pub use lab::{lab, lab_u8, LabRow, LabTable};
+pub use recolour::{recolour, Style};
 
 use crate::error::{Error, Result};
 
@@ -55,6 +57,16 @@ pub fn parse(text: &str) -> Result<[u8; 3]> {
         .ok_or_else(|| unknown(text))
 }
 
+/// The name [`parse`] reads as exactly this colour, if there is one.
+pub fn name_of(rgb: [u8; 3]) -> Option<&'static str> {
+    TABLE.iter().find(|(_, c)| *c == rgb).map(|(name, _)| *name)
+}
+
+/// `#rrggbb`.
+pub fn hex([r, g, b]: [u8; 3]) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
 /// How much a paint stands out from some pixels (given in CIELAB): the distance all but the
 /// nearest 5% of them keep from it.
 pub fn contrast(paint: [u8; 3], pixels: &[[f32; 3]]) -> f32 {
@@ -80,10 +92,15 @@ pub fn contrasting(image: &image::RgbaImage) -> [u8; 3] {
         .step_by(step)
         .map(|p| lab_u8([p.0[0], p.0[1], p.0[2]]))
         .collect();
+    most_contrasting(&pixels)
+}
+
+/// The default paint that stands out most from some pixels (given in CIELAB).
+pub fn most_contrasting(pixels: &[[f32; 3]]) -> [u8; 3] {
     DEFAULT_PAINTS
         .iter()
         .map(|n| parse(n).expect("known paint"))
-        .max_by(|a, b| contrast(*a, &pixels).total_cmp(&contrast(*b, &pixels)))
+        .max_by(|a, b| contrast(*a, pixels).total_cmp(&contrast(*b, pixels)))
         .expect("paints")
 }
 

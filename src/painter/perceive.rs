@@ -9,7 +9,7 @@ use burn::nn::{GroupNorm, GroupNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{gelu, softmax};
 
-use crate::scenes::{Category, Sample, COLOURS};
+use crate::scenes::{Category, COLOURS};
 
 /// Background plus the RefScenes categories.
 pub const CATEGORIES: usize = Category::ALL.len() + 1;
@@ -146,72 +146,5 @@ impl SceneNet {
         }
         parts.push(raw.slice([0..b, at..at + 2, 0..h, 0..w]));
         Tensor::cat(parts, 1)
-    }
-}
-
-/// What every pixel of a sample shows, as the training targets of [`SceneNet`].
-pub struct Dense {
-    /// 0 for background, else 1 + the category's index.
-    pub category: Vec<i64>,
-    /// The object's colour index (0 on background, where it is not scored).
-    pub colour: Vec<i64>,
-    /// The object's size class (0 on background, where it is not scored).
-    pub size: Vec<i64>,
-    /// 1 on object pixels, 0 on background.
-    pub object: Vec<f32>,
-    /// The offset from the pixel to its object's centre, in units of [`OFFSET_UNIT`] pixels.
-    pub offset: [Vec<f32>; 2],
-}
-
-/// Dense targets of `sample` at `side` x `side`: a pixel belongs to the object that covers at
-/// least half of it where nothing in front hides it (the same rule as the target's mask).
-pub fn dense(sample: &Sample, side: u32) -> Dense {
-    let n = (side * side) as usize;
-    let mut d = Dense {
-        category: vec![0; n],
-        colour: vec![0; n],
-        size: vec![0; n],
-        object: vec![0.0; n],
-        offset: [vec![0.0; n], vec![0.0; n]],
-    };
-    for (k, o) in sample.scene.objects.iter().enumerate() {
-        let cover = crate::scenes::draw::visible_cover(&sample.scene, k, side, side);
-        let cat = 1 + Category::ALL
-            .iter()
-            .position(|c| *c == o.category)
-            .expect("every category is listed") as i64;
-        for (i, c) in cover.iter().enumerate() {
-            if *c >= 0.5 {
-                let (x, y) = (
-                    (i as u32 % side) as f32 + 0.5,
-                    (i as u32 / side) as f32 + 0.5,
-                );
-                d.category[i] = cat;
-                d.colour[i] = o.colour as i64;
-                d.size[i] = o.size as i64;
-                d.object[i] = 1.0;
-                d.offset[0][i] = (o.centre[0] * side as f32 - x) / OFFSET_UNIT;
-                d.offset[1][i] = (o.centre[1] * side as f32 - y) / OFFSET_UNIT;
-            }
-        }
-    }
-    d
-}
-
-impl Dense {
-    /// The maps a perfect [`SceneNet`] would give (certain classes, exact offsets), channel-major
-    /// as [`SceneNet::perceive`] lays them out: what the program alone can reach.
-    pub fn as_maps(&self) -> Vec<f32> {
-        let n = self.category.len();
-        let mut maps = vec![0f32; CHANNELS * n];
-        for i in 0..n {
-            maps[self.category[i] as usize * n + i] = 1.0;
-            maps[(CATEGORIES + self.colour[i] as usize) * n + i] = 1.0;
-            maps[(CATEGORIES + COLOUR_CLASSES + self.size[i] as usize) * n + i] = 1.0;
-            for a in 0..2 {
-                maps[(CHANNELS - 2 + a) * n + i] = self.offset[a][i];
-            }
-        }
-        maps
     }
 }

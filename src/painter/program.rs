@@ -1,9 +1,11 @@
 //! From perception maps to the named object: find the objects in the maps ([`detect`]), then
 //! carry out what the expression means over them ([`pick`]), the way RefScenes' resolver reads a
-//! scene, but choosing the one best object where the resolver lists every near miss.
+//! scene, but choosing the one best object where the resolver lists every near miss, or saying
+//! that nothing in the picture fits.
 
 use super::perceive::{CATEGORIES, COLOUR_CLASSES, OFFSET_UNIT, SIZE_CLASSES};
-use crate::scenes::refer::{self, Corner, Description, Side, SizeWord};
+use crate::scenes::language::name;
+use crate::scenes::refer::{self, described, Candidate, Corner, Description, Relation, Side};
 use crate::scenes::{Category, Meaning};
 
 /// One object found in the maps.
@@ -22,7 +24,7 @@ pub struct Found {
 }
 
 impl Found {
-    fn is(&self, category: Category) -> f32 {
+    fn is_category(&self, category: Category) -> f32 {
         self.category[1 + Category::ALL
             .iter()
             .position(|c| *c == category)
@@ -216,50 +218,65 @@ fn describe(maps: &Maps, vote: &[[f32; 2]], pixels: Vec<usize>) -> Found {
     }
 }
 
-/// How well an object fits a description without its size word (product of probabilities).
-fn fit(o: &Found, d: &Description) -> f32 {
-    o.is(d.category) * d.colour.map_or(1.0, |c| o.colour[c])
+impl Candidate for Found {
+    /// By its most likely category and colour.
+    fn is(&self, d: &Description) -> bool {
+        let want = 1 + Category::ALL
+            .iter()
+            .position(|c| *c == d.category)
+            .unwrap_or(0);
+        self.best_category() == want && d.colour.is_none_or(|c| self.best_colour() == c)
+    }
+
+    fn size(&self) -> f32 {
+        self.size
+    }
+
+    fn centre(&self) -> [f32; 2] {
+        self.centre
+    }
 }
 
-/// Objects that fit `d` by their most likely category and colour; if none does, the one that
-/// fits best. A size word keeps the biggest (or smallest).
-fn described(objects: &[Found], d: &Description) -> Vec<usize> {
-    let want = 1 + Category::ALL
-        .iter()
-        .position(|c| *c == d.category)
-        .unwrap_or(0);
-    let mut fit_all: Vec<usize> = (0..objects.len())
-        .filter(|&i| {
-            let o = &objects[i];
-            o.best_category() == want && d.colour.is_none_or(|c| o.best_colour() == c)
+/// Why the painter paints nothing: what the expression names is not in the picture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Absence {
+    /// In words, e.g. "no green star in this picture".
+    pub note: String,
+}
+
+fn absent(note: String) -> Absence {
+    Absence { note }
+}
+
+/// How well an object fits a description without its size word (product of probabilities).
+fn fit_ignoring_size(o: &Found, d: &Description) -> f32 {
+    o.is_category(d.category) * d.colour.map_or(1.0, |c| o.colour[c])
+}
+
+/// Where no object's most likely category and colour fit a description, the one most likely to
+/// fit still counts when it fits with at least this probability (a near tie in the maps).
+const FIT_FLOOR: f32 = 0.1;
+
+/// The objects that fit `d`, or the note that none does.
+fn fitting(objects: &[Found], d: &Description) -> Result<Vec<usize>, Absence> {
+    let fit = described(objects, d);
+    if !fit.is_empty() {
+        return Ok(fit);
+    }
+    (0..objects.len())
+        .filter(|&i| fit_ignoring_size(&objects[i], d) >= FIT_FLOOR)
+        .max_by(|&a, &b| {
+            fit_ignoring_size(&objects[a], d).total_cmp(&fit_ignoring_size(&objects[b], d))
         })
-        .collect();
-    if fit_all.is_empty() {
-        fit_all = (0..objects.len())
-            .max_by(|&a, &b| fit(&objects[a], d).total_cmp(&fit(&objects[b], d)))
-            .into_iter()
-            .collect();
-    }
-    match d.size {
-        None => fit_all,
-        Some(word) => {
-            let key = |i: &usize| match word {
-                SizeWord::Big => objects[*i].size,
-                SizeWord::Small => -objects[*i].size,
-            };
-            fit_all
-                .into_iter()
-                .max_by(|a, b| key(a).total_cmp(&key(b)))
-                .into_iter()
-                .collect()
-        }
-    }
+        .map(|best| vec![best])
+        .ok_or_else(|| absent(format!("no {} in this picture", name(d))))
 }
 
 /// The most likely of several candidates: the best fit, then the larger.
 fn likeliest(objects: &[Found], d: &Description, candidates: &[usize]) -> Option<usize> {
     candidates.iter().copied().max_by(|&a, &b| {
-        let score = |i: usize| fit(&objects[i], d) * (objects[i].pixels.len() as f32).sqrt();
+        let score =
+            |i: usize| fit_ignoring_size(&objects[i], d) * (objects[i].pixels.len() as f32).sqrt();
         score(a).total_cmp(&score(b))
     })
 }
@@ -268,38 +285,93 @@ fn side_key(o: &Found, side: Side) -> f32 {
     refer::side_key(o.centre, side)
 }
 
-/// The one object `meaning` names among `objects`, or `None` if nothing fits.
-pub fn pick(objects: &[Found], meaning: &Meaning) -> Option<usize> {
-    let best_by = |c: Vec<usize>, key: &dyn Fn(usize) -> f32| -> Option<usize> {
-        c.into_iter().min_by(|&a, &b| key(a).total_cmp(&key(b)))
+fn ordinal(n: u8) -> String {
+    match n {
+        1 => "first".into(),
+        2 => "second".into(),
+        3 => "third".into(),
+        _ => format!("{n}th"),
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Left => "left",
+        Side::Right => "right",
+        Side::Top => "top",
+        Side::Bottom => "bottom",
+    }
+}
+
+fn relation_name(relation: Relation) -> &'static str {
+    match relation {
+        Relation::LeftOf => "left of",
+        Relation::RightOf => "right of",
+        Relation::Above => "above",
+        Relation::Below => "below",
+        Relation::Nearest => "nearest to",
+    }
+}
+
+/// How far past the anchor, against the named direction, a candidate may lie and still count:
+/// perceived centres are a few pixels off, and "left of" was said of the scene's own.
+const BEHIND: f32 = 0.1;
+
+/// The one object `meaning` names among `objects`, or why none fits.
+pub fn pick(objects: &[Found], meaning: &Meaning) -> Result<usize, Absence> {
+    let best_by = |c: Vec<usize>, key: &dyn Fn(usize) -> f32| -> usize {
+        c.into_iter()
+            .min_by(|&a, &b| key(a).total_cmp(&key(b)))
+            .expect("fitting gives at least one")
     };
     match meaning {
-        Meaning::Plain(d) => likeliest(objects, d, &described(objects, d)),
-        Meaning::Extreme(d, side) => {
-            best_by(described(objects, d), &|i| side_key(&objects[i], *side))
+        Meaning::Plain(d) => {
+            Ok(likeliest(objects, d, &fitting(objects, d)?).expect("at least one"))
         }
-        Meaning::Corner(d, corner) => {
-            best_by(described(objects, d), &|i| corner_key(&objects[i], *corner))
-        }
+        Meaning::Extreme(d, side) => Ok(best_by(fitting(objects, d)?, &|i| {
+            side_key(&objects[i], *side)
+        })),
+        Meaning::Corner(d, corner) => Ok(best_by(fitting(objects, d)?, &|i| {
+            corner_key(&objects[i], *corner)
+        })),
         Meaning::Ordinal(d, n, side) => {
-            let mut order = described(objects, d);
+            let mut order = fitting(objects, d)?;
+            if order.len() < *n as usize {
+                return Err(absent(format!(
+                    "no {} {} from the {} in this picture: it has {} {}",
+                    ordinal(*n),
+                    name(d),
+                    side_name(*side),
+                    order.len(),
+                    if order.len() == 1 {
+                        "such object"
+                    } else {
+                        "such objects"
+                    }
+                )));
+            }
             order.sort_by(|&a, &b| {
                 side_key(&objects[a], *side).total_cmp(&side_key(&objects[b], *side))
             });
-            let last = order.len().checked_sub(1)?;
-            Some(order[(*n as usize - 1).min(last)])
+            Ok(order[*n as usize - 1])
         }
         Meaning::Related(d, relation, anchor) => {
-            let a = likeliest(objects, anchor, &described(objects, anchor))?;
-            let others: Vec<usize> = described(objects, d)
+            let a = likeliest(objects, anchor, &fitting(objects, anchor)?).expect("at least one");
+            let along = |i: usize| refer::offset(objects[i].centre, objects[a].centre, *relation).0;
+            let others: Vec<usize> = fitting(objects, d)?
                 .into_iter()
-                .filter(|&i| i != a)
+                .filter(|&i| i != a && (*relation == Relation::Nearest || along(i) > -BEHIND))
                 .collect();
+            if others.is_empty() {
+                return Err(absent(format!(
+                    "no {} {} the {} in this picture",
+                    name(d),
+                    relation_name(*relation),
+                    name(anchor)
+                )));
+            }
             // The candidate furthest in the named direction (nearest, for "nearest").
-            best_by(others, &|i| {
-                let (along, _) = refer::offset(objects[i].centre, objects[a].centre, *relation);
-                -along
-            })
+            Ok(best_by(others, &|i| -along(i)))
         }
     }
 }

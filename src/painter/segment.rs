@@ -1,9 +1,10 @@
-//! One instruction on one picture: parse it, paint at the painter's size, difference the edit
-//! against the picture it was given, and bring the mask back to the picture's size along its
-//! edges.
+//! One instruction on one picture: parse it, find the named object at the painter's size (or
+//! say that it is not there), paint it, difference the edit against the picture it was given,
+//! and bring the mask back to the picture's size along its edges.
 
-use super::{Painter, Target, RES};
+use super::{draw, find_in_maps, meaning_of, Drawing, Painter, RES};
 use crate::clock::now_ms;
+use crate::color;
 use crate::error::{Error, Result};
 use crate::instruction::{self, Instruction};
 use crate::scenes::language;
@@ -17,30 +18,25 @@ use image::{GrayImage, Luma, RgbaImage};
 /// and no hole filling (a ring's hole is not paint); and always the threshold's outline (there is
 /// no fade to place, and a star's points are thinner than the outline stage's window).
 fn painted_in(paint: [u8; 3], options: &Options) -> Options {
-    let defaults = Options::default();
     Options {
         color: Some(paint),
         open_radius: options.open_radius.or(Some(0)),
         close_radius: options.close_radius.or(Some(0)),
-        max_hole: if options.max_hole == defaults.max_hole {
-            0.0
-        } else {
-            options.max_hole
-        },
-        outline: false,
+        max_hole: options.max_hole.or(Some(0.0)),
+        outline: Some(false),
         ..options.clone()
     }
 }
 
 /// The mask a painter's output stands for.
 pub async fn mask_of(
-    target: Target,
+    drawing: Drawing,
     original: &RgbaImage,
     edited: &RgbaImage,
     paint: [u8; 3],
     segmenter: &Segmenter,
 ) -> Result<GrayImage> {
-    if target == Target::Mask {
+    if drawing == Drawing::Mask {
         return Ok(GrayImage::from_fn(
             edited.width(),
             edited.height(),
@@ -71,19 +67,39 @@ pub struct Timings {
     pub upsample: f64,
 }
 
+/// Why a request has no mask although nothing went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Nothing in the picture fits the expression.
+    Absent,
+    /// The picture is not one the painter knows how to read.
+    NotAScene,
+}
+
+/// A request that was understood but has no object to mask.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NotFound {
+    pub reason: Reason,
+    /// In words: "no green star in this picture".
+    pub note: String,
+}
+
 /// An instruction painted at the painter's size.
 #[derive(Clone)]
 pub struct Painted {
     pub instruction: Instruction,
-    /// The paint used: the caller's, the instruction's, or one that contrasts with the picture.
+    /// The paint used: the caller's, the instruction's, or one that contrasts with the picture
+    /// (or with the object, when it already has the paint asked for).
     pub paint: [u8; 3],
+    /// Why the paint is not the one asked for, when it is not.
+    pub paint_note: Option<String>,
     /// The picture the painter saw and its edit, at `RES` x `RES`.
     pub small: RgbaImage,
     pub edit: RgbaImage,
-    /// Milliseconds the network took (0 when the painting was remembered).
+    /// Milliseconds the network took (0 when the picture's maps were remembered).
     pub ms: f64,
-    /// The painter had painted the same picture, instruction and paint just before: its
-    /// painting was reused.
+    /// The painter had perceived the same picture just before: its maps were reused.
     pub reused: bool,
 }
 
@@ -96,61 +112,102 @@ pub struct Segmented {
     pub timings: Timings,
 }
 
+/// What a request comes to: a mask, or why there is none.
+pub enum Answer {
+    Found(Box<Segmented>),
+    NotFound {
+        instruction: Instruction,
+        not_found: NotFound,
+        /// Milliseconds the painter took to decide.
+        ms: f64,
+    },
+}
+
 /// Parse `instruction`; words the painter does not know are an error that lists them.
-pub fn read_instruction(painter: &Painter, instruction: &str) -> Result<Instruction> {
+pub fn read_instruction(instruction: &str) -> Result<Instruction> {
     let parsed = instruction::parse(instruction)?;
-    let grammar_unknown = language::unknown_words(&parsed.expression);
-    let encoded = painter.vocabulary.encode(&parsed.expression);
-    if !grammar_unknown.is_empty() || !encoded.unknown.is_empty() {
-        let mut words = grammar_unknown.clone();
-        words.extend(
-            encoded
-                .unknown
-                .into_iter()
-                .filter(|w| !grammar_unknown.contains(w)),
-        );
+    let unknown = language::unknown_words(&parsed.expression);
+    if !unknown.is_empty() {
         return Err(Error::Prompt(format!(
             "unknown words: {}. The painter knows the RefScenes words: categories (ball, box, star, heart, ...), colours, sizes, positions and relations",
-            words.join(", ")
-        )));
-    }
-    if !encoded.dropped.is_empty() {
-        return Err(Error::Prompt(format!(
-            "the expression is too long: the painter reads {} words",
-            super::model::MAX_TOKENS
+            unknown.join(", ")
         )));
     }
     Ok(parsed)
 }
 
-/// Paint what `instruction` names on `picture`. The paint is `color`, else the instruction's
-/// colour, else one that contrasts with the picture.
+/// A paint stands out from the object when all but its nearest 5% of pixels are at least this
+/// far from it (CIELAB): closer, the diff cannot tell the paint from the object's own colour.
+const OBJECT_CONTRAST: f32 = 25.0;
+
+/// The paint to use on `cover` of `small`: `asked` unless the object already has that colour,
+/// then the default paint that stands out most from it, with a note that says so.
+fn paint_for(
+    small: &RgbaImage,
+    cover: &[f32],
+    asked: [u8; 3],
+    expression: &str,
+) -> ([u8; 3], Option<String>) {
+    let object: Vec<[f32; 3]> = small
+        .pixels()
+        .zip(cover)
+        .filter(|(_, c)| **c > 0.0)
+        .map(|(p, _)| color::lab_u8([p.0[0], p.0[1], p.0[2]]))
+        .collect();
+    if color::contrast(asked, &object) >= OBJECT_CONTRAST {
+        return (asked, None);
+    }
+    let instead = color::most_contrasting(&object);
+    let say = |c: [u8; 3]| color::name_of(c).map_or_else(|| color::hex(c), String::from);
+    let note = format!(
+        "{expression} already looks {}: painted it {} instead, so that the change shows",
+        say(asked),
+        say(instead)
+    );
+    (instead, Some(note))
+}
+
+/// Find what `instruction` names on `picture` and paint it. The paint is `color`, else the
+/// instruction's colour, else one that contrasts with the picture.
 pub async fn paint(
     painter: &Painter,
     picture: &RgbaImage,
     instruction: &str,
     color: Option<[u8; 3]>,
-) -> Result<Painted> {
-    let instruction = read_instruction(painter, instruction)?;
+) -> Result<std::result::Result<Painted, (Instruction, NotFound, f64)>> {
+    let instruction = read_instruction(instruction)?;
+    let meaning = meaning_of(&instruction.expression)?;
     if picture.width() == 0 || picture.height() == 0 {
         return Err(Error::ZeroSize("picture".into()));
     }
-    let paint = color
-        .or(instruction.paint)
-        .unwrap_or_else(|| crate::color::contrasting(picture));
     let small = resize(picture, RES, RES, FilterType::Triangle);
     let started = now_ms();
-    let (edit, reused) = painter
-        .paint_one(&small, &instruction.expression, paint, Target::Paint)
-        .await?;
-    Ok(Painted {
+    let (maps, reused) = painter.perceive_one(&small).await?;
+    let ms = if reused { 0.0 } else { now_ms() - started };
+    let cover = match find_in_maps(&maps, &meaning) {
+        Ok(cover) => cover,
+        Err(absence) => {
+            let not_found = NotFound {
+                reason: Reason::Absent,
+                note: absence.note,
+            };
+            return Ok(Err((instruction, not_found, ms)));
+        }
+    };
+    let asked = color
+        .or(instruction.paint)
+        .unwrap_or_else(|| color::contrasting(picture));
+    let (paint, paint_note) = paint_for(&small, &cover, asked, &instruction.expression);
+    let edit = draw(&small, &cover, paint, Drawing::Paint);
+    Ok(Ok(Painted {
         instruction,
         paint,
+        paint_note,
         small,
         edit,
-        ms: if reused { 0.0 } else { now_ms() - started },
+        ms,
         reused,
-    })
+    }))
 }
 
 /// The cheap stages after painting: diff and cleanup at the painter's size (steered by
@@ -175,11 +232,14 @@ pub async fn mask_of_painted(
         .upsample(&small_outcome.mask, &painted.small, picture)
         .await?;
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
+    let mut notes = small_outcome.stats.notes.clone();
+    notes.extend(painted.paint_note.clone());
     let stats = crate::Stats {
         width: picture.width(),
         height: picture.height(),
         area,
         area_fraction: area as f64 / (picture.width() as f64 * picture.height() as f64),
+        notes,
         ..small_outcome.stats
     };
     let outcome = Outcome {
@@ -212,7 +272,15 @@ pub async fn segment(
     picture: &RgbaImage,
     instruction: &str,
     options: &Options,
-) -> Result<Segmented> {
-    let painted = paint(painter, picture, instruction, options.color).await?;
-    mask_of_painted(segmenter, picture, painted, options).await
+) -> Result<Answer> {
+    match paint(painter, picture, instruction, options.color).await? {
+        Ok(painted) => Ok(Answer::Found(Box::new(
+            mask_of_painted(segmenter, picture, painted, options).await?,
+        ))),
+        Err((instruction, not_found, ms)) => Ok(Answer::NotFound {
+            instruction,
+            not_found,
+            ms,
+        }),
+    }
 }

@@ -293,7 +293,7 @@ pub(crate) async fn run<'img, E: Engine>(
     let selection = Selection {
         keep: opts.keep.on(full, detect, open as i32 + 1)?,
         min_area: (opts.min_area * n as f64).ceil() as u32,
-        max_hole: (opts.max_hole * n as f64) as u32,
+        max_hole: (opts.max_hole.unwrap_or(options::MAX_HOLE) * n as f64) as u32,
     };
     let mask = engine.components(&mask, detect, &selection);
 
@@ -321,6 +321,7 @@ pub(crate) async fn run<'img, E: Engine>(
     };
     let outlined = opts
         .outline
+        .unwrap_or(true)
         .then(|| engine.outline(&mask, &s, Band::new(scale), coarse, fine));
 
     // Stage 6: outputs at the original's size, from the mask as bytes (255 inside).
@@ -381,6 +382,7 @@ pub(crate) async fn run<'img, E: Engine>(
             gain: drift.gain(),
             offset: drift.offset(),
             lighting: drift.lighting(),
+            paint: opts.color.map(crate::color::hex),
             shift,
             dispatches,
             readbacks,

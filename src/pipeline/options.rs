@@ -19,14 +19,17 @@ pub struct Options {
     pub close_radius: Option<u32>,
     /// Components smaller than this share of the image are dropped.
     pub min_area: f64,
-    /// Holes no larger than this share of the image are filled.
-    pub max_hole: f64,
+    /// Holes no larger than this share of the image are filled; [`MAX_HOLE`] when `None`.
+    pub max_hole: Option<f64>,
     /// Largest shift to search for, in the edited image's pixels.
     pub max_shift: u32,
     /// Place the outline where the paint is at half its local strength (stage 5c); off, the
-    /// threshold's outline stays (for clean, hard-edged edits of small shapes).
-    pub outline: bool,
+    /// threshold's outline stays (for clean, hard-edged edits of small shapes). On when `None`.
+    pub outline: Option<bool>,
 }
+
+/// The share of the image up to which holes are filled, unless the caller says otherwise.
+pub const MAX_HOLE: f64 = 0.01;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum KeepOption {
@@ -45,9 +48,9 @@ impl Default for Options {
             open_radius: None,
             close_radius: None,
             min_area: 0.0005,
-            max_hole: 0.01,
+            max_hole: None,
             max_shift: 2,
-            outline: true,
+            outline: None,
         }
     }
 }
@@ -108,12 +111,12 @@ impl Options {
             "open" => self.open_radius = Some(int(MAX_RADIUS)?),
             "close" => self.close_radius = Some(int(MAX_RADIUS)?),
             "min-area" => self.min_area = share()?,
-            "max-hole" => self.max_hole = share()?,
+            "max-hole" => self.max_hole = Some(share()?),
             "max-shift" => self.max_shift = int(16)?,
             "outline" => {
                 self.outline = match value.trim() {
-                    "half" => true,
-                    "threshold" => false,
+                    "half" => Some(true),
+                    "threshold" => Some(false),
                     _ => return Err(bad("expected half or threshold")),
                 }
             }

@@ -27,6 +27,8 @@ pub struct Stats {
     pub gain: [f32; 3],
     pub offset: [f32; 3],
     pub lighting: f32,
+    /// The paint the diff looked for ("#rrggbb"), or none when it ran colour-blind.
+    pub paint: Option<String>,
     /// Edited pixel = original pixel + shift, in working-grid pixels.
     pub shift: (i32, i32),
     /// Kernel dispatches and GPU-to-host readbacks this request made (GPU path only).

@@ -390,3 +390,16 @@ pub fn unknown_words(expression: &str) -> Vec<String> {
         .filter(|w| known.binary_search(w).is_err())
         .collect()
 }
+
+/// A description in plain words, for messages: "big green star".
+pub fn name(d: &Description) -> String {
+    let mut words = Vec::new();
+    if let Some(size) = d.size {
+        words.push(words_where(SIZE_WORDS, size)[0]);
+    }
+    if let Some(colour) = d.colour {
+        words.push(colour_words(colour)[0]);
+    }
+    words.push(d.category.words()[0]);
+    words.join(" ")
+}

@@ -7,6 +7,7 @@
 //! (phrasing, instructions, parsing) -> [`Sample`] (image, mask, painted / overlay / mask targets).
 
 pub mod draw;
+pub mod edits;
 pub mod language;
 pub mod preview;
 pub mod refer;
@@ -106,6 +107,8 @@ pub enum Split {
     TestA,
     /// A relation to another object decides.
     TestB,
+    /// Expressions true of nothing in the picture ([`NoTarget`]): the painter should say so.
+    NonTarget,
 }
 
 impl Split {
@@ -117,16 +120,18 @@ impl Split {
             Split::Val => "val",
             Split::TestA => "testA",
             Split::TestB => "testB",
+            Split::NonTarget => "nontarget",
         }
     }
 
     pub fn parse(text: &str) -> crate::Result<Split> {
         Split::ALL
             .into_iter()
+            .chain([Split::NonTarget])
             .find(|s| s.name().eq_ignore_ascii_case(text))
             .ok_or_else(|| {
                 crate::Error::BadOption(format!(
-                    "unknown split {text:?}: use train, val, testA or testB"
+                    "unknown split {text:?}: use train, val, testA, testB or nontarget"
                 ))
             })
     }
@@ -254,9 +259,22 @@ fn layout(rng: &mut Rng) -> Vec<Object> {
     objects
 }
 
-fn stream_seed(split: Split, index: u64, seed: u64) -> u64 {
+pub(crate) fn stream_seed(split: Split, index: u64, seed: u64) -> u64 {
     let mut rng = Rng::new(seed ^ (split as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
     rng.next_u64() ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB)
+}
+
+/// A scene of two to seven objects on one of the backgrounds.
+pub(crate) fn layout_scene(rng: &mut Rng) -> Scene {
+    loop {
+        let scene = Scene {
+            background: background(rng),
+            objects: layout(rng),
+        };
+        if scene.objects.len() >= 2 {
+            return scene;
+        }
+    }
 }
 
 impl Sample {
@@ -328,8 +346,8 @@ impl Sample {
         let paint = self
             .paint
             .unwrap_or_else(|| crate::color::contrasting(&image));
-        let painted = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Paint);
-        let overlay = crate::synth::paint(&image, &cover, paint, crate::synth::Style::Overlay);
+        let painted = crate::color::recolour(&image, &cover, paint, crate::color::Style::Paint);
+        let overlay = crate::color::recolour(&image, &cover, paint, crate::color::Style::Overlay);
         Targets {
             image,
             mask,
@@ -337,6 +355,100 @@ impl Sample {
             overlay,
             paint,
         }
+    }
+}
+
+/// A no-target sample: an expression that reads like the others but is true of nothing in the
+/// picture (as gRefCOCO has them), of one of four kinds.
+#[derive(Clone, Debug)]
+pub struct NoTarget {
+    pub index: u64,
+    pub scene: Scene,
+    pub meaning: Meaning,
+    pub expression: String,
+    pub instruction: String,
+    /// "category", "colour", "ordinal" or "anchor": what is missing.
+    pub kind: &'static str,
+}
+
+impl NoTarget {
+    pub const KINDS: [&'static str; 4] = ["category", "colour", "ordinal", "anchor"];
+
+    /// The `index`-th no-target sample under `seed`.
+    pub fn generate(index: u64, seed: u64) -> NoTarget {
+        use refer::{Description, Relation, Side};
+        let mut rng = Rng::new(stream_seed(Split::NonTarget, index, seed));
+        loop {
+            let scene = layout_scene(&mut rng);
+            let kind = Self::KINDS[(rng.next_u64() % 4) as usize];
+            let present = |c: Category| scene.objects.iter().any(|o| o.category == c);
+            let absent: Vec<Category> =
+                Category::ALL.into_iter().filter(|c| !present(*c)).collect();
+            let some = &scene.objects[(rng.next_u64() % scene.objects.len() as u64) as usize];
+            let count = |c: Category| scene.objects.iter().filter(|o| o.category == c).count();
+            let bare = |category| Description {
+                category,
+                colour: None,
+                size: None,
+            };
+            let meaning = match kind {
+                "category" if !absent.is_empty() => {
+                    let c = absent[(rng.next_u64() % absent.len() as u64) as usize];
+                    let colour = (rng.next_u64() % 2 == 0)
+                        .then(|| (rng.next_u64() % COLOURS.len() as u64) as usize);
+                    Meaning::Plain(Description { colour, ..bare(c) })
+                }
+                "colour" => {
+                    let worn: Vec<usize> = scene
+                        .objects
+                        .iter()
+                        .filter(|o| o.category == some.category)
+                        .map(|o| o.colour)
+                        .collect();
+                    let free: Vec<usize> =
+                        (0..COLOURS.len()).filter(|c| !worn.contains(c)).collect();
+                    let colour = free[(rng.next_u64() % free.len() as u64) as usize];
+                    Meaning::Plain(Description {
+                        colour: Some(colour),
+                        ..bare(some.category)
+                    })
+                }
+                "ordinal" => {
+                    let n = count(some.category);
+                    if n + 1 > 3 {
+                        continue;
+                    }
+                    let side = [Side::Left, Side::Right, Side::Top, Side::Bottom]
+                        [(rng.next_u64() % 4) as usize];
+                    Meaning::Ordinal(bare(some.category), (n + 1) as u8, side)
+                }
+                "anchor" if !absent.is_empty() => {
+                    let a = absent[(rng.next_u64() % absent.len() as u64) as usize];
+                    let relation = [
+                        Relation::LeftOf,
+                        Relation::RightOf,
+                        Relation::Above,
+                        Relation::Below,
+                    ][(rng.next_u64() % 4) as usize];
+                    Meaning::Related(bare(some.category), relation, bare(a))
+                }
+                _ => continue,
+            };
+            let expression = language::phrase(&meaning, &mut rng);
+            let instruction = format!("paint {expression} purple");
+            return NoTarget {
+                index,
+                scene,
+                meaning,
+                expression,
+                instruction,
+                kind,
+            };
+        }
+    }
+
+    pub fn image(&self, w: u32, h: u32) -> image::RgbaImage {
+        draw::render(&self.scene, w, h)
     }
 }
 

@@ -84,22 +84,41 @@ impl Meaning {
     }
 }
 
-/// Objects that fit a description; a size word keeps the biggest (or smallest) of them.
-fn described(scene: &Scene, d: &Description) -> Vec<usize> {
-    let fit: Vec<usize> = (0..scene.objects.len())
-        .filter(|&i| {
-            let o = &scene.objects[i];
-            o.category == d.category && d.colour.is_none_or(|c| c == o.colour)
-        })
-        .collect();
-    let Some(size) = d.size else { return fit };
-    let sizes = fit.iter().map(|&i| scene.objects[i].size);
-    let keep = match size {
-        SizeWord::Big => sizes.max(),
-        SizeWord::Small => sizes.min(),
+/// What resolving a meaning needs to know of an object, whether drawn (a scene's own objects,
+/// known exactly) or perceived (the painter's, from probabilities).
+pub trait Candidate {
+    /// Whether it is of the description's category and colour (its size aside).
+    fn is(&self, d: &Description) -> bool;
+    /// Its size, for "big" and "small".
+    fn size(&self) -> f32;
+    fn centre(&self) -> [f32; 2];
+}
+
+impl Candidate for super::Object {
+    fn is(&self, d: &Description) -> bool {
+        self.category == d.category && d.colour.is_none_or(|c| c == self.colour)
+    }
+
+    fn size(&self) -> f32 {
+        self.size as f32
+    }
+
+    fn centre(&self) -> [f32; 2] {
+        self.centre
+    }
+}
+
+/// The objects that fit a description; a size word keeps the biggest (or smallest) of them.
+pub fn described<C: Candidate>(objects: &[C], d: &Description) -> Vec<usize> {
+    let fit: Vec<usize> = (0..objects.len()).filter(|&i| objects[i].is(d)).collect();
+    let Some(word) = d.size else { return fit };
+    let sizes = fit.iter().map(|&i| objects[i].size());
+    let keep = match word {
+        SizeWord::Big => sizes.fold(f32::NEG_INFINITY, f32::max),
+        SizeWord::Small => sizes.fold(f32::INFINITY, f32::min),
     };
     fit.into_iter()
-        .filter(|&i| Some(scene.objects[i].size) == keep)
+        .filter(|&i| objects[i].size() == keep)
         .collect()
 }
 
@@ -153,19 +172,19 @@ fn within_margin_of_best(candidates: Vec<usize>, key: impl Fn(usize) -> f32) -> 
 pub fn resolve(scene: &Scene, meaning: &Meaning) -> Vec<usize> {
     let obj = |i: usize| &scene.objects[i];
     match meaning {
-        Meaning::Plain(d) => described(scene, d),
-        Meaning::Extreme(d, side) => {
-            within_margin_of_best(described(scene, d), |i| side_key(obj(i).centre, *side))
-        }
+        Meaning::Plain(d) => described(&scene.objects, d),
+        Meaning::Extreme(d, side) => within_margin_of_best(described(&scene.objects, d), |i| {
+            side_key(obj(i).centre, *side)
+        }),
         Meaning::Corner(d, corner) => {
-            let inside: Vec<usize> = described(scene, d)
+            let inside: Vec<usize> = described(&scene.objects, d)
                 .into_iter()
                 .filter(|&i| corner_key(obj(i).centre, *corner, -MARGIN).1)
                 .collect();
             within_margin_of_best(inside, |i| corner_key(obj(i).centre, *corner, 0.0).0)
         }
         Meaning::Ordinal(d, n, side) => {
-            let mut order = described(scene, d);
+            let mut order = described(&scene.objects, d);
             order.sort_by(|&a, &b| {
                 side_key(obj(a).centre, *side).total_cmp(&side_key(obj(b).centre, *side))
             });
@@ -179,8 +198,8 @@ pub fn resolve(scene: &Scene, meaning: &Meaning) -> Vec<usize> {
                 .collect()
         }
         Meaning::Related(d, relation, anchor) => {
-            let anchors = described(scene, anchor);
-            let others: Vec<usize> = described(scene, d)
+            let anchors = described(&scene.objects, anchor);
+            let others: Vec<usize> = described(&scene.objects, d)
                 .into_iter()
                 .filter(|i| !anchors.contains(i))
                 .collect();
@@ -225,7 +244,7 @@ fn clearly(scene: &Scene, target: usize, meaning: &Meaning) -> bool {
         Meaning::Plain(_) | Meaning::Extreme(..) | Meaning::Ordinal(..) => true,
         Meaning::Corner(_, corner) => corner_key(t.centre, *corner, MARGIN).1,
         Meaning::Related(_, relation, anchor) => {
-            let a = &scene.objects[described(scene, anchor)[0]];
+            let a = &scene.objects[described(&scene.objects, anchor)[0]];
             let (along, across) = offset(t.centre, a.centre, *relation);
             *relation == Relation::Nearest || (along >= CLEAR && across <= along)
         }
@@ -233,7 +252,7 @@ fn clearly(scene: &Scene, target: usize, meaning: &Meaning) -> bool {
 }
 
 fn count(scene: &Scene, d: &Description) -> usize {
-    described(scene, d).len()
+    described(&scene.objects, d).len()
 }
 
 /// Every meaning that names `target` alone, clearly.
@@ -343,7 +362,7 @@ pub fn choose(scene: &Scene, split: Split, rng: &mut Rng) -> Option<(usize, Mean
                 Meaning::Related(d, ..) => count(scene, d) >= 2,
                 _ => false,
             }),
-            Split::Train | Split::Val => {}
+            Split::Train | Split::Val | Split::NonTarget => {}
         }
         if options.is_empty() {
             continue;

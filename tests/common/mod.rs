@@ -5,11 +5,12 @@
 
 use editseg::cleanup::components::{self, Keep, Selection};
 use editseg::cleanup::{bits, edge, morphology, threshold, upsample};
+use editseg::color::Style;
 use editseg::diff::{align, blur, drift, resample, score};
 use editseg::gpu::Gpu;
 use editseg::pixels::{pack, to_words, Grid};
 use editseg::rng::Rng;
-use editseg::synth::{self, Style};
+use editseg::synth;
 use editseg::{imageio, BackendChoice, Options, Segmenter};
 use image::RgbaImage;
 

@@ -50,11 +50,8 @@ test(`${RUNS} segmentations in one page keep the JS heap and GPU buffers bounded
     const { default: init, EditSeg, scene } = await import('/pkg/editseg.js');
     await init();
     const seg = await EditSeg.create('gpu');
-    const [weights, vocabulary] = await Promise.all([
-      fetch('/model/painter.bpk').then((r) => r.arrayBuffer()),
-      fetch('/model/vocab.txt').then((r) => r.text()),
-    ]);
-    await seg.loadPainter(new Uint8Array(weights), vocabulary);
+    const weights = await fetch('/model/painter.bpk').then((r) => r.arrayBuffer());
+    await seg.loadPainter(new Uint8Array(weights));
     // A small picture: this checks for leaks, not for size.
     const { image, suggestions } = scene(5, 64);
     const paints = ['#ff0000', '#00ff00', '#0000ff', '#ff00ff', '#00ffff', '#ffff00', '#ff8000', '#8000ff'];

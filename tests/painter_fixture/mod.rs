@@ -7,14 +7,13 @@
 //! `EDITSEG_RECORD=1 cargo test --release --test painter`.
 
 use editseg::metrics::overlap;
-use editseg::painter::segment::{segment, Segmented};
-use editseg::painter::{Painter, Vocabulary, RES};
+use editseg::painter::segment::{segment, Answer, Segmented};
+use editseg::painter::{Painter, RES};
 use editseg::scenes::{Sample, Split};
 use editseg::{imageio, Options, Segmenter};
 use image::{GenericImage, GenericImageView, GrayImage, RgbaImage};
 
 pub const WEIGHTS: &[u8] = include_bytes!("../../www/model/painter.bpk");
-pub const VOCABULARY: &str = include_str!("../../www/model/vocab.txt");
 const EDITS: &[u8] = include_bytes!("edits.png");
 const MASKS: &[u8] = include_bytes!("masks.png");
 
@@ -35,10 +34,6 @@ pub const MASK_IOU: f64 = 0.97;
 /// that picks the wrong objects or paints nothing scores near 0).
 pub const MEAN_IOU: f64 = 0.75;
 
-pub fn vocabulary() -> Vocabulary {
-    Vocabulary::parse(VOCABULARY).unwrap()
-}
-
 pub fn scene(i: u32) -> (RgbaImage, GrayImage, String) {
     let sample = Sample::generate(Split::Val, i as u64, 1);
     let t = sample.targets(SIZE, SIZE);
@@ -49,17 +44,19 @@ pub async fn run_all(painter: &Painter, segmenter: &Segmenter) -> Vec<Segmented>
     let mut out = Vec::new();
     for i in 0..SCENES {
         let (picture, _, instruction) = scene(i);
-        out.push(
-            segment(
-                painter,
-                segmenter,
-                &picture,
-                &instruction,
-                &Options::default(),
-            )
-            .await
-            .unwrap(),
-        );
+        match segment(
+            painter,
+            segmenter,
+            &picture,
+            &instruction,
+            &Options::default(),
+        )
+        .await
+        .unwrap()
+        {
+            Answer::Found(result) => out.push(*result),
+            Answer::NotFound { not_found, .. } => panic!("{instruction}: {}", not_found.note),
+        }
     }
     out
 }

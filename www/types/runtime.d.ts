@@ -35,6 +35,8 @@ export interface Stats {
   gain: [number, number, number];
   offset: [number, number, number];
   lighting: number;
+  /** The paint the diff looked for ("#rrggbb"); null when it ran colour-blind. */
+  paint: string | null;
   shift: [number, number];
   /** GPU kernel dispatches and readbacks of this request; null on the CPU path. */
   dispatches: number | null;
@@ -57,10 +59,22 @@ export interface Result {
 
 /** `segment`'s result: the painter's edit and timings besides the mask. */
 export interface Segmented extends Result {
+  found: true;
   edit: ImageData;
   editPng: Uint8Array;
   expression: string;
   paint: string;
+  painterBackend: 'webgpu' | 'cpu';
+  timings: { painter: number; diff: number; upsample: number; total: number };
+}
+
+/** `segment`'s result when nothing in the picture fits: no mask, and why. */
+export interface NotFound {
+  found: false;
+  reason: 'absent' | 'not_a_scene';
+  /** In words, e.g. "no green star in this picture". */
+  note: string;
+  expression: string;
   painterBackend: 'webgpu' | 'cpu';
   timings: { painter: number; diff: number; upsample: number; total: number };
 }
@@ -87,7 +101,7 @@ export interface Runtime {
   readonly painterBackend?: 'webgpu' | 'cpu';
   maskFromEdit(original: Picture, edited: Picture, options?: Options, listeners?: { onStage?: (stage: string) => void }): Promise<Result>;
   loadPainter(listeners?: { onProgress?: (p: Progress) => void }): Promise<'webgpu' | 'cpu'>;
-  segment(image: Picture, instruction: string, options?: Options, listeners?: { onProgress?: (p: Progress) => void }): Promise<Segmented>;
+  segment(image: Picture, instruction: string, options?: Options, listeners?: { onProgress?: (p: Progress) => void }): Promise<Segmented | NotFound>;
   scene(index: number, size: number): Promise<Scene>;
   memory(): Promise<{ wasm: number; heap: number }>;
   destroy(): Promise<void>;
@@ -96,7 +110,7 @@ export interface Runtime {
 export interface StartOptions {
   /** "auto" (default): WebGPU on a real GPU, else the CPU path. */
   backend?: 'auto' | 'gpu' | 'cpu';
-  /** The folder holding painter.bpk and vocab.txt; default: model/ beside the module. */
+  /** The folder holding painter.bpk; default: model/ beside the module. */
   weights?: string | URL;
   onProgress?: (p: Progress) => void;
 }

@@ -1,4 +1,4 @@
-//! The painter network: a small text-conditioned image-to-image net. The picture (with two
+//! The generator network: a small text-conditioned image-to-image net. The picture (with two
 //! coordinate channels, so that "left" and "top" can be learnt) goes down a convolutional
 //! encoder to 8x8; the words reach every scale through FiLM (a per-channel scale and shift from
 //! the sentence and the paint colour), and at 8x8 every position attends to the words and then to
@@ -6,7 +6,7 @@
 //! comes back up with skip connections and predicts a change that is added to the input, so an
 //! edit that leaves most pixels alone is the easy thing to learn.
 
-use super::perceive::{coordinates, up};
+use crate::painter::perceive::{coordinates, up};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d};
 use burn::nn::{
     Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig, PaddingConfig2d,
@@ -125,7 +125,7 @@ struct Reason {
 }
 
 #[derive(Module, Debug)]
-pub struct PainterNet {
+pub struct GeneratorNet {
     embed: Embedding,
     position: Embedding,
     text_attend: Attend,
@@ -153,12 +153,12 @@ fn conv3(input: usize, output: usize, device: &Device) -> Conv2d {
         .init(device)
 }
 
-impl PainterNet {
+impl GeneratorNet {
     /// A freshly initialised network for a vocabulary of `words` ids (padding and unknown
     /// included).
-    pub fn new(words: usize, device: &Device) -> PainterNet {
+    pub fn new(words: usize, device: &Device) -> GeneratorNet {
         let [w1, w2, w3] = WIDTHS;
-        PainterNet {
+        GeneratorNet {
             embed: EmbeddingConfig::new(words, TEXT).init(device),
             position: EmbeddingConfig::new(MAX_TOKENS, TEXT).init(device),
             text_attend: Attend::new(TEXT, TEXT, device),
