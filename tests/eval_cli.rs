@@ -7,7 +7,6 @@ mod process;
 
 use editseg::color::Style;
 use editseg::refcoco::Dataset;
-use editseg::synth;
 use process::{editseg, scratch};
 use std::path::{Path, PathBuf};
 

@@ -223,3 +223,37 @@ impl Painter {
         Ok((maps, false))
     }
 }
+
+/// How much a picture looks like the RefScenes scenes the painter was trained on, from its own
+/// perception maps (one picture's, as [`Painter::perceive`] gives them), 0 to 1: how sure the
+/// net is of the category and colour of the objects it finds, over their pixels. A scene has a
+/// few objects the net is sure of (0.79 and up on RefScenes); a photo gives dozens of uncertain
+/// blobs, or none. Measured in `benches/scene_likeness.rs`.
+pub fn scene_likeness(maps: &[f32]) -> f32 {
+    let n = (RES * RES) as usize;
+    let found = program::detect(&program::Maps {
+        values: maps,
+        side: RES as usize,
+    });
+    if found.is_empty() || found.len() > MAX_OBJECTS {
+        return 0.0;
+    }
+    let at = |channel: usize, i: usize| maps[channel * n + i];
+    let (sure, pixels) = found
+        .iter()
+        .flat_map(|o| &o.pixels)
+        .map(|&i| {
+            let category = (1..perceive::CATEGORIES)
+                .map(|c| at(c, i))
+                .fold(0.0, f32::max);
+            let colour = (0..perceive::COLOUR_CLASSES)
+                .map(|k| at(perceive::CATEGORIES + k, i))
+                .fold(0.0, f32::max);
+            category * colour
+        })
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    sure / pixels as f32
+}
+
+/// More objects than a RefScenes picture ever shows (seven, some split in two): a photo.
+const MAX_OBJECTS: usize = 20;

@@ -1,0 +1,91 @@
+//! How the built-in painter tells a RefScenes picture from a photo: the scene-likeness score
+//! (from its own perception maps) on RefScenes pictures of every background kind, on the photos
+//! the threshold was chosen with, and on photos it was not (a folder given as the argument, e.g.
+//! scikit-image's `skimage/data`), with the share refused and accepted.
+//!
+//!   cargo bench --bench scene_likeness -- [UNSEEN_DIR]
+
+use burn::prelude::Device;
+use editseg::painter::{Painter, RES};
+use editseg::scenes::{Background, Sample, Split};
+use image::imageops::{resize, FilterType};
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let painter = Painter::load(
+        &std::fs::read(root.join("www/model/painter.bpk")).unwrap(),
+        Device::flex(),
+    )
+    .unwrap();
+    let look = |img: &image::RgbaImage| {
+        let small = resize(img, RES, RES, FilterType::Triangle);
+        let maps = pollster::block_on(painter.perceive(&[&small]))
+            .unwrap()
+            .remove(0);
+        editseg::painter::scene_likeness(&maps)
+    };
+    let mut kinds: Vec<(&str, Vec<f32>)> = ["flat", "gradient", "noise", "photo texture"]
+        .iter()
+        .map(|k| (*k, Vec::new()))
+        .collect();
+    for split in [Split::Val, Split::TestA, Split::TestB] {
+        for i in 0..400 {
+            let s = Sample::generate(split, i, 11);
+            let k = match s.scene.background {
+                Background::Flat(_) => 0,
+                Background::Gradient { .. } => 1,
+                Background::Noise { .. } => 2,
+                Background::Photo { .. } => 3,
+            };
+            let size = [64, 96, 160, 256][(i % 4) as usize];
+            kinds[k].1.push(look(&s.image(size, size)));
+        }
+    }
+    println!("| RefScenes background | pictures | lowest score | 1st percentile | median |");
+    println!("|---|---|---|---|---|");
+    for (k, v) in &mut kinds {
+        v.sort_by(f32::total_cmp);
+        println!(
+            "| {k} | {} | {:.3} | {:.3} | {:.3} |",
+            v.len(),
+            v[0],
+            v[v.len() / 100],
+            v[v.len() / 2]
+        );
+    }
+    let photos = |dir: &Path| {
+        let mut out = Vec::new();
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for p in names {
+            if let Ok(img) = image::open(&p) {
+                out.push((
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    look(&img.to_rgba8()),
+                ));
+            }
+        }
+        out
+    };
+    println!("| photo | score |");
+    println!("|---|---|");
+    for (n, s) in photos(&root.join("tests/photos")) {
+        println!("| {n} (chosen with) | {s:.3} |");
+    }
+    for t in ["brick", "grass", "gravel"] {
+        let img = image::open(root.join(format!("src/scenes/textures/{t}.png")))
+            .unwrap()
+            .to_rgba8();
+        println!("| {t} texture (chosen with) | {:.3} |", look(&img));
+    }
+    if let Some(dir) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        for (n, s) in photos(Path::new(&dir)) {
+            println!("| {n} (unseen) | {s:.3} |");
+        }
+    }
+}
