@@ -139,8 +139,7 @@ pub fn run(args: Args) -> Result<(), Error> {
 fn reporter(total: u64) -> impl FnMut(Event) {
     let started = Instant::now();
     let mut first = None;
-    move |event: Event| {
-        match event {
+    move |event: Event| match event {
         Event::Step {
             step,
             loss,
@@ -154,16 +153,10 @@ fn reporter(total: u64) -> impl FnMut(Event) {
                 eta / 60.0
             );
         }
-        Event::Eval { step, report } => eprintln!(
-            "step {step}: val cIoU {:.3}  gIoU {:.3}  selection {:.3}  PSNR outside {:.1} dB  ({:.0} s)",
-            report.summary.ciou,
-            report.summary.giou,
-            report.selection,
-            report.psnr_outside,
+        Event::Logged { step, line } => eprintln!(
+            "step {step}: logged {line}  ({:.0} s)",
             started.elapsed().as_secs_f64()
         ),
-        Event::Logged { step, line } => eprintln!("step {step}: logged {line}"),
         Event::Resumed { step } => eprintln!("resuming at step {step}"),
-    }
     }
 }

@@ -11,7 +11,7 @@
 //! schema) and `out/training-log.csv`.
 
 use super::evaluate::evaluate;
-use super::{append_log, ema_update, one_cycle, start_log, Checkpoint, Event, EMA_EVERY};
+use super::{sitting, start_log, Checkpoint, Event, Plan, State};
 use crate::error::{Error, Result};
 use crate::files;
 use crate::generator::{Encoded, Generator, GeneratorNet, Inputs, Trained, Vocabulary};
@@ -19,12 +19,11 @@ use crate::painter::{pictures, Drawing, RES};
 use crate::scenes::edits::Edit;
 use crate::scenes::{Sample, Split};
 use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::AdamWConfig;
 use burn::prelude::*;
 use image::RgbaImage;
 use rayon::prelude::*;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// What a run teaches the generator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,7 +288,7 @@ fn identity(config: &Config) -> String {
 }
 
 /// Train as configured on `device` (an autodiff device). The EMA of the weights is what gets
-/// scored and shipped; a finished run empties its checkpoint folder, so the next run can use it.
+/// scored and shipped; a finished run clears its checkpoint's step, so the next run can use it.
 pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> Result<Generator> {
     let vocabulary = Vocabulary::builtin();
     let checkpoint = Checkpoint::open(&config.checkpoint)?;
@@ -347,73 +346,43 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         trained: config.task.trained(),
         device: inner.clone(),
     };
-    let clock = Instant::now();
-    let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
-    let end = config.stop_at.min(config.steps);
-    let mut step = start;
-    while step < end {
+    let plan = Plan {
+        steps: config.steps,
+        stop_at: config.stop_at,
+        seconds: config.seconds,
+        batch: config.batch,
+        learning_rate: config.learning_rate,
+        eval_every: config.eval_every,
+    };
+    let loss = |net: &GeneratorNet, step: u64| {
         let (inputs, goal, weights) = batch(config, &vocabulary, step, device);
         let out = net.forward(inputs.image, inputs.tokens, inputs.keep, inputs.paint);
         // Squared error: where the network is unsure whether a pixel is named, it changes it
         // partly (the mean) rather than not at all (the median an absolute error would give),
         // which keeps a gradient toward finding it.
         let diff = out - goal;
-        let loss = (diff.clone() * diff * weights).mean();
-        let value = loss.clone().into_scalar::<f32>() as f64;
-        if !value.is_finite() {
-            return Err(Error::Training(format!(
-                "the loss became {value} at step {step}: lower --lr"
-            )));
-        }
-        let grads = GradientsParams::from_grads(loss.backward(), &net);
-        net = optimizer.step(
-            one_cycle(config.learning_rate, config.steps, step),
-            net,
-            grads,
-        );
-        step += 1;
-        if step % EMA_EVERY == 0 {
-            ema = ema_update(ema, &net.valid());
-        }
-        (loss_sum, loss_n) = (loss_sum + value, loss_n + 1);
-        if step % 10 == 0 || step == end {
-            let rate = (loss_n as usize * config.batch) as f64 / window.elapsed().as_secs_f64();
-            report(Event::Step {
-                step,
-                loss: loss_sum / loss_n as f64,
-                images_per_second: rate,
-            });
-        }
-        let out_of_time = config
-            .seconds
-            .is_some_and(|s| clock.elapsed().as_secs_f64() >= s);
-        if step % config.eval_every == 0 || step == end || out_of_time {
-            let line = format!(
-                "{step},{},{:.5},{},{:.0}",
-                step * config.batch as u64,
-                loss_sum / loss_n.max(1) as f64,
-                scores(&generator_of(&ema), config.task, config.eval_count)?,
-                clock.elapsed().as_secs_f64()
-            );
-            report(Event::Logged {
-                step,
-                line: line.clone(),
-            });
-            append_log(&log_path, &line)?;
-            checkpoint.save(&[("model.bpk", &net), ("ema.bpk", &ema)], &optimizer, step)?;
-            (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
-        }
-        if out_of_time {
-            break;
-        }
-    }
+        (diff.clone() * diff * weights).mean()
+    };
+    let score = |ema: &GeneratorNet| scores(&generator_of(ema), config.task, config.eval_count);
+    let state = State {
+        net,
+        ema,
+        optimizer,
+        step: start,
+    };
+    let state = sitting(&plan, state, &checkpoint, &loss, &score, report)?;
+    let (ema, step) = (state.ema, state.step);
     let generator = generator_of(&ema);
     if step >= config.steps {
         files::create_dir(&config.out)?;
         files::write(&config.out.join("generator.bpk"), generator.weights()?)?;
         files::copy(&log_path, &config.out.join("training-log.csv"))?;
-        std::fs::remove_dir_all(&config.checkpoint)
-            .map_err(|e| super::io(&config.checkpoint, e))?;
+        // The next run may use the folder: without a step and an identity it starts afresh.
+        // (Its weight files stay: tensors read from them may still be read lazily.)
+        for name in ["step", "run.txt", "log.csv"] {
+            let path = config.checkpoint.join(name);
+            std::fs::remove_file(&path).map_err(|e| super::io(&path, e))?;
+        }
     }
     Ok(generator)
 }

@@ -10,22 +10,18 @@ pub mod perception;
 use crate::error::{Error, Result};
 use crate::files;
 use burn::module::{ModuleMapper, ModuleVisitor, Param};
-use burn::optim::ModuleOptimizer;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot};
-use evaluate::Report;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// What a run reports as it goes.
-pub enum Event<'a> {
+pub enum Event {
     Step {
         step: u64,
         loss: f64,
         images_per_second: f64,
-    },
-    Eval {
-        step: u64,
-        report: &'a Report,
     },
     Resumed {
         step: u64,
@@ -48,8 +44,11 @@ fn save_f32<M: Module>(net: &M, path: &Path) -> Result<()> {
     net.save_into(&mut store).map_err(|e| io(path, e))
 }
 
+/// Read whole into memory: a store opened on the file reads tensors lazily, after the next
+/// checkpoint may have replaced the file.
 fn load_f32<M: Module>(net: &mut M, path: &Path) -> Result<()> {
-    let mut store = BurnpackStore::from_file(path).auto_extension(false);
+    let bytes = burn::tensor::Bytes::from_bytes_vec(files::read(path)?);
+    let mut store = BurnpackStore::from_bytes(Some(bytes));
     net.load_from(&mut store).map_err(|e| io(path, e))?;
     Ok(())
 }
@@ -178,4 +177,98 @@ pub fn one_cycle(peak: f64, steps: u64, step: u64) -> f64 {
     }
     let progress = ((s - warm) / (total - warm).max(1.0)).min(1.0);
     peak * (0.02 + 0.98 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+}
+
+/// How one sitting of a run goes.
+pub struct Plan {
+    /// The whole planned run: the learning-rate cycle spans it.
+    pub steps: u64,
+    /// Stop after this step in this sitting.
+    pub stop_at: u64,
+    /// Stop cleanly, with a checkpoint, after this many seconds.
+    pub seconds: Option<f64>,
+    pub batch: usize,
+    pub learning_rate: f64,
+    pub eval_every: u64,
+}
+
+/// A run's state between steps.
+pub struct State<M> {
+    pub net: M,
+    /// The moving average of the weights: what is scored and shipped.
+    pub ema: M,
+    pub optimizer: ModuleOptimizer,
+    pub step: u64,
+}
+
+/// The steps of one sitting, the same for every recipe: a step of `loss` on the batch for each
+/// step, the EMA every [`EMA_EVERY`] steps, progress every 10, and at each evaluation (and when
+/// the sitting's time is up) a log line (step, samples, loss, `score`'s columns of the EMA,
+/// seconds) and a checkpoint of both nets, the optimiser and the step.
+pub fn sitting<M: Module>(
+    plan: &Plan,
+    mut state: State<M>,
+    checkpoint: &Checkpoint,
+    loss: &dyn Fn(&M, u64) -> Tensor<1>,
+    score: &dyn Fn(&M) -> Result<String>,
+    report: &mut dyn FnMut(Event),
+) -> Result<State<M>> {
+    let log = checkpoint.dir.join("log.csv");
+    let clock = Instant::now();
+    let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
+    let end = plan.stop_at.min(plan.steps);
+    while state.step < end {
+        let step = state.step;
+        let loss = loss(&state.net, step);
+        let value = loss.clone().into_scalar::<f32>() as f64;
+        if !value.is_finite() {
+            return Err(Error::Training(format!(
+                "the loss became {value} at step {step}: lower --lr"
+            )));
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &state.net);
+        let rate = one_cycle(plan.learning_rate, plan.steps, step);
+        state.net = state.optimizer.step(rate, state.net, grads);
+        state.step += 1;
+        let step = state.step;
+        if step % EMA_EVERY == 0 {
+            state.ema = ema_update(state.ema, &state.net.valid());
+        }
+        (loss_sum, loss_n) = (loss_sum + value, loss_n + 1);
+        if step % 10 == 0 || step == end {
+            let rate = (loss_n as usize * plan.batch) as f64 / window.elapsed().as_secs_f64();
+            report(Event::Step {
+                step,
+                loss: loss_sum / loss_n as f64,
+                images_per_second: rate,
+            });
+        }
+        let out_of_time = plan
+            .seconds
+            .is_some_and(|s| clock.elapsed().as_secs_f64() >= s);
+        if step % plan.eval_every == 0 || step == end || out_of_time {
+            let line = format!(
+                "{step},{},{:.5},{},{:.0}",
+                step * plan.batch as u64,
+                loss_sum / loss_n.max(1) as f64,
+                score(&state.ema)?,
+                clock.elapsed().as_secs_f64()
+            );
+            report(Event::Logged {
+                step,
+                line: line.clone(),
+            });
+            append_log(&log, &line)?;
+            checkpoint.save(
+                &[("model.bpk", &state.net), ("ema.bpk", &state.ema)],
+                &state.optimizer,
+                step,
+            )?;
+            (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
+        }
+        if out_of_time {
+            break;
+        }
+    }
+    Ok(state)
 }

@@ -7,8 +7,8 @@
 //! schema) and `out/training-log.csv`.
 
 use super::evaluate::evaluate;
-use super::{append_log, ema_update, one_cycle, start_log, Checkpoint, Event, EMA_EVERY};
-use crate::error::{Error, Result};
+use super::{sitting, start_log, Checkpoint, Event, Plan, State};
+use crate::error::Result;
 use crate::files;
 use crate::painter::perceive::{
     SceneNet, CATEGORIES, CHANNELS, COLOUR_CLASSES, OFFSET_UNIT, SIZE_CLASSES,
@@ -16,11 +16,10 @@ use crate::painter::perceive::{
 use crate::painter::{pictures, Drawing, Painter, RES};
 use crate::scenes::{Category, Sample, Split};
 use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::AdamWConfig;
 use burn::prelude::*;
 use rayon::prelude::*;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// How the object recipe's run is set up; the run continues exactly where its checkpoint stopped.
 #[derive(Clone, Debug)]
@@ -177,70 +176,43 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         }
     }
     let painter_of = |ema: &SceneNet| Painter::new(ema.clone(), inner.clone());
-    let clock = Instant::now();
-    let (mut loss_sum, mut loss_n, mut window) = (0.0, 0u64, Instant::now());
-    let end = config.stop_at.min(config.steps);
-    let mut step = start;
-    while step < end {
-        let loss = objects_loss(&net, config, step, device);
-        let value = loss.clone().into_scalar::<f32>() as f64;
-        if !value.is_finite() {
-            return Err(Error::Training(format!(
-                "the loss became {value} at step {step}: lower --lr"
-            )));
-        }
-        let grads = GradientsParams::from_grads(loss.backward(), &net);
-        net = optimizer.step(
-            one_cycle(config.learning_rate, config.steps, step),
-            net,
-            grads,
-        );
-        step += 1;
-        if step % EMA_EVERY == 0 {
-            ema = ema_update(ema, &net.valid());
-        }
-        (loss_sum, loss_n) = (loss_sum + value, loss_n + 1);
-        if step % 10 == 0 || step == end {
-            let rate = (loss_n as usize * config.batch) as f64 / window.elapsed().as_secs_f64();
-            report(Event::Step {
-                step,
-                loss: loss_sum / loss_n as f64,
-                images_per_second: rate,
-            });
-        }
-        let out_of_time = config
-            .seconds
-            .is_some_and(|s| clock.elapsed().as_secs_f64() >= s);
-        if step % config.eval_every == 0 || step == end || out_of_time {
-            let scores = evaluate(
-                &painter_of(&ema),
-                Drawing::Paint,
-                Split::Val,
-                config.eval_count,
-                0,
-                &|_, _| {},
-            )?;
-            report(Event::Eval {
-                step,
-                report: &scores,
-            });
-            let line = format!(
-                "{step},{},{:.5},{:.4},{:.4},{:.4},{:.0}",
-                step * config.batch as u64,
-                loss_sum / loss_n.max(1) as f64,
-                scores.summary.ciou,
-                scores.summary.giou,
-                scores.selection,
-                clock.elapsed().as_secs_f64()
-            );
-            append_log(&log_path, &line)?;
-            checkpoint.save(&[("model.bpk", &net), ("ema.bpk", &ema)], &optimizer, step)?;
-            (loss_sum, loss_n, window) = (0.0, 0, Instant::now());
-        }
-        if out_of_time {
-            break;
-        }
-    }
+    let plan = Plan {
+        steps: config.steps,
+        stop_at: config.stop_at,
+        seconds: config.seconds,
+        batch: config.batch,
+        learning_rate: config.learning_rate,
+        eval_every: config.eval_every,
+    };
+    let score = |ema: &SceneNet| {
+        let scores = evaluate(
+            &painter_of(ema),
+            Drawing::Paint,
+            Split::Val,
+            config.eval_count,
+            0,
+            &|_, _| {},
+        )?;
+        Ok(format!(
+            "{:.4},{:.4},{:.4}",
+            scores.summary.ciou, scores.summary.giou, scores.selection
+        ))
+    };
+    let state = State {
+        net,
+        ema,
+        optimizer,
+        step: start,
+    };
+    let state = sitting(
+        &plan,
+        state,
+        &checkpoint,
+        &|net, step| objects_loss(net, config, step, device),
+        &score,
+        report,
+    )?;
+    let ema = state.ema;
     let painter = painter_of(&ema);
     files::create_dir(&config.out)?;
     files::write(&config.out.join("painter.bpk"), painter.weights()?)?;
