@@ -1,6 +1,6 @@
 //! The painter natively on the CPU (burn `flex`): one forward pass at batch 1 with the shipped
 //! weights, and a whole `segment` (parse, paint, diff, cleanup, upsample to 512x512; and again
-//! with the painting remembered), next to
+//! with the picture's perception maps remembered), next to
 //! the anchor they are judged against in the same run: the diff and cleanup stages alone on the
 //! same 64x64 pair, which every edit pays whoever painted it. Also the files' sizes.
 //!
@@ -10,7 +10,7 @@ use burn::prelude::Device;
 use editseg::painter::segment::{paint, segment, Answer};
 use editseg::painter::{find_in_maps, meaning_of, Painter};
 use editseg::scenes::{Sample, Split};
-use editseg::{BackendChoice, Options, Segmenter};
+use editseg::{BackendChoice, Differ, Options};
 use std::path::Path;
 use std::time::Instant;
 
@@ -34,13 +34,18 @@ fn main() {
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
     let weights = std::fs::read(model.join("painter.bpk")).unwrap();
     let painter = Painter::load(&weights, Device::flex()).unwrap();
-    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
     let sample = Sample::generate(Split::Val, 0, 1);
     let picture = sample.image(512, 512);
-    let painted = pollster::block_on(paint(&painter, &picture, &sample.instruction, None))
-        .unwrap()
-        .ok()
-        .expect("the scene has the object");
+    let painted = pollster::block_on(paint(
+        &painter,
+        &picture,
+        &sample.instruction,
+        Default::default(),
+    ))
+    .unwrap()
+    .ok()
+    .expect("the scene has the object");
     let color = Options {
         color: Some(painted.paint),
         ..Options::default()
@@ -63,10 +68,11 @@ fn main() {
         turn += 1;
         pollster::block_on(segment(
             &painter,
-            &segmenter,
+            &differ,
             picture,
             instruction,
             &Options::default(),
+            false,
         ))
         .unwrap();
     });
@@ -74,10 +80,11 @@ fn main() {
     let again = median_ms(|| {
         let answer = pollster::block_on(segment(
             &painter,
-            &segmenter,
+            &differ,
             &picture,
             &sample.instruction,
             &Options::default(),
+            false,
         ))
         .unwrap();
         let Answer::Found(result) = answer else {
@@ -86,8 +93,7 @@ fn main() {
         assert!(result.painted.reused);
     });
     let anchor = median_ms(|| {
-        pollster::block_on(segmenter.mask_from_edit(&painted.small, &painted.edit, &color))
-            .unwrap();
+        pollster::block_on(differ.mask_from_edit(&painted.small, &painted.edit, &color)).unwrap();
     });
     println!("| what | median ms ({RUNS} runs) |");
     println!("|---|---|");

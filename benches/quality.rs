@@ -10,7 +10,7 @@
 
 use editseg::color::Style;
 use editseg::synth;
-use editseg::{imageio, BackendChoice, Options, Segmenter};
+use editseg::{imageio, BackendChoice, Differ, Options};
 use image::GrayImage;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -94,8 +94,8 @@ fn main() {
     let out = PathBuf::from(flag("--out").unwrap_or("target/quality".into()));
     let photos = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos");
     std::fs::create_dir_all(&out).unwrap();
-    let segmenter = pollster::block_on(Segmenter::new(backend)).expect("backend");
-    eprintln!("backend: {}", segmenter.backend());
+    let differ = pollster::block_on(Differ::new(backend)).expect("backend");
+    eprintln!("backend: {}", differ.backend());
 
     let mut cases = Vec::new();
     // Each photo as it is (0.14-0.27 MP, all seeds), and enlarged 3x (1.2-2.5 MP, where the
@@ -159,9 +159,9 @@ fn main() {
         let mut with_color = Options::default();
         with_color.set("color", &case.color).unwrap();
         let known =
-            pollster::block_on(segmenter.mask_from_edit(&case.original, &case.edited, &with_color))
+            pollster::block_on(differ.mask_from_edit(&case.original, &case.edited, &with_color))
                 .expect("segment");
-        let unknown = pollster::block_on(segmenter.mask_from_edit(
+        let unknown = pollster::block_on(differ.mask_from_edit(
             &case.original,
             &case.edited,
             &Options::default(),

@@ -23,14 +23,21 @@ fn main() {
         let maps = pollster::block_on(painter.perceive(&[&small]))
             .unwrap()
             .remove(0);
-        editseg::painter::scene_likeness(&maps)
+        let score = editseg::painter::scene_likeness(&small, &maps);
+        if std::env::var_os("EDITSEG_PARTS").is_some() {
+            eprintln!(
+                "chroma {:.2} score {score:.3}",
+                editseg::color::mean_chroma(&small)
+            );
+        }
+        score
     };
     let mut kinds: Vec<(&str, Vec<f32>)> = ["flat", "gradient", "noise", "photo texture"]
         .iter()
         .map(|k| (*k, Vec::new()))
         .collect();
     for split in [Split::Val, Split::TestA, Split::TestB] {
-        for i in 0..400 {
+        for i in 0..800 {
             let s = Sample::generate(split, i, 11);
             let k = match s.scene.background {
                 Background::Flat(_) => 0,
@@ -42,12 +49,14 @@ fn main() {
             kinds[k].1.push(look(&s.image(size, size)));
         }
     }
-    println!("| RefScenes background | pictures | lowest score | 1st percentile | median |");
-    println!("|---|---|---|---|---|");
+    let min = editseg::painter::segment::SCENE_LIKENESS_MIN;
+    println!("| RefScenes background | pictures | lowest score | 1st percentile | median | refused (< {min}) |");
+    println!("|---|---|---|---|---|---|");
     for (k, v) in &mut kinds {
         v.sort_by(f32::total_cmp);
+        let refused = v.iter().filter(|s| **s < min).count();
         println!(
-            "| {k} | {} | {:.3} | {:.3} | {:.3} |",
+            "| {k} | {} | {:.3} | {:.3} | {:.3} | {refused} |",
             v.len(),
             v[0],
             v[v.len() / 100],
@@ -64,28 +73,41 @@ fn main() {
         names.sort();
         for p in names {
             if let Ok(img) = image::open(&p) {
-                out.push((
-                    p.file_name().unwrap().to_string_lossy().to_string(),
-                    look(&img.to_rgba8()),
-                ));
+                let img = img.to_rgba8();
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                // The centre half too: fewer, larger things in the frame.
+                let (w, h) = img.dimensions();
+                let crop = image::imageops::crop_imm(&img, w / 4, h / 4, w / 2, h / 2).to_image();
+                out.push((format!("{name} (centre half)"), look(&crop)));
+                out.push((name, look(&img)));
             }
         }
         out
     };
-    println!("| photo | score |");
-    println!("|---|---|");
+    println!("| picture | score | accepted |");
+    println!("|---|---|---|");
     for (n, s) in photos(&root.join("tests/photos")) {
-        println!("| {n} (chosen with) | {s:.3} |");
+        println!(
+            "| {n} (chosen with) | {s:.3} | {} |",
+            if s >= min { "yes" } else { "no" }
+        );
     }
     for t in ["brick", "grass", "gravel"] {
         let img = image::open(root.join(format!("src/scenes/textures/{t}.png")))
             .unwrap()
             .to_rgba8();
-        println!("| {t} texture (chosen with) | {:.3} |", look(&img));
+        let s = look(&img);
+        println!(
+            "| {t} texture (chosen with) | {s:.3} | {} |",
+            if s >= min { "yes" } else { "no" }
+        );
     }
     if let Some(dir) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
         for (n, s) in photos(Path::new(&dir)) {
-            println!("| {n} (unseen) | {s:.3} |");
+            println!(
+                "| {n} (unseen) | {s:.3} | {} |",
+                if s >= min { "yes" } else { "no" }
+            );
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use editseg::color::Style;
 use editseg::synth;
-use editseg::{imageio, BackendChoice, Options, Segmenter};
+use editseg::{imageio, BackendChoice, Differ, Options};
 use image::imageops::{resize, FilterType};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,14 +33,14 @@ fn seconds(repeats: usize, mut run: impl FnMut()) -> f64 {
 }
 
 fn pipeline(
-    segmenter: &Segmenter,
+    differ: &Differ,
     o: &image::RgbaImage,
     e: &image::RgbaImage,
     options: &Options,
     repeats: usize,
 ) -> f64 {
     seconds(repeats, || {
-        pollster::block_on(segmenter.mask_from_edit(o, e, options)).expect("segment");
+        pollster::block_on(differ.mask_from_edit(o, e, options)).expect("segment");
     })
 }
 
@@ -103,8 +103,8 @@ fn main() {
     let case = synth::case("coffee", &photo, 5, Style::Paint, 2);
     let mut options = Options::default();
     options.set("color", &case.color).unwrap();
-    let cpu = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
-    let gpu = pollster::block_on(Segmenter::new(BackendChoice::Gpu)).ok();
+    let cpu = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
+    let gpu = pollster::block_on(Differ::new(BackendChoice::Gpu)).ok();
 
     println!("| input | EditSeg CPU path (2 cores), ms | EditSeg GPU path, ms | OpenCV recipe (1 thread), ms | CPU path / OpenCV |");
     println!("|---|---|---|---|---|");

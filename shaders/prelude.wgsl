@@ -26,7 +26,7 @@ fn drifted(pixel: u32, x: u32, y: u32, w: u32, h: u32, coef: array<vec4<f32>, 6>
     ));
 }
 
-// sRGB in [0, 1] to CIELAB (D65), for the stages that compare colours. CPU twin: src/paint.rs.
+// sRGB in [0, 1] to CIELAB (D65), for the stages that compare colours. CPU twin: src/color/lab.rs.
 fn srgb_to_linear(c: f32) -> f32 {
     if (c <= 0.04045) { return c / 12.92; }
     return pow((c + 0.055) / 1.055, 2.4);

@@ -1,7 +1,7 @@
 //! The two places the stages run: the CPU twins on host memory, or the WGSL kernels on a GPU
 //! device. The pipeline is written once against this trait.
 
-use crate::cleanup::{components, edge, morphology, threshold, upsample};
+use crate::cleanup::{components, morphology, outline, threshold, upsample};
 use crate::diff::{align, blur, drift, resample, score};
 use crate::error::Result;
 use crate::gpu::Gpu;
@@ -98,9 +98,9 @@ pub(crate) trait Engine {
         &self,
         mask: &Self::Buf<'a>,
         score: &Self::Buf<'a>,
-        band: edge::Band,
-        detect: edge::Sharp<'_, Self::Buf<'a>>,
-        fine: edge::Sharp<'_, Self::Buf<'a>>,
+        band: outline::Band,
+        detect: outline::Sharp<'_, Self::Buf<'a>>,
+        fine: outline::Sharp<'_, Self::Buf<'a>>,
     ) -> Self::Buf<'a>;
     /// Stage 7: a mask (0/255 a word) on the `small` grid of `guide` brought to `picture`'s
     /// `full` grid along the picture's edges.
@@ -200,12 +200,12 @@ impl Engine for Cpu {
         &self,
         mask: &Self::Buf<'a>,
         score: &Self::Buf<'a>,
-        band: edge::Band,
-        detect: edge::Sharp<'_, Self::Buf<'a>>,
-        fine: edge::Sharp<'_, Self::Buf<'a>>,
+        band: outline::Band,
+        detect: outline::Sharp<'_, Self::Buf<'a>>,
+        fine: outline::Sharp<'_, Self::Buf<'a>>,
     ) -> Self::Buf<'a> {
         let n = detect.grid.len();
-        edge::cpu(mask, &score[n..2 * n], band, detect, fine).into()
+        outline::cpu(mask, &score[n..2 * n], band, detect, fine).into()
     }
     fn upsample<'a>(
         &self,
@@ -327,11 +327,11 @@ impl Engine for Gpu {
         &self,
         mask: &Self::Buf<'a>,
         score: &Self::Buf<'a>,
-        band: edge::Band,
-        detect: edge::Sharp<'_, Self::Buf<'a>>,
-        fine: edge::Sharp<'_, Self::Buf<'a>>,
+        band: outline::Band,
+        detect: outline::Sharp<'_, Self::Buf<'a>>,
+        fine: outline::Sharp<'_, Self::Buf<'a>>,
     ) -> Self::Buf<'a> {
-        edge::gpu(self, mask, score, band, detect, fine)
+        outline::gpu(self, mask, score, band, detect, fine)
     }
     fn upsample<'a>(
         &self,

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::metrics::{overlap, Summary, Tally, PRECISION_AT};
 use crate::refcoco::Dataset;
-use crate::{imageio, Options, Segmenter};
+use crate::{imageio, Differ, Options};
 use image::GrayImage;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -70,8 +70,8 @@ pub struct Skipped {
 /// What the prediction files are.
 pub enum Predictions<'a> {
     Masks,
-    /// Edited images, segmented with this segmenter and these options.
-    Edits(&'a Segmenter, &'a Options),
+    /// Edited images, segmented with this differ and these options.
+    Edits(&'a Differ, &'a Options),
 }
 
 /// One sentence's outcome.
@@ -203,7 +203,7 @@ pub fn evaluate(
     let score = |r: &crate::refcoco::Ref| -> Result<Vec<Scored>> {
         let scored = match predictions {
             Predictions::Masks => score_ref(data, r, pred, &read_mask, keep_going),
-            Predictions::Edits(segmenter, options) => {
+            Predictions::Edits(differ, options) => {
                 // The ref's picture is read once for all its sentences, when the first needs it;
                 // a failure to read it is each sentence's error.
                 let original = std::cell::OnceCell::new();
@@ -213,10 +213,7 @@ pub fn evaluate(
                         .as_ref()
                         .map_err(Error::clone)?;
                     let edited = imageio::read(path)?;
-                    Ok(
-                        pollster::block_on(segmenter.mask_from_edit(original, &edited, options))?
-                            .mask,
-                    )
+                    Ok(pollster::block_on(differ.mask_from_edit(original, &edited, options))?.mask)
                 };
                 score_ref(data, r, pred, &segment, keep_going)
             }

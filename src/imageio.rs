@@ -5,8 +5,25 @@
 use crate::error::{Error, Result};
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
 
-/// The largest picture decoded, in pixels (checked from the header, before any pixel is read).
+/// The largest picture read, in pixels (for a file, checked from the header before any pixel is
+/// read). In the browser two pictures and the stages' working copies share WebAssembly's 4 GB.
+#[cfg(not(target_arch = "wasm32"))]
 pub const MAX_PIXELS: u64 = 100_000_000;
+#[cfg(target_arch = "wasm32")]
+pub const MAX_PIXELS: u64 = 48_000_000;
+
+/// Nothing, or the error that names a picture of `width` x `height` as too large.
+pub fn check_size(what: &str, width: u32, height: u32) -> Result<()> {
+    if width as u64 * height as u64 > MAX_PIXELS {
+        return Err(Error::TooLarge {
+            what: what.into(),
+            width,
+            height,
+            limit: MAX_PIXELS,
+        });
+    }
+    Ok(())
+}
 
 /// Decode an encoded image to RGBA8. `what` names the source in error messages.
 pub fn decode(bytes: &[u8], what: &str) -> Result<RgbaImage> {
@@ -35,14 +52,7 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<RgbaImage> {
     if width == 0 || height == 0 {
         return Err(Error::ZeroSize(what.into()));
     }
-    if width as u64 * height as u64 > MAX_PIXELS {
-        return Err(Error::TooLarge {
-            what: what.into(),
-            width,
-            height,
-            limit: MAX_PIXELS,
-        });
-    }
+    check_size(what, width, height)?;
     // A file whose orientation tag cannot be read is shown as stored.
     let orientation = decoder
         .orientation()

@@ -2,12 +2,15 @@
 //! original.
 //!
 //! An editor (a large image-editing model, an app, or any other) is asked to paint the referred
-//! object a colour; [`Segmenter::mask_from_edit`] recovers the object's mask from the original and
+//! object a colour; [`Differ::mask_from_edit`] recovers the object's mask from the original and
 //! the edited image. The stages run as WGSL kernels on a GPU (WebGPU in the browser, Vulkan and
 //! others natively) or as their CPU twins in Rust, with the same results:
 //!
-//! image -> [`diff`] (resample, drift, blur, align, score) -> [`cleanup`] (threshold,
-//! morphology, components) -> mask -> [`metrics`].
+//! image -> [`diff`] (1 resample, 2a-b blur and drift, 2c align, 3 score) -> [`cleanup`] (4
+//! threshold, 5a morphology, 5b components, 5c outline) -> [`render`] (6: mask, heat map,
+//! overlay) -> mask -> [`metrics`]; a mask made smaller than its picture (the painter's 64x64,
+//! or a picture over the working size) is brought to full size along the picture's edges by
+//! [`cleanup::upsample`] (7).
 
 pub mod cleanup;
 pub mod clock;
@@ -49,7 +52,7 @@ use image::RgbaImage;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendChoice {
     /// A real GPU where there is one; the CPU where there is none, or where the only adapter
-    /// is a CPU emulating a GPU (the reason is kept in `Segmenter::fallback`).
+    /// is a CPU emulating a GPU (the reason is kept in `Differ::fallback`).
     Auto,
     Gpu,
     Cpu,
@@ -95,39 +98,41 @@ async fn upsample_on<E: engine::Engine>(
     engine.download(out, full.len()).await
 }
 
-/// Owns the GPU device (or stands for the CPU path) and serves any number of requests.
-pub struct Segmenter {
+/// The diff: owns the GPU device (or stands for the CPU path) and turns any number of
+/// (original, edit) pairs into masks ([`Differ::mask_from_edit`]); the painter's `segment` uses
+/// it after painting.
+pub struct Differ {
     gpu: Option<gpu::Gpu>,
     /// Why the CPU path is used under `Auto`, when it is.
     pub fallback: Option<String>,
 }
 
-impl Segmenter {
-    pub async fn new(choice: BackendChoice) -> Result<Segmenter> {
+impl Differ {
+    pub async fn new(choice: BackendChoice) -> Result<Differ> {
         match choice {
-            BackendChoice::Cpu => Ok(Segmenter {
+            BackendChoice::Cpu => Ok(Differ {
                 gpu: None,
                 fallback: None,
             }),
-            BackendChoice::Gpu => Ok(Segmenter {
+            BackendChoice::Gpu => Ok(Differ {
                 gpu: Some(gpu::Gpu::new().await?),
                 fallback: None,
             }),
             BackendChoice::Auto => match gpu::Gpu::new().await {
                 // Measured on SwiftShader and lavapipe: the CPU path is 2-10x faster than a CPU
                 // emulating a GPU, for the painter and for the diff.
-                Ok(g) if g.emulated => Ok(Segmenter {
+                Ok(g) if g.emulated => Ok(Differ {
                     gpu: None,
                     fallback: Some(format!(
                         "the only GPU adapter, {}, is a CPU emulating a GPU, slower than the CPU path",
                         g.adapter
                     )),
                 }),
-                Ok(g) => Ok(Segmenter {
+                Ok(g) => Ok(Differ {
                     gpu: Some(g),
                     fallback: None,
                 }),
-                Err(e) => Ok(Segmenter {
+                Err(e) => Ok(Differ {
                     gpu: None,
                     fallback: Some(e.to_string()),
                 }),
@@ -203,7 +208,7 @@ impl Segmenter {
             .await
     }
 
-    /// [`Segmenter::mask_from_edit`], calling `progress` as each stage begins.
+    /// [`Differ::mask_from_edit`], calling `progress` as each stage begins.
     pub async fn mask_from_edit_telling(
         &self,
         original: &RgbaImage,

@@ -40,9 +40,13 @@ impl Log {
         let rows = lines
             .enumerate()
             .map(|(i, line)| {
+                // An empty cell is a figure this run does not score (NaN, not drawn).
                 let row: Vec<f64> = line
                     .split(',')
-                    .map(|v| v.trim().parse::<f64>())
+                    .map(|v| match v.trim() {
+                        "" => Ok(f64::NAN),
+                        v => v.parse::<f64>(),
+                    })
                     .collect::<std::result::Result<_, _>>()
                     .map_err(|_| bad(format!("line {} is not numbers: {line:?}", i + 2)))?;
                 if row.len() != header.len() {
@@ -72,7 +76,12 @@ impl Log {
         let (ix, iy) = (col(x)?, col(y)?);
         Ok(Series {
             name: name.into(),
-            points: self.rows.iter().map(|r| (r[ix], r[iy])).collect(),
+            points: self
+                .rows
+                .iter()
+                .map(|r| (r[ix], r[iy]))
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect(),
         })
     }
 }
@@ -186,27 +195,66 @@ pub fn lines_svg(
     Ok(svg)
 }
 
-/// The painter's learning curve (val cIoU, gIoU and selection accuracy, in percent, against
-/// samples seen) from the log `editseg train` writes.
-pub fn learning_curve(log_text: &str) -> Result<Vec<u8>> {
-    let log = Log::parse(log_text)?;
-    let mut series = Vec::new();
-    for (column, name) in [
-        ("val_ciou", "val cIoU"),
-        ("val_giou", "val gIoU"),
-        ("val_selection", "selection accuracy"),
-    ] {
-        let mut s = log.series("samples", column, name)?;
-        for p in &mut s.points {
-            p.0 /= 1000.0;
-            p.1 *= 100.0;
+/// The figures a training log may hold, with their names on a plot: scores in percent first,
+/// then edit precision in dB.
+const SCORES: [(&str, &str); 5] = [
+    ("val_ciou", "val cIoU"),
+    ("val_giou", "val gIoU"),
+    ("val_selection", "selection accuracy"),
+    ("testA_ciou", "testA cIoU"),
+    ("testB_ciou", "testB cIoU"),
+];
+const PRECISION: [(&str, &str); 2] = [
+    ("psnr_outside", "PSNR outside the region"),
+    ("psnr_inside", "PSNR inside the region"),
+];
+
+/// The learning curves of one or more runs' logs (`(run name, log text)`), as `editseg train`
+/// writes them, against samples seen: the scores a log has, in percent, or where it has none
+/// (the generator's prior) its edit precision in dB. Several runs share one plot, each series
+/// named by its run.
+pub fn learning_curve(logs: &[(&str, &str)]) -> Result<Vec<u8>> {
+    let parsed = logs
+        .iter()
+        .map(|(name, text)| Log::parse(text).map(|l| (*name, l)))
+        .collect::<Result<Vec<_>>>()?;
+    let pick = |columns: &[(&str, &str)], scale: f64| -> Vec<Series> {
+        let mut out = Vec::new();
+        for (run, log) in &parsed {
+            for (column, label) in columns {
+                let Ok(mut s) = log.series("samples", column, label) else {
+                    continue;
+                };
+                if s.points.is_empty() {
+                    continue;
+                }
+                for p in &mut s.points {
+                    p.0 /= 1000.0;
+                    p.1 *= scale;
+                }
+                if parsed.len() > 1 {
+                    s.name = format!("{run}: {label}");
+                }
+                out.push(s);
+            }
         }
-        series.push(s);
+        out
+    };
+    let scores = pick(&SCORES, 100.0);
+    let (series, y_label) = if scores.is_empty() {
+        (pick(&PRECISION, 1.0), "dB")
+    } else {
+        (scores, "percent")
+    };
+    if series.is_empty() {
+        return Err(Error::BadOption(
+            "training log: no scores to plot (no val_ciou, testA_ciou, testB_ciou or psnr columns with values)".into(),
+        ));
     }
     lines_png(
-        "Painter: validation score against samples seen",
+        "Learning curves: scores against samples seen",
         "training samples seen (thousands)",
-        "percent",
+        y_label,
         &series,
         (900, 520),
     )

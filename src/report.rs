@@ -196,9 +196,9 @@ fn card(
             );
             mask
         }
-        Predictions::Edits(segmenter, options) => {
+        Predictions::Edits(differ, options) => {
             let edited = imageio::read(&path)?;
-            let out = pollster::block_on(segmenter.mask_from_edit(&original, &edited, options))?;
+            let out = pollster::block_on(differ.mask_from_edit(&original, &edited, options))?;
             pictures += &picture("edit", &edited);
             pictures += &picture("change heat map", &out.heat);
             let s = &out.stats;
@@ -450,7 +450,7 @@ pub fn painter_html(run: &PainterRun, meta: &Meta) -> Result<String> {
         let _ = write!(
             out,
             "<div class=\"plot\"><img alt=\"learning curve\" src=\"{}\" width=\"520\"></div>",
-            png_uri(&plot::learning_curve(log)?)
+            png_uri(&plot::learning_curve(&[("run", log)])?)
         );
     }
     out += "</div>";

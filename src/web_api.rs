@@ -6,7 +6,7 @@
 use crate::painter::segment::{self, Answer};
 use crate::painter::Painter;
 use crate::pipeline::Stage;
-use crate::{clock::now_ms, error::Error, imageio, BackendChoice, Options, Outcome, Segmenter};
+use crate::{clock::now_ms, error::Error, imageio, BackendChoice, Differ, Options, Outcome};
 use image::RgbaImage;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
@@ -14,6 +14,13 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
+
+// The result types, written from the Rust definitions (tests/types.rs), and the shapes around
+// them, in the module's own TypeScript declarations.
+#[wasm_bindgen(typescript_custom_section)]
+const GENERATED_TYPES: &str = include_str!("../www/types/generated.d.ts");
+#[wasm_bindgen(typescript_custom_section)]
+const RESULT_TYPES: &str = include_str!("../www/types/results.d.ts");
 
 /// Runs once, when the module is instantiated.
 #[wasm_bindgen(start)]
@@ -28,13 +35,13 @@ fn js_error(e: Error) -> JsValue {
 
 #[wasm_bindgen]
 pub struct EditSeg {
-    inner: Rc<Segmenter>,
+    inner: Rc<Differ>,
     painter: Rc<RefCell<Option<Rc<Painter>>>>,
 }
 
 #[wasm_bindgen]
 impl EditSeg {
-    /// Open a segmenter. `backend` is "auto" (WebGPU on a real GPU; the CPU without WebGPU or
+    /// Open a differ. `backend` is "auto" (WebGPU on a real GPU; the CPU without WebGPU or
     /// where the only adapter is a CPU fallback such as SwiftShader, see `fallbackReason`),
     /// "gpu" (fail without WebGPU) or "cpu".
     pub async fn create(backend: Option<String>) -> Result<EditSeg, JsValue> {
@@ -43,7 +50,7 @@ impl EditSeg {
             .unwrap_or("auto")
             .parse()
             .map_err(js_error)?;
-        let inner = Segmenter::new(choice).await.map_err(js_error)?;
+        let inner = Differ::new(choice).await.map_err(js_error)?;
         Ok(EditSeg {
             inner: Rc::new(inner),
             painter: Rc::new(RefCell::new(None)),
@@ -74,7 +81,7 @@ impl EditSeg {
     /// what they were trained for (checked here). It runs on this instance's WebGPU device, or
     /// on the CPU when the instance has none. Resolves to the backend it runs on ("webgpu" or
     /// "cpu").
-    #[wasm_bindgen(js_name = loadPainter)]
+    #[wasm_bindgen(js_name = loadPainter, unchecked_return_type = "Promise<'webgpu' | 'cpu'>")]
     pub fn load_painter(&self, weights: Uint8Array) -> js_sys::Promise {
         let inner = self.inner.clone();
         let slot = self.painter.clone();
@@ -103,16 +110,19 @@ impl EditSeg {
     /// the small heart") and resolve to `{found: true}` with what `maskFromEdit` gives (mask,
     /// heat and overlay at the image's size) and `{edit, editPng, expression, paint,
     /// painterBackend, timings: {painter, diff, upsample, total}}`; `edit` is at the painter's
-    /// working size. When nothing in the picture fits, to `{found: false, reason: "absent",
-    /// note, expression, painterBackend, timings}` instead. `image` is what `maskFromEdit`
+    /// working size. When nothing in the picture fits, or the picture does not look like a
+    /// RefScenes scene, to `{found: false, reason: "absent" | "not_a_scene", note,
+    /// sceneLikeness, expression, painterBackend, timings}` instead (`options.force: true`
+    /// paints on any picture). `image` is what `maskFromEdit`
     /// accepts; `options` as there (`color` overrides the instruction's). Asked again about the
     /// same image, the painter reuses what it saw (`timings.painter` is then 0): only the
     /// program, the diff and the cleanup run again.
+    #[wasm_bindgen(unchecked_return_type = "Promise<SegmentResult>")]
     pub fn segment(
         &self,
-        image: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Picture")] image: JsValue,
         instruction: String,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let painter = self.painter.borrow().clone();
@@ -123,25 +133,29 @@ impl EditSeg {
                     "the painter is not loaded: call loadPainter(weights) first",
                 ))
             })?;
+            // `force` belongs to the painter, not to the diff's options.
+            let force = options.is_object()
+                && Reflect::get(&options, &"force".into())
+                    .ok()
+                    .and_then(|f| f.as_bool())
+                    .unwrap_or(false);
+            let options = without(&options, "force")?;
             let options = parse_options(&options).map_err(js_error)?;
             let picture = to_image(&image, "image").map_err(js_error)?;
-            let answer = segment::segment(&painter, &inner, &picture, &instruction, &options)
-                .await
-                .map_err(js_error)?;
+            let answer =
+                segment::segment(&painter, &inner, &picture, &instruction, &options, force)
+                    .await
+                    .map_err(js_error)?;
             let result = match answer {
                 Answer::Found(result) => result,
                 Answer::NotFound {
-                    instruction,
+                    expression,
                     not_found,
                     ms,
                 } => {
                     let out = to_value(&not_found)?;
                     Reflect::set(&out, &"found".into(), &false.into())?;
-                    Reflect::set(
-                        &out,
-                        &"expression".into(),
-                        &instruction.expression.as_str().into(),
-                    )?;
+                    Reflect::set(&out, &"expression".into(), &expression.as_str().into())?;
                     Reflect::set(
                         &out,
                         &"painterBackend".into(),
@@ -192,17 +206,24 @@ impl EditSeg {
     /// is missing), `maskBytes` one byte per pixel (255 inside), `maskPng` the mask as PNG. `original`
     /// and `edited` are ImageData, ImageBitmap, or encoded PNG/JPEG/WebP bytes (Uint8Array or
     /// ArrayBuffer). `options`: {color, threshold, keep: "all"|"largest", seed: [x, y], open,
-    /// close, minArea, maxHole, maxShift}. `onStage`, if given, is called with a description
-    /// of each stage as it begins ("finding the painted region", ...).
-    #[wasm_bindgen(js_name = maskFromEdit)]
+    /// close, minArea, maxHole, maxShift, outline: "half"|"threshold"}. `listeners`: `{onStage}`, called with a description
+    /// of each stage as it begins ("finding the painted region", ...), as the runtime takes it.
+    #[wasm_bindgen(js_name = maskFromEdit, unchecked_return_type = "Promise<MaskResult>")]
     pub fn mask_from_edit(
         &self,
-        original: JsValue,
-        edited: JsValue,
-        options: JsValue,
-        on_stage: Option<js_sys::Function>,
+        #[wasm_bindgen(unchecked_param_type = "Picture")] original: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Picture")] edited: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Listeners | undefined")] listeners: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
+        let on_stage: Option<js_sys::Function> = if listeners.is_object() {
+            Reflect::get(&listeners, &"onStage".into())
+                .ok()
+                .and_then(|f| f.dyn_into().ok())
+        } else {
+            None
+        };
         wasm_bindgen_futures::future_to_promise(async move {
             let options = parse_options(&options).map_err(js_error)?;
             let original = to_image(&original, "original").map_err(js_error)?;
@@ -222,10 +243,16 @@ impl EditSeg {
     }
 }
 
+/// The largest picture the module reads, in pixels: what a page should check before sending one.
+#[wasm_bindgen(js_name = maxPixels)]
+pub fn max_pixels() -> f64 {
+    imageio::MAX_PIXELS as f64
+}
+
 /// RefScenes scene number `index` (validation split) drawn at `size` x `size`: `{image,
 /// suggestions: [{instruction, mask}]}`, one suggested instruction per object that can be
 /// named alone, with that object's true mask (one byte a pixel, 255 inside).
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "Scene")]
 pub fn scene(index: u32, size: u32) -> Result<JsValue, JsValue> {
     if !(16..=2048).contains(&size) {
         return Err(js_error(Error::BadOption(format!(
@@ -253,6 +280,16 @@ pub fn scene(index: u32, size: u32) -> Result<JsValue, JsValue> {
     }
     Reflect::set(&out, &"suggestions".into(), &list)?;
     Ok(out.into())
+}
+
+/// A copy of an options object without `key` (or the value as it is, when it is not an object).
+fn without(options: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    if !options.is_object() {
+        return Ok(options.clone());
+    }
+    let copy = Object::assign(&Object::new(), options.unchecked_ref());
+    Reflect::delete_property(&copy, &key.into())?;
+    Ok(copy.into())
 }
 
 fn kebab(key: &str) -> String {
@@ -302,6 +339,7 @@ fn parse_options(value: &JsValue) -> Result<Options, Error> {
 fn to_image(value: &JsValue, what: &str) -> Result<RgbaImage, Error> {
     if let Some(data) = value.dyn_ref::<ImageData>() {
         let (w, h) = (data.width(), data.height());
+        imageio::check_size(what, w, h)?;
         return RgbaImage::from_raw(w, h, data.data().0).ok_or_else(|| {
             Error::SizeMismatch(format!("{what}: ImageData pixels do not fill {w}x{h}"))
         });
@@ -311,6 +349,7 @@ fn to_image(value: &JsValue, what: &str) -> Result<RgbaImage, Error> {
         if w == 0 || h == 0 {
             return Err(Error::ZeroSize(what.into()));
         }
+        imageio::check_size(what, w, h)?;
         let canvas_error = |e: JsValue| Error::Io {
             what: what.into(),
             reason: format!("cannot read the bitmap: {e:?}"),
@@ -356,8 +395,8 @@ fn image_data(img: &RgbaImage) -> Result<JsValue, JsValue> {
     Ok(out.into())
 }
 
-fn painter_backend(segmenter: &Segmenter) -> &'static str {
-    if segmenter.gpu().is_some() {
+fn painter_backend(differ: &Differ) -> &'static str {
+    if differ.gpu().is_some() {
         "webgpu"
     } else {
         "cpu"

@@ -7,7 +7,7 @@
 
 use editseg::color::Style;
 use editseg::synth;
-use editseg::{imageio, BackendChoice, Options, Segmenter};
+use editseg::{imageio, BackendChoice, Differ, Options};
 use image::{ImageEncoder, RgbaImage};
 
 /// An ICC v2 display profile with these primaries (XYZ, adapted to D50) and one gamma for all
@@ -134,11 +134,11 @@ fn a_p3_tagged_original_and_an_srgb_edit_give_the_mask_of_the_srgb_pair() {
     let off = largest_difference(&decoded, &case.original);
     assert!(off <= 3, "decoded {off} levels away from the sRGB original");
 
-    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
     let mut options = Options::default();
     options.set("color", &case.color).unwrap();
     let mask = |original: &RgbaImage| {
-        pollster::block_on(segmenter.mask_from_edit(original, &case.edited, &options))
+        pollster::block_on(differ.mask_from_edit(original, &case.edited, &options))
             .unwrap()
             .mask
     };

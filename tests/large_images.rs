@@ -3,7 +3,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use editseg::{BackendChoice, Options, Segmenter};
+use editseg::{BackendChoice, Differ, Options};
 use image::{Rgba, RgbaImage};
 
 #[test]
@@ -20,10 +20,10 @@ fn an_original_over_16_megapixels_is_processed_smaller_and_the_mask_is_full_size
             Rgba([(x * 4 / 20) as u8, (y * 4 / 20) as u8, 120, 255])
         }
     });
-    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
     let mut options = Options::default();
     options.set("color", "purple").unwrap();
-    let out = pollster::block_on(segmenter.mask_from_edit(&original, &edited, &options)).unwrap();
+    let out = pollster::block_on(differ.mask_from_edit(&original, &edited, &options)).unwrap();
     assert_eq!(out.mask.dimensions(), (w, h));
     assert!((out.stats.working_width as u64 * out.stats.working_height as u64) <= 16 << 20);
     assert!(
@@ -63,10 +63,10 @@ fn over_16_megapixels_the_outline_follows_the_originals_edge_not_the_smaller_gri
             Rgba([40, 90, 150, 255])
         }
     });
-    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
     let mut options = Options::default();
     options.set("color", "purple").unwrap();
-    let out = pollster::block_on(segmenter.mask_from_edit(&original, &edited, &options)).unwrap();
+    let out = pollster::block_on(differ.mask_from_edit(&original, &edited, &options)).unwrap();
     assert!(out.stats.working_width < w, "{:?}", out.stats);
     let wrong = out
         .mask

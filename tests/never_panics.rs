@@ -8,7 +8,7 @@
 
 use editseg::painter::Painter;
 use editseg::refcoco::{mask::Rle, Dataset};
-use editseg::{imageio, instruction, BackendChoice, Options, Segmenter};
+use editseg::{imageio, instruction, BackendChoice, Differ, Options};
 use image::{Rgba, RgbaImage};
 use proptest::prelude::*;
 use std::path::Path;
@@ -248,10 +248,7 @@ fn pair() -> impl Strategy<Value = Pair> {
     )
 }
 
-fn run_pair(
-    segmenter: &Segmenter,
-    (w, h, ew, eh, seed, rect, pairs): Pair,
-) -> Result<(), TestCaseError> {
+fn run_pair(differ: &Differ, (w, h, ew, eh, seed, rect, pairs): Pair) -> Result<(), TestCaseError> {
     let original = image(w, h, seed);
     let edited = painted(
         &image::imageops::resize(&original, ew, eh, image::imageops::FilterType::Triangle),
@@ -262,7 +259,7 @@ fn run_pair(
     for (k, v) in pairs {
         let _ = options.set(&k, &v);
     }
-    match pollster::block_on(segmenter.mask_from_edit(&original, &edited, &options)) {
+    match pollster::block_on(differ.mask_from_edit(&original, &edited, &options)) {
         Ok(out) => {
             prop_assert_eq!(out.mask.dimensions(), (w, h));
             prop_assert_eq!(out.heat.dimensions(), (w, h));
@@ -277,8 +274,8 @@ proptest! {
 
     #[test]
     fn random_pairs_and_options_on_the_cpu_path_give_a_mask_or_an_error(case in pair()) {
-        let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
-        run_pair(&segmenter, case)?;
+        let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
+        run_pair(&differ, case)?;
     }
 }
 
@@ -288,8 +285,8 @@ proptest! {
     #[test]
     fn random_pairs_and_options_on_the_gpu_give_a_mask_or_an_error(case in pair()) {
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
-        let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Gpu)).unwrap();
-        run_pair(&segmenter, case)?;
+        let differ = pollster::block_on(Differ::new(BackendChoice::Gpu)).unwrap();
+        run_pair(&differ, case)?;
     }
 }
 

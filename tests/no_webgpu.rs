@@ -34,7 +34,11 @@ async fn auto_falls_back_to_the_cpu_and_gpu_is_refused_by_name() {
         bytes(&case.original),
         bytes(&case.edited),
         JsValue::UNDEFINED,
-        Some(listen),
+        {
+            let listeners = js_sys::Object::new();
+            js_sys::Reflect::set(&listeners, &"onStage".into(), &listen).unwrap();
+            listeners.into()
+        },
     ))
     .await
     .unwrap();

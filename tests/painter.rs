@@ -18,7 +18,7 @@ use editseg::scenes::{NoTarget, Sample, Split};
 use editseg::training::generator::Task;
 use editseg::training::perception::dense;
 use editseg::training::{self, Event};
-use editseg::{BackendChoice, Error, Options, Segmenter};
+use editseg::{BackendChoice, Differ, Error, Options};
 use process::scratch;
 
 fn shipped() -> Painter {
@@ -298,8 +298,8 @@ fn instructions_with_unknown_words_or_no_object_are_refused() {
 #[test]
 fn the_shipped_weights_give_the_recorded_edits_and_find_the_named_objects() {
     let painter = shipped();
-    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
-    let results = pollster::block_on(painter_fixture::run_all(&painter, &segmenter));
+    let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
+    let results = pollster::block_on(painter_fixture::run_all(&painter, &differ));
     if std::env::var_os("EDITSEG_RECORD").is_some() {
         painter_fixture::record(&results);
     }
@@ -410,7 +410,7 @@ fn the_shipped_painter_says_most_no_target_expressions_name_nothing() {
 #[test]
 fn a_paint_the_object_already_has_is_swapped_for_one_that_shows() {
     let painter = shipped();
-    let segmenter = pollster::block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
     // A scene whose target has a colour word the paints share: ask for that colour.
     let (sample, name) = (0..)
         .map(|i| Sample::generate(Split::Val, i, 1))
@@ -428,10 +428,11 @@ fn a_paint_the_object_already_has_is_swapped_for_one_that_shows() {
     );
     let answer = pollster::block_on(segment(
         &painter,
-        &segmenter,
+        &differ,
         &picture,
         &instruction,
         &Options::default(),
+        false,
     ))
     .unwrap();
     let Answer::Found(result) = answer else {
@@ -529,11 +530,95 @@ fn not_found_answers_carry_a_machine_readable_reason() {
     let json = serde_json::to_value(editseg::painter::segment::NotFound {
         reason: Reason::Absent,
         note: "no green star in this picture".into(),
+        scene_likeness: 0.95,
     })
     .unwrap();
     assert_eq!(json["reason"], "absent");
+    assert!(json["sceneLikeness"].as_f64().is_some(), "{json}");
     assert_eq!(
         serde_json::to_value(Reason::NotAScene).unwrap(),
         "not_a_scene"
     );
+}
+
+#[test]
+fn a_photo_is_said_not_to_be_a_scene_before_its_words_are_read_unless_forced() {
+    let dir = scratch("painter", "not-a-scene");
+    let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/photos/coffee.png");
+    let out = dir.join("mask.png");
+    let stats = dir.join("stats.json");
+    let run = |instruction: &str, force: bool| {
+        let _ = std::fs::remove_file(&out);
+        let mut args = vec![
+            "segment",
+            "--image",
+            photo,
+            "--instruction",
+            instruction,
+            "--out",
+            out.to_str().unwrap(),
+            "--stats",
+            stats.to_str().unwrap(),
+        ];
+        if force {
+            args.push("--force");
+        }
+        process::editseg(&args)
+    };
+    // "zebra" is no RefScenes word: the picture is judged first.
+    for instruction in ["paint the cup purple", "paint the zebra purple"] {
+        let (code, _, stderr) = run(instruction, false);
+        assert_eq!(code, 3, "{instruction}: {stderr}");
+        assert!(
+            stderr.contains("does not look like a RefScenes scene")
+                && stderr.contains("use an image editor (--editor)"),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "a mask was written for a photo");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+        assert_eq!(json["reason"], "not_a_scene", "{json}");
+        let likeness = json["sceneLikeness"].as_f64().unwrap();
+        assert!(
+            likeness < editseg::painter::segment::SCENE_LIKENESS_MIN as f64,
+            "{json}"
+        );
+    }
+    let (code, _, stderr) = run("paint the cup purple", true);
+    assert_eq!(code, 0, "--force: {stderr}");
+    assert!(out.exists());
+}
+
+#[test]
+fn scenes_of_every_background_look_like_scenes_and_the_test_photos_do_not() {
+    use editseg::painter::scene_likeness;
+    use editseg::painter::segment::SCENE_LIKENESS_MIN;
+    let painter = shipped();
+    let look = |picture: &image::RgbaImage| {
+        let small =
+            image::imageops::resize(picture, RES, RES, image::imageops::FilterType::Triangle);
+        let maps = pollster::block_on(painter.perceive(&[&small]))
+            .unwrap()
+            .remove(0);
+        scene_likeness(&small, &maps)
+    };
+    let mut kinds = std::collections::BTreeMap::new();
+    for i in 0..60 {
+        let s = Sample::generate(Split::Val, i, 5);
+        let kind = std::mem::discriminant(&s.scene.background);
+        let score = look(&s.image(96, 96));
+        assert!(score >= SCENE_LIKENESS_MIN, "val {i} (seed 5): {score}");
+        *kinds.entry(format!("{kind:?}")).or_insert(0) += 1;
+    }
+    assert_eq!(kinds.len(), 4, "every background kind: {kinds:?}");
+    for name in ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg"] {
+        let path = format!("{}/tests/photos/{name}", env!("CARGO_MANIFEST_DIR"));
+        let photo = editseg::imageio::read(std::path::Path::new(&path)).unwrap();
+        let score = look(&photo);
+        assert!(score < SCENE_LIKENESS_MIN, "{name}: {score}");
+        let grey = image::DynamicImage::ImageRgba8(photo)
+            .grayscale()
+            .to_rgba8();
+        assert!(look(&grey) < SCENE_LIKENESS_MIN, "{name} in grey");
+    }
 }

@@ -9,7 +9,7 @@
 
 use editseg::color::Style;
 use editseg::synth::{self, Case};
-use editseg::{imageio, BackendChoice, Options, Segmenter};
+use editseg::{imageio, BackendChoice, Differ, Options};
 use image::RgbaImage;
 use pollster::block_on;
 
@@ -27,13 +27,13 @@ fn photo(name: &str) -> RgbaImage {
 /// Segment every case with its paint colour: (cIoU, worst IoU and its case, mean area
 /// difference per truth outline pixel).
 fn score(cases: &[Case]) -> (f64, (f64, String), f64) {
-    let segmenter = block_on(Segmenter::new(BackendChoice::Cpu)).unwrap();
+    let differ = block_on(Differ::new(BackendChoice::Cpu)).unwrap();
     let (mut inter, mut union, mut worst, mut offset) = (0u64, 0u64, (1.0f64, String::new()), 0.0);
     for case in cases {
         let mut options = Options::default();
         options.set("color", &case.color).unwrap();
         let outcome =
-            block_on(segmenter.mask_from_edit(&case.original, &case.edited, &options)).unwrap();
+            block_on(differ.mask_from_edit(&case.original, &case.edited, &options)).unwrap();
         let (i, u) = editseg::metrics::overlap(&outcome.mask, &case.truth);
         inter += i;
         union += u;

@@ -12,9 +12,11 @@ use editseg::gpu::Gpu;
 use editseg::painter::Painter;
 use editseg::synth;
 use editseg::web_api::EditSeg;
-use editseg::{BackendChoice, Segmenter};
+use editseg::{BackendChoice, Differ};
 use js_sys::{Reflect, Uint8Array};
 use painter_fixture::{EDIT_SHARE, MASK_IOU, SIZE, WEIGHTS};
+
+const COFFEE: &[u8] = include_bytes!("photos/coffee.png");
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -70,7 +72,7 @@ async fn mask_from_edit(
     edited: JsValue,
     opts: JsValue,
 ) -> Result<JsValue, String> {
-    settle(seg.mask_from_edit(original, edited, opts, None)).await
+    settle(seg.mask_from_edit(original, edited, opts, JsValue::UNDEFINED)).await
 }
 
 /// A promise's value, or its error's message.
@@ -257,13 +259,13 @@ async fn bad_inputs_are_rejected_with_messages_that_name_the_problem() {
 #[wasm_bindgen_test]
 async fn the_painter_on_webgpu_and_on_the_cpu_in_wasm_gives_the_native_edits_and_masks() {
     for choice in [BackendChoice::Gpu, BackendChoice::Cpu] {
-        let segmenter = Segmenter::new(choice).await.unwrap();
-        let device = match segmenter.gpu() {
+        let differ = Differ::new(choice).await.unwrap();
+        let device = match differ.gpu() {
             Some(g) => g.burn_device().unwrap(),
             None => burn::prelude::Device::flex(),
         };
         let painter = Painter::load(WEIGHTS, device).unwrap();
-        let results = painter_fixture::run_all(&painter, &segmenter).await;
+        let results = painter_fixture::run_all(&painter, &differ).await;
         let (worst, share, iou) = painter_fixture::compare(&results);
         assert!(
             share <= EDIT_SHARE && iou >= MASK_IOU,
@@ -302,7 +304,7 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     ))
     .await
     .unwrap();
-    // A cleanup slider moved: the painting is reused.
+    // A cleanup slider moved: the picture's perception maps are reused.
     let again = settle(seg.segment(
         image_data(&picture),
         instruction,
@@ -315,9 +317,9 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     let mask = image::GrayImage::from_raw(SIZE, SIZE, mask).unwrap();
     let (inter, union) = editseg::metrics::overlap(&mask, &truth);
     let native_iou = {
-        let segmenter = Segmenter::new(BackendChoice::Cpu).await.unwrap();
+        let differ = Differ::new(BackendChoice::Cpu).await.unwrap();
         let painter = Painter::load(WEIGHTS, burn::prelude::Device::flex()).unwrap();
-        let native = painter_fixture::run_all(&painter, &segmenter).await;
+        let native = painter_fixture::run_all(&painter, &differ).await;
         let (i, u) = editseg::metrics::overlap(&native[0].outcome.mask, &truth);
         i as f64 / u.max(1) as f64
     };
@@ -383,6 +385,55 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     );
     assert!(get(&absent, "maskBytes").is_undefined());
 
+    // A photo: not a scene, said the same way on WebGPU and on the CPU in wasm, before its
+    // words are read; `force` paints anyway.
+    let native = {
+        let painter = Painter::load(WEIGHTS, burn::prelude::Device::flex()).unwrap();
+        let small = image::imageops::resize(
+            &editseg::imageio::decode(COFFEE, "coffee").unwrap(),
+            editseg::painter::RES,
+            editseg::painter::RES,
+            image::imageops::FilterType::Triangle,
+        );
+        let maps = painter.perceive(&[&small]).await.unwrap().remove(0);
+        editseg::painter::scene_likeness(&small, &maps) as f64
+    };
+    let cpu = EditSeg::create(Some("cpu".into())).await.unwrap();
+    settle(cpu.load_painter(Uint8Array::from(WEIGHTS)))
+        .await
+        .unwrap();
+    for (name, on) in [("webgpu", &seg), ("cpu", &cpu)] {
+        let photo = settle(on.segment(
+            Uint8Array::from(COFFEE).into(),
+            "paint the zebra purple".into(),
+            JsValue::UNDEFINED,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(get(&photo, "found").as_bool(), Some(false), "{name}");
+        assert_eq!(
+            get(&photo, "reason").as_string().as_deref(),
+            Some("not_a_scene"),
+            "{name}"
+        );
+        let likeness = get(&photo, "sceneLikeness").as_f64().unwrap();
+        assert!(
+            (likeness - native).abs() < 0.02,
+            "{name}: {likeness} vs native {native}"
+        );
+        let forced = settle(on.segment(
+            Uint8Array::from(COFFEE).into(),
+            "paint the cup purple".into(),
+            {
+                let o = js_sys::Object::new();
+                Reflect::set(&o, &"force".into(), &true.into()).unwrap();
+                o.into()
+            },
+        ))
+        .await;
+        assert!(forced.is_ok(), "{name}: {forced:?}");
+    }
+
     let err = settle(seg.segment(image_data(&picture), "   ".into(), JsValue::UNDEFINED))
         .await
         .unwrap_err();
@@ -419,7 +470,7 @@ async fn eight_overlapping_requests_give_the_masks_of_eight_sequential_ones() {
             image_data(&c.original),
             image_data(&c.edited),
             options(&[("color", &c.color)]),
-            None,
+            JsValue::UNDEFINED,
         )
     };
     let all = js_sys::Array::new();
@@ -447,7 +498,7 @@ async fn a_device_lost_mid_request_rejects_it_by_name_and_a_new_instance_works()
         image_data(&c.original),
         image_data(&c.edited),
         options(&[("color", &c.color)]),
-        None,
+        JsValue::UNDEFINED,
     );
     // One turn of the event loop: the request has been submitted and waits for a readback.
     let tick = js_sys::Promise::new(&mut |resolve, _| {

@@ -6,7 +6,6 @@ import { draw, say as show, maskArea, message } from './view.js';
 const $ = (id) => document.getElementById(id);
 // Pictures up to this many pixels (a phone's full-resolution photo) are taken at full size: the
 // library works on a smaller grid where it must and returns the mask at the picture's size.
-const MAX_PIXELS = 48_000_000;
 
 const say = (text, state = 'info') => show($('status'), document.body, text, state);
 // What stays in the notice whatever else it says: which backend runs, and why.
@@ -46,11 +45,12 @@ function link(id, bytes, type = 'image/png') {
   return url;
 }
 
-/** `image`, or an error naming its size and the limit when it is too large. */
-function fit(image, what) {
+/** `image`, or an error naming its size and the module's limit when it is too large. */
+async function fit(image, what) {
+  const { maxPixels } = await ready;
   const pixels = image.width * image.height;
-  if (pixels > MAX_PIXELS) {
-    throw new Error(`The ${what} is ${image.width}x${image.height} (${(pixels / 1e6).toFixed(1)} megapixels): the limit is ${MAX_PIXELS / 1e6} megapixels.`);
+  if (pixels > maxPixels) {
+    throw new Error(`The ${what} is ${image.width}x${image.height} (${(pixels / 1e6).toFixed(1)} megapixels): the limit is ${maxPixels / 1e6} megapixels.`);
   }
   return image;
 }
@@ -59,9 +59,13 @@ function tuning() {
   const options = {};
   const t = Number($('threshold').value);
   if (t > 0) options.threshold = t;
+  // Auto (-1) leaves the radii to the library, which derives them from the picture's size and
+  // keeps the painter's small, clean edits unopened.
   const s = Number($('strength').value);
-  options.open = s;
-  options.close = s;
+  if (s >= 0) {
+    options.open = s;
+    options.close = s;
+  }
   return options;
 }
 
@@ -284,7 +288,9 @@ document.addEventListener('paste', guard(async (e) => {
 for (const id of ['threshold', 'strength']) {
   $(id).addEventListener('input', guard(async () => {
     const v = $(id).value;
-    $(`${id}-value`).textContent = id === 'threshold' && v === '0' ? 'auto' : v;
+    const auto = (id === 'threshold' && v === '0') || (id === 'strength' && v === '-1');
+    $(`${id}-value`).textContent = auto ? 'auto' : v;
+    $(id).setAttribute('aria-valuetext', auto ? 'auto' : v);
     await run();
   }));
 }

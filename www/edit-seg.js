@@ -1,7 +1,8 @@
 // <edit-seg>: EditSeg as one self-contained widget for docs pages. Import this module once
 // (`editseg/element`); every widget on the page shares one wasm instance and one GPU device
 // (runtime.js). It fires `editseg-ready` (detail: {backend, fallbackReason}), `editseg-result`
-// (detail: the result, mask and stats included) and `editseg-error` (detail: {message}), and
+// (detail: the result: mask and stats, or {found: false, reason, note, ...} when nothing in the
+// picture fits) and `editseg-error` (detail: {message}), and
 // prepares and runs again when an attribute changes after it is connected.
 //
 //   <edit-seg mode="prompt" scene="3"></edit-seg>                   a RefScenes scene

@@ -82,6 +82,8 @@ class Runtime {
   fallbackReason;
   /** Where the painter runs once loaded: "webgpu" or "cpu"; undefined before. */
   painterBackend;
+  /** The largest picture the module reads, in pixels. */
+  maxPixels;
 
   #weights;
 
@@ -180,7 +182,10 @@ class Runtime {
     return this.call('segment', { image, instruction, options });
   }
 
-  /** The worker's wasm memory and (where the browser tells) JS heap, in bytes. */
+  /**
+   * The worker's wasm memory and (where the browser tells) JS heap, in bytes: for the page's
+   * benchmark (tests/e2e/bench-browser.js), not part of the typed API.
+   */
   memory() {
     return this.call('memory');
   }
@@ -244,6 +249,6 @@ export async function bitmap(source, what) {
   try {
     return await createImageBitmap(blob);
   } catch {
-    throw new Error(`${what}: not an image (PNG, JPEG or WebP expected)`);
+    throw new Error(`${what}: not an image (expected PNG, JPEG or WebP)`);
   }
 }

@@ -2,7 +2,7 @@
 // the page. runtime.js sends {id, op, args} and gets back {id, stage} as a diff goes on, then
 // {id, value} or {id, error}; pictures travel as transferred buffers (wire.js). Messages are
 // handled one after another, in order.
-import init, { EditSeg, scene } from './pkg/editseg.js';
+import init, { EditSeg, maxPixels, scene } from './pkg/editseg.js';
 import { fromWire, toWire } from './wire.js';
 
 let seg = null;
@@ -12,10 +12,10 @@ const ops = {
   async start({ wasm, backend }) {
     ({ memory } = await init({ module_or_path: wasm }));
     seg = await EditSeg.create(backend);
-    return { backend: seg.backend, fallbackReason: seg.fallbackReason };
+    return { backend: seg.backend, fallbackReason: seg.fallbackReason, maxPixels: maxPixels() };
   },
   maskFromEdit: ({ original, edited, options }, id) =>
-    seg.maskFromEdit(original, edited, options, (stage) => self.postMessage({ id, stage })),
+    seg.maskFromEdit(original, edited, options, { onStage: (stage) => self.postMessage({ id, stage }) }),
   loadPainter: ({ weights }) => seg.loadPainter(weights),
   segment: ({ image, instruction, options }) => seg.segment(image, instruction, options),
   scene: ({ index, size }) => scene(index, size),

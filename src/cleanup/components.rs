@@ -162,7 +162,7 @@ impl Runs {
     }
 
     /// Fill each run of `out` with its value (by run index), where it has one.
-    fn paint(&self, out: &mut [u32], w: u32, value: impl Fn(usize) -> Option<u32>) {
+    fn fill(&self, out: &mut [u32], w: u32, value: impl Fn(usize) -> Option<u32>) {
         for (i, run) in self.runs.iter().enumerate() {
             if let Some(v) = value(i) {
                 let at = (run.y * w) as usize;
@@ -176,7 +176,7 @@ impl Runs {
 pub fn labels_cpu(mask: &[u32], grid: Grid, class: u32) -> Vec<u32> {
     let runs = Runs::of(mask, grid, class);
     let mut labels = vec![0u32; grid.len()];
-    runs.paint(&mut labels, grid.w, |i| Some(runs.label(i, grid.w)));
+    runs.fill(&mut labels, grid.w, |i| Some(runs.label(i, grid.w)));
     labels
 }
 
@@ -194,7 +194,7 @@ pub fn cpu(mask: &[u32], grid: Grid, selection: &Selection) -> Vec<u32> {
     // Roots are in pixel order, so the lowest label wins a tie.
     let largest = roots().max_by_key(|&i| (m.area[i], std::cmp::Reverse(i)));
     let mut kept = vec![0u32; grid.len()];
-    objects.paint(&mut kept, grid.w, |i| {
+    objects.fill(&mut kept, grid.w, |i| {
         let root = objects.root[i] as usize;
         let keep = match selection.keep {
             Keep::All => m.area[root] >= selection.min_area,
@@ -205,7 +205,7 @@ pub fn cpu(mask: &[u32], grid: Grid, selection: &Selection) -> Vec<u32> {
     });
     let holes = Runs::of(&kept, grid, 0);
     let hm = holes.measure(grid, Keep::All);
-    holes.paint(&mut kept, grid.w, |i| {
+    holes.fill(&mut kept, grid.w, |i| {
         let root = holes.root[i] as usize;
         let hole = hm.flags[root] & TOUCHES_BORDER == 0 && hm.area[root] <= selection.max_hole;
         hole.then_some(1)

@@ -3,7 +3,7 @@
 
 pub mod bits;
 pub mod components;
-pub mod edge;
 pub mod morphology;
+pub mod outline;
 pub mod threshold;
 pub mod upsample;

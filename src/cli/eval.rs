@@ -114,12 +114,12 @@ pub fn run(args: Args) -> Result<(), Error> {
     };
     let options = args.cleanup.options()?;
     let data = Dataset::open(data_dir)?;
-    let segmenter = if args.edits {
+    let differ = if args.edits {
         Some(args.backend.open()?)
     } else {
         None
     };
-    let predictions = match &segmenter {
+    let predictions = match &differ {
         Some(s) => Predictions::Edits(s, &options),
         None => Predictions::Masks,
     };

@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 24)]
     gallery: usize,
     /// The weights' training log (CSV, as `editseg train` writes it), for the report's learning
-    /// curve
+    /// curves
     #[arg(long, value_name = "LOG.csv", requires = "report")]
     log: Option<PathBuf>,
     #[command(flatten)]

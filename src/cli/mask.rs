@@ -2,7 +2,7 @@
 //! with `--batch`, for every pair in a list.
 
 use super::{progress_bar, Backend};
-use editseg::{files, imageio, Error, Options, Segmenter};
+use editseg::{files, imageio, Differ, Error, Options};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -115,8 +115,8 @@ pub fn run(args: Args) -> Result<(), Error> {
     let original = imageio::read(original)?;
     let edited = imageio::read(edited)?;
     editseg::pipeline::check_sizes(&original, &edited)?;
-    let segmenter = args.backend.open()?;
-    let outcome = pollster::block_on(segmenter.mask_from_edit(&original, &edited, &options))?;
+    let differ = args.backend.open()?;
+    let outcome = pollster::block_on(differ.mask_from_edit(&original, &edited, &options))?;
     files::write(out, imageio::encode_png_gray(&outcome.mask))?;
     if let Some(p) = &args.heat {
         files::write(p, imageio::encode_png_rgba(&outcome.heat))?;
@@ -205,7 +205,7 @@ fn read_list(list: &Path, options: &Options) -> Result<Vec<Pair>, Error> {
 }
 
 /// All pairs on all cores; a pair that fails is reported by its line and the others go on.
-fn run_batch(segmenter: &Segmenter, list: &Path, pairs: &[Pair]) -> Result<(), Error> {
+fn run_batch(differ: &Differ, list: &Path, pairs: &[Pair]) -> Result<(), Error> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let progress = progress_bar();
     let results: Vec<Result<(), Error>> = pairs
@@ -215,7 +215,7 @@ fn run_batch(segmenter: &Segmenter, list: &Path, pairs: &[Pair]) -> Result<(), E
                 let original = imageio::read(&p.original)?;
                 let edited = imageio::read(&p.edited)?;
                 let outcome =
-                    pollster::block_on(segmenter.mask_from_edit(&original, &edited, &p.options))?;
+                    pollster::block_on(differ.mask_from_edit(&original, &edited, &p.options))?;
                 files::write(&p.out, imageio::encode_png_gray(&outcome.mask))
             })();
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

@@ -11,7 +11,7 @@ mod train;
 use clap::{Parser, Subcommand};
 use editseg::generator::Generator;
 use editseg::painter::Painter;
-use editseg::{files, BackendChoice, Error, Segmenter};
+use editseg::{files, BackendChoice, Differ, Error};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,17 +56,17 @@ fn reason<T>(parsed: Result<T, Error>) -> Result<T, String> {
 }
 
 impl Backend {
-    fn open(&self) -> Result<Segmenter, Error> {
+    fn open(&self) -> Result<Differ, Error> {
         if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
             // Mesa's Vulkan drivers print a warning to stderr when this is unset.
             std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
         }
         let choice = self.backend.unwrap_or(BackendChoice::Auto);
-        let segmenter = pollster::block_on(Segmenter::new(choice))?;
-        if let Some(why) = &segmenter.fallback {
+        let differ = pollster::block_on(Differ::new(choice))?;
+        if let Some(why) = &differ.fallback {
             eprintln!("editseg: using the CPU path ({why})");
         }
-        Ok(segmenter)
+        Ok(differ)
     }
 }
 

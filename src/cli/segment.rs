@@ -27,9 +27,13 @@ pub struct Args {
     /// The paint, overriding the instruction's: a name or #rrggbb
     #[arg(long, value_name = "NAME|#rrggbb")]
     color: Option<String>,
-    /// Also write what was found as JSON: {found, reason, note, expression, paint, stats}
+    /// Also write what was found as JSON: {found, reason, note, sceneLikeness, expression,
+    /// paint, stats}
     #[arg(long, value_name = "PATH")]
     stats: Option<PathBuf>,
+    /// Paint even when the picture does not look like a RefScenes scene
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     weights: Weights,
     #[command(flatten)]
@@ -55,19 +59,20 @@ pub fn run(args: Args) -> Result<bool, Error> {
     };
     let picture = imageio::read(&args.image)?;
     let painter = args.weights.painter()?;
-    let segmenter = args.backend.open()?;
+    let differ = args.backend.open()?;
     let clock = Instant::now();
     let answer = pollster::block_on(segment(
         &painter,
-        &segmenter,
+        &differ,
         &picture,
         &args.instruction,
         &options,
+        args.force,
     ))?;
     let result = match answer {
         Answer::Found(result) => result,
         Answer::NotFound {
-            instruction,
+            expression,
             not_found,
             ..
         } => {
@@ -75,7 +80,7 @@ pub fn run(args: Args) -> Result<bool, Error> {
                 let report = Report {
                     found: false,
                     not_found: Some(&not_found),
-                    expression: &instruction.expression,
+                    expression: &expression,
                     paint: None,
                     stats: None,
                 };

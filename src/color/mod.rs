@@ -57,6 +57,19 @@ pub fn parse(text: &str) -> Result<[u8; 3]> {
         .ok_or_else(|| unknown(text))
 }
 
+/// The mean CIELAB chroma of a picture's pixels: 0 for a greyscale picture.
+pub fn mean_chroma(picture: &image::RgbaImage) -> f32 {
+    let n = (picture.width() as usize * picture.height() as usize).max(1);
+    picture
+        .pixels()
+        .map(|p| {
+            let [_, a, b] = lab_u8([p.0[0], p.0[1], p.0[2]]);
+            (a * a + b * b).sqrt()
+        })
+        .sum::<f32>()
+        / n as f32
+}
+
 /// The name [`parse`] reads as exactly this colour, if there is one.
 pub fn name_of(rgb: [u8; 3]) -> Option<&'static str> {
     TABLE.iter().find(|(_, c)| *c == rgb).map(|(name, _)| *name)

@@ -224,12 +224,13 @@ impl Painter {
     }
 }
 
-/// How much a picture looks like the RefScenes scenes the painter was trained on, from its own
-/// perception maps (one picture's, as [`Painter::perceive`] gives them), 0 to 1: how sure the
-/// net is of the category and colour of the objects it finds, over their pixels. A scene has a
-/// few objects the net is sure of (0.79 and up on RefScenes); a photo gives dozens of uncertain
-/// blobs, or none. Measured in `benches/scene_likeness.rs`.
-pub fn scene_likeness(maps: &[f32]) -> f32 {
+/// How much a picture (at `RES` x `RES`) looks like the RefScenes scenes the painter was trained
+/// on, 0 to 1, from its perception maps (as [`Painter::perceive`] gives them) and its colours:
+/// how sure the net is of the category and colour of the objects it finds, over their pixels
+/// (a scene has a few objects it is sure of; a photo gives dozens of uncertain blobs, or none),
+/// scaled down for a picture with less colour than any scene has (every RefScenes background is
+/// tinted; a greyscale photo is not). Measured in `benches/scene_likeness.rs`.
+pub fn scene_likeness(picture: &RgbaImage, maps: &[f32]) -> f32 {
     let n = (RES * RES) as usize;
     let found = program::detect(&program::Maps {
         values: maps,
@@ -252,8 +253,12 @@ pub fn scene_likeness(maps: &[f32]) -> f32 {
             category * colour
         })
         .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    sure / pixels as f32
+    let chroma = crate::color::mean_chroma(picture);
+    sure / pixels as f32 * (chroma / SCENE_CHROMA).min(1.0)
 }
 
 /// More objects than a RefScenes picture ever shows (seven, some split in two): a photo.
 const MAX_OBJECTS: usize = 20;
+/// Mean CIELAB chroma at and above which a picture has the colour of a scene (RefScenes: 3.5 and
+/// up; greyscale photos 0, a deep-sky photo 1.7).
+const SCENE_CHROMA: f32 = 2.5;

@@ -2,13 +2,13 @@
 //! say that it is not there), paint it, difference the edit against the picture it was given,
 //! and bring the mask back to the picture's size along its edges.
 
-use super::{draw, find_in_maps, meaning_of, Drawing, Painter, RES};
+use super::{draw, find_in_maps, meaning_of, scene_likeness, Drawing, Painter, RES};
 use crate::clock::now_ms;
 use crate::color;
 use crate::error::{Error, Result};
 use crate::instruction::{self, Instruction};
 use crate::scenes::language;
-use crate::{Options, Outcome, Segmenter};
+use crate::{Differ, Options, Outcome};
 use image::imageops::{resize, FilterType};
 use image::{GrayImage, Luma, RgbaImage};
 
@@ -34,7 +34,7 @@ pub async fn mask_of(
     original: &RgbaImage,
     edited: &RgbaImage,
     paint: [u8; 3],
-    segmenter: &Segmenter,
+    differ: &Differ,
 ) -> Result<GrayImage> {
     if drawing == Drawing::Mask {
         return Ok(GrayImage::from_fn(
@@ -51,7 +51,7 @@ pub async fn mask_of(
         ));
     }
     let options = painted_in(paint, &Options::default());
-    Ok(segmenter
+    Ok(differ
         .mask_from_edit(original, edited, &options)
         .await?
         .mask)
@@ -59,6 +59,7 @@ pub async fn mask_of(
 
 /// Milliseconds spent in each part of [`segment`].
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct Timings {
     pub painter: f64,
     /// Diff and cleanup at the painter's size.
@@ -69,21 +70,33 @@ pub struct Timings {
 
 /// Why a request has no mask although nothing went wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Nothing in the picture fits the expression.
     Absent,
-    /// The picture is not one the painter knows how to read.
+    /// The picture does not look like a RefScenes scene, the only pictures the painter knows.
     NotAScene,
 }
 
 /// A request that was understood but has no object to mask.
 #[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct NotFound {
     pub reason: Reason,
     /// In words: "no green star in this picture".
     pub note: String,
+    /// How much the picture looks like a RefScenes scene (see [`super::scene_likeness`]).
+    pub scene_likeness: f32,
 }
+
+/// Pictures that score below this are not RefScenes scenes to the painter: chosen on RefScenes
+/// pictures of every background and a few photos (BENCHMARKS.md, "Scene or photo").
+pub const SCENE_LIKENESS_MIN: f32 = 0.785;
+
+/// What the painter says of a picture that is not a scene.
+pub const NOT_A_SCENE: &str = "this picture does not look like a RefScenes scene; the built-in painter knows only those: use an image editor (--editor)";
 
 /// An instruction painted at the painter's size.
 #[derive(Clone)]
@@ -101,11 +114,13 @@ pub struct Painted {
     pub ms: f64,
     /// The painter had perceived the same picture just before: its maps were reused.
     pub reused: bool,
+    /// How much the picture looks like a RefScenes scene.
+    pub scene_likeness: f32,
 }
 
 pub struct Segmented {
     pub painted: Painted,
-    /// Mask, heat map and overlay at the picture's size, as [`Segmenter::mask_from_edit`] gives
+    /// Mask, heat map and overlay at the picture's size, as [`Differ::mask_from_edit`] gives
     /// them; the stats describe the diff at the painter's size, with the picture's size and the
     /// mask's area there.
     pub outcome: Outcome,
@@ -116,11 +131,22 @@ pub struct Segmented {
 pub enum Answer {
     Found(Box<Segmented>),
     NotFound {
-        instruction: Instruction,
+        /// The expression as the instruction gives it (the whole instruction where it cannot be
+        /// read: a picture that is not a scene is said to be so before the words are read).
+        expression: String,
         not_found: NotFound,
         /// Milliseconds the painter took to decide.
         ms: f64,
     },
+}
+
+/// What the painter is asked besides the picture and the words.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Asked {
+    /// The paint, overriding the instruction's.
+    pub color: Option<[u8; 3]>,
+    /// Paint even on a picture that does not look like a scene.
+    pub force: bool,
 }
 
 /// Parse `instruction`; words the painter does not know are an error that lists them.
@@ -167,16 +193,16 @@ fn paint_for(
     (instead, Some(note))
 }
 
-/// Find what `instruction` names on `picture` and paint it. The paint is `color`, else the
-/// instruction's colour, else one that contrasts with the picture.
+/// Find what `instruction` names on `picture` and paint it. The paint is `asked.color`, else
+/// the instruction's colour, else one that contrasts with the picture. A picture that does not
+/// look like a scene (unless `asked.force`) or an expression that names nothing in it comes back
+/// as the reason there is no painting.
 pub async fn paint(
     painter: &Painter,
     picture: &RgbaImage,
     instruction: &str,
-    color: Option<[u8; 3]>,
-) -> Result<std::result::Result<Painted, (Instruction, NotFound, f64)>> {
-    let instruction = read_instruction(instruction)?;
-    let meaning = meaning_of(&instruction.expression)?;
+    asked: Asked,
+) -> Result<std::result::Result<Painted, (String, NotFound, f64)>> {
     if picture.width() == 0 || picture.height() == 0 {
         return Err(Error::ZeroSize("picture".into()));
     }
@@ -184,20 +210,35 @@ pub async fn paint(
     let started = now_ms();
     let (maps, reused) = painter.perceive_one(&small).await?;
     let ms = if reused { 0.0 } else { now_ms() - started };
+    let likeness = scene_likeness(&small, &maps);
+    if likeness < SCENE_LIKENESS_MIN && !asked.force {
+        let expression =
+            instruction::parse(instruction).map_or(instruction.into(), |i| i.expression);
+        let not_found = NotFound {
+            reason: Reason::NotAScene,
+            note: NOT_A_SCENE.into(),
+            scene_likeness: likeness,
+        };
+        return Ok(Err((expression, not_found, ms)));
+    }
+    let instruction = read_instruction(instruction)?;
+    let meaning = meaning_of(&instruction.expression)?;
     let cover = match find_in_maps(&maps, &meaning) {
         Ok(cover) => cover,
         Err(absence) => {
             let not_found = NotFound {
                 reason: Reason::Absent,
                 note: absence.note,
+                scene_likeness: likeness,
             };
-            return Ok(Err((instruction, not_found, ms)));
+            return Ok(Err((instruction.expression, not_found, ms)));
         }
     };
-    let asked = color
+    let wanted = asked
+        .color
         .or(instruction.paint)
         .unwrap_or_else(|| color::contrasting(picture));
-    let (paint, paint_note) = paint_for(&small, &cover, asked, &instruction.expression);
+    let (paint, paint_note) = paint_for(&small, &cover, wanted, &instruction.expression);
     let edit = draw(&small, &cover, paint, Drawing::Paint);
     Ok(Ok(Painted {
         instruction,
@@ -207,20 +248,21 @@ pub async fn paint(
         edit,
         ms,
         reused,
+        scene_likeness: likeness,
     }))
 }
 
 /// The cheap stages after painting: diff and cleanup at the painter's size (steered by
-/// `options` as in [`Segmenter::mask_from_edit`], except the colour, which is the paint's),
+/// `options` as in [`Differ::mask_from_edit`], except the colour, which is the paint's),
 /// then the mask brought to `picture`'s size along its edges.
 pub async fn mask_of_painted(
-    segmenter: &Segmenter,
+    differ: &Differ,
     picture: &RgbaImage,
     painted: Painted,
     options: &Options,
 ) -> Result<Segmented> {
     let started = now_ms();
-    let small_outcome = segmenter
+    let small_outcome = differ
         .mask_from_edit(
             &painted.small,
             &painted.edit,
@@ -228,13 +270,14 @@ pub async fn mask_of_painted(
         )
         .await?;
     let diffed = now_ms();
-    let mask = segmenter
+    let mask = differ
         .upsample(&small_outcome.mask, &painted.small, picture)
         .await?;
     let area = mask.pixels().filter(|p| p.0[0] > 0).count() as u64;
     let mut notes = small_outcome.stats.notes.clone();
     notes.extend(painted.paint_note.clone());
     let stats = crate::Stats {
+        scene_likeness: Some(painted.scene_likeness),
         width: picture.width(),
         height: picture.height(),
         area,
@@ -265,20 +308,26 @@ pub async fn mask_of_painted(
     })
 }
 
-/// [`paint`] then [`mask_of_painted`]: `options.color` chooses the paint.
+/// [`paint`] then [`mask_of_painted`]: `options.color` chooses the paint; `force` paints even
+/// on a picture that does not look like a scene.
 pub async fn segment(
     painter: &Painter,
-    segmenter: &Segmenter,
+    differ: &Differ,
     picture: &RgbaImage,
     instruction: &str,
     options: &Options,
+    force: bool,
 ) -> Result<Answer> {
-    match paint(painter, picture, instruction, options.color).await? {
+    let asked = Asked {
+        color: options.color,
+        force,
+    };
+    match paint(painter, picture, instruction, asked).await? {
         Ok(painted) => Ok(Answer::Found(Box::new(
-            mask_of_painted(segmenter, picture, painted, options).await?,
+            mask_of_painted(differ, picture, painted, options).await?,
         ))),
-        Err((instruction, not_found, ms)) => Ok(Answer::NotFound {
-            instruction,
+        Err((expression, not_found, ms)) => Ok(Answer::NotFound {
+            expression,
             not_found,
             ms,
         }),

@@ -11,8 +11,8 @@ pub use options::{KeepOption, Options};
 pub use stats::{Outcome, Stats};
 
 use crate::cleanup::components::Selection;
-use crate::cleanup::edge::{Band, Sharp};
 use crate::cleanup::morphology::MAX_RADIUS;
+use crate::cleanup::outline::{Band, Sharp};
 use crate::cleanup::{threshold, upsample};
 use crate::diff::{align, drift, resample, score};
 use crate::engine::Engine;
@@ -21,9 +21,9 @@ use crate::pixels::{later, words, Grid};
 use crate::render;
 use image::{GrayImage, RgbaImage};
 
-/// Work on at most this many pixels; larger originals are processed downscaled and the mask is
-/// brought back to full size.
-pub const MAX_PIXELS: usize = 16 << 20;
+/// Work on at most this many pixels (not a limit on the picture: larger originals are processed
+/// downscaled and the mask is brought back to full size).
+pub const WORKING_PIXELS: usize = 16 << 20;
 /// Find the painted region on about this many pixels: the working grid shrunk by the whole
 /// factor that comes nearest; its outline is then placed on the working grid.
 const DETECT_PIXELS: usize = 80_000;
@@ -120,7 +120,7 @@ pub(crate) async fn run<'img, E: Engine>(
     progress(Stage::Resample);
     let counts_before = engine.counts();
     let (full, edit_grid) = (Grid::of(original), Grid::of(edited));
-    let limit = MAX_PIXELS.min(engine.max_pixels());
+    let limit = WORKING_PIXELS.min(engine.max_pixels());
     let grid = working_grid(full.w, full.h, limit);
     let mut notes = Vec::new();
     if stretched {
@@ -383,6 +383,7 @@ pub(crate) async fn run<'img, E: Engine>(
             offset: drift.offset(),
             lighting: drift.lighting(),
             paint: opts.color.map(crate::color::hex),
+            scene_likeness: None,
             shift,
             dispatches,
             readbacks,
@@ -398,9 +399,12 @@ mod tests {
 
     #[test]
     fn large_originals_get_a_working_grid_under_the_limit() {
-        let g = working_grid(6000, 4000, MAX_PIXELS);
-        assert!(g.len() <= MAX_PIXELS && g.w > 4900, "{g:?}");
-        assert_eq!(working_grid(640, 480, MAX_PIXELS), Grid { w: 640, h: 480 });
+        let g = working_grid(6000, 4000, WORKING_PIXELS);
+        assert!(g.len() <= WORKING_PIXELS && g.w > 4900, "{g:?}");
+        assert_eq!(
+            working_grid(640, 480, WORKING_PIXELS),
+            Grid { w: 640, h: 480 }
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use image::{GrayImage, RgbaImage};
 
 /// What the pipeline found and did, for display and logs (as JSON, with camelCase names).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     pub backend: String,
@@ -20,6 +21,8 @@ pub struct Stats {
     /// pictures; the outline is placed on the working grid).
     pub detection_width: u32,
     pub detection_height: u32,
+    // Sent to JavaScript as a plain number (pictures have far fewer than 2^53 pixels).
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub area: u64,
     pub area_fraction: f64,
     pub threshold: u8,
@@ -29,6 +32,9 @@ pub struct Stats {
     pub lighting: f32,
     /// The paint the diff looked for ("#rrggbb"), or none when it ran colour-blind.
     pub paint: Option<String>,
+    /// How much the picture looks like a RefScenes scene to the built-in painter (its requests
+    /// only).
+    pub scene_likeness: Option<f32>,
     /// Edited pixel = original pixel + shift, in working-grid pixels.
     pub shift: (i32, i32),
     /// Kernel dispatches and GPU-to-host readbacks this request made (GPU path only).

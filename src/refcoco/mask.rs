@@ -160,7 +160,7 @@ impl Rle {
     }
 
     /// Paint this RLE's foreground into `mask` (so several RLEs merge as a union).
-    pub fn paint_into(&self, mask: &mut GrayImage) {
+    pub fn fill_into(&self, mask: &mut GrayImage) {
         let mut pos = 0u64;
         for (i, &run) in self.counts.iter().enumerate() {
             if i % 2 == 1 {
@@ -175,7 +175,7 @@ impl Rle {
 
     pub fn to_mask(&self) -> GrayImage {
         let mut mask = GrayImage::new(self.w, self.h);
-        self.paint_into(&mut mask);
+        self.fill_into(&mut mask);
         mask
     }
 }

@@ -330,10 +330,10 @@ impl Dataset {
         match &ann.segmentation {
             Segmentation::Polygons(polys) => {
                 for p in polys {
-                    mask::Rle::from_polygon(p, info.height, info.width).paint_into(&mut m);
+                    mask::Rle::from_polygon(p, info.height, info.width).fill_into(&mut m);
                 }
             }
-            Segmentation::Rle(rle) => rle.paint_into(&mut m),
+            Segmentation::Rle(rle) => rle.fill_into(&mut m),
         }
         m
     }

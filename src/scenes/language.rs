@@ -310,7 +310,8 @@ pub fn understand(expression: &str) -> Option<Meaning> {
     })
 }
 
-/// Every word an expression may use, sorted: the painter's vocabulary.
+/// Every word an expression may use, sorted: what the grammar reads (other words are refused
+/// by name; the generator's word ids are built from these).
 pub fn vocabulary() -> Vec<String> {
     let mut words: Vec<String> = FORMS
         .iter()

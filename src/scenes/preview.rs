@@ -1,5 +1,5 @@
 //! A contact sheet of samples: each picture with its target outlined and its expression below,
-//! for looking at what the generator makes.
+//! for looking at what RefScenes draws.
 
 use super::Sample;
 use font8x8::{UnicodeFonts, BASIC_FONTS};

@@ -12,7 +12,7 @@ use crate::metrics::{overlap, Summary, Tally};
 use crate::painter::segment::mask_of;
 use crate::painter::{draw, find_in_maps, meaning_of, Drawing, Painter, RES};
 use crate::scenes::{Meaning, NoTarget, Sample, Split};
-use crate::Segmenter;
+use crate::Differ;
 use image::{GrayImage, RgbaImage};
 
 /// Something that edits RefScenes pictures as instructed.
@@ -80,12 +80,12 @@ impl Paints for Generator {
         let edit = self
             .edit(&[image], &[sample.instruction.as_str()], &[[140, 40, 200]])?
             .remove(0);
-        let segmenter = pollster::block_on(Segmenter::new(crate::BackendChoice::Cpu))?;
+        let differ = pollster::block_on(Differ::new(crate::BackendChoice::Cpu))?;
         let drawing = match self.trained {
             Trained::Segmentation(d) => d,
             Trained::Edits => Drawing::Paint,
         };
-        let mask = pollster::block_on(mask_of(drawing, image, &edit, [140, 40, 200], &segmenter))?;
+        let mask = pollster::block_on(mask_of(drawing, image, &edit, [140, 40, 200], &differ))?;
         Ok(mask.pixels().all(|p| p.0[0] == 0))
     }
 }
@@ -190,7 +190,7 @@ pub struct Replayed {
 
 /// The edits of `samples`: a painter that says the object is not there leaves the picture as
 /// it is (an empty mask).
-fn paint(
+fn edits_of(
     painter: &dyn Paints,
     drawing: Drawing,
     samples: &[Sample],
@@ -219,17 +219,17 @@ pub fn replay(
     index: u64,
     seed: u64,
 ) -> Result<Replayed> {
-    let segmenter = pollster::block_on(Segmenter::new(crate::BackendChoice::Cpu))?;
+    let differ = pollster::block_on(Differ::new(crate::BackendChoice::Cpu))?;
     let sample = Sample::generate(split, index, seed);
     let t = sample.targets(RES, RES);
-    let edit = paint(
+    let edit = edits_of(
         painter,
         drawing,
         std::slice::from_ref(&sample),
         std::slice::from_ref(&t),
     )?
     .remove(0);
-    let mask = pollster::block_on(mask_of(drawing, &t.image, &edit, t.paint, &segmenter))?;
+    let mask = pollster::block_on(mask_of(drawing, &t.image, &edit, t.paint, &differ))?;
     Ok(Replayed {
         picture: t.image,
         edit,
@@ -266,7 +266,7 @@ pub fn evaluate(
     seed: u64,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Report> {
-    let segmenter = pollster::block_on(Segmenter::new(crate::BackendChoice::Cpu))?;
+    let differ = pollster::block_on(Differ::new(crate::BackendChoice::Cpu))?;
     let mut tally = Tally::default();
     let mut chosen = Tally::default();
     let mut kinds = vec![Tally::default(); KINDS.len()];
@@ -280,9 +280,9 @@ pub fn evaluate(
             .map(|&i| Sample::generate(split, i, seed))
             .collect();
         let targets: Vec<_> = samples.iter().map(|s| s.targets(RES, RES)).collect();
-        let edits = paint(painter, drawing, &samples, &targets)?;
+        let edits = edits_of(painter, drawing, &samples, &targets)?;
         for (((&index, s), t), edit) in chunk.iter().zip(&samples).zip(&targets).zip(&edits) {
-            let mask = pollster::block_on(mask_of(drawing, &t.image, edit, t.paint, &segmenter))?;
+            let mask = pollster::block_on(mask_of(drawing, &t.image, edit, t.paint, &differ))?;
             let (i, u) = overlap(&mask, &t.mask);
             tally.add(i, u);
             kinds[kind(&s.meaning)].add(i, u);

@@ -4,14 +4,14 @@
 //! where rounding lands on the other side.
 
 use editseg::cleanup::components::{self, Keep, Selection};
-use editseg::cleanup::{bits, edge, morphology, threshold, upsample};
+use editseg::cleanup::{bits, morphology, outline, threshold, upsample};
 use editseg::color::Style;
 use editseg::diff::{align, blur, drift, resample, score};
 use editseg::gpu::Gpu;
 use editseg::pixels::{pack, to_words, Grid};
 use editseg::rng::Rng;
 use editseg::synth;
-use editseg::{imageio, BackendChoice, Options, Segmenter};
+use editseg::{imageio, BackendChoice, Differ, Options};
 use image::RgbaImage;
 
 fn random_image(grid: Grid, seed: u64) -> Vec<u32> {
@@ -468,9 +468,9 @@ pub async fn the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu() {
     options.set("color", &case.color).unwrap();
     let mut outcomes = Vec::new();
     for backend in [BackendChoice::Gpu, BackendChoice::Cpu] {
-        let segmenter = Segmenter::new(backend).await.unwrap();
+        let differ = Differ::new(backend).await.unwrap();
         outcomes.push(
-            segmenter
+            differ
                 .mask_from_edit(&case.original, &case.edited, &options)
                 .await
                 .unwrap(),
@@ -568,13 +568,13 @@ pub async fn outline_band_matches_cpu_exactly(g: &Gpu) {
         let mask = random_mask(grid, seed, 0.5);
         let up = g.upload(&mask);
         for radius in 1..=3 {
-            let band = edge::Band {
+            let band = outline::Band {
                 radius,
                 reach: 2,
                 grow: false,
             };
-            let cpu = edge::classify_cpu(&mask, grid, radius);
-            let out = edge::classify_gpu(g, &up, grid, band);
+            let cpu = outline::classify_cpu(&mask, grid, radius);
+            let out = outline::classify_gpu(g, &up, grid, band);
             assert_eq!(
                 cpu,
                 read(g, &out, grid.len()).await,
@@ -627,13 +627,13 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
     let scores = score::cpu(pair(), pair(), grid, &scoring);
     let strengths = &scores[n..];
     for (fine_o, fine_e, fine, band, fine_drift) in [
-        (&o, &e, grid, edge::Band::new(1.0), None),
-        (&fo, &fe, fine_grid, edge::Band::new(2.0), None),
+        (&o, &e, grid, outline::Band::new(1.0), None),
+        (&fo, &fe, fine_grid, outline::Band::new(2.0), None),
         (
             &fo,
             &fe_drifted,
             fine_grid,
-            edge::Band::new(2.0),
+            outline::Band::new(2.0),
             Some(mild),
         ),
     ] {
@@ -643,8 +643,8 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
             grid: Grid,
             paint: Option<[u8; 3]>,
             drift: Option<drift::Drift>,
-        ) -> edge::Sharp<'a, B> {
-            edge::Sharp {
+        ) -> outline::Sharp<'a, B> {
+            outline::Sharp {
                 original,
                 edited,
                 grid,
@@ -653,7 +653,7 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
                 paint,
             }
         }
-        let cpu = edge::cpu(
+        let cpu = outline::cpu(
             &wide,
             strengths,
             band,
@@ -663,7 +663,7 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
         if let Some(d) = fine_drift {
             // Correcting where pixels are read is correcting the whole original first.
             let corrected = drift::cpu(fine_o, fine, &d);
-            let explicit = edge::cpu(
+            let explicit = outline::cpu(
                 &wide,
                 strengths,
                 band,
@@ -693,7 +693,7 @@ pub async fn outline_placement_matches_cpu_but_for_a_few_pixels_at_the_cut(g: &G
             grid,
             &scoring,
         );
-        let out = edge::gpu(
+        let out = outline::gpu(
             g,
             &bufs[0],
             &score_buf,

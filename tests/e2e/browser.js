@@ -18,7 +18,7 @@ const TYPES = {
   '.bpk': 'application/octet-stream', '.ts': 'text/plain',
 };
 
-/** Serve `root` (default www/) on 127.0.0.1; `delay(path)` may hold a response back. */
+/** Serve `root` (default www/) on 127.0.0.1. */
 export async function serve(root = WWW) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));

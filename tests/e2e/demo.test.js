@@ -66,7 +66,7 @@ test('the demo picks the CPU over a fallback adapter and says why, and its masks
   await segmentScenes(page, 'demo');
   assert.match(await page.locator('#timings').textContent(), /Model \d+ ms.*painter on the CPU, stages on cpu/);
   assert.ok(await page.getByRole('img', { name: 'Mask' }).getAttribute('src'));
-  // A slider re-runs only the cheap stages: the painting is reused.
+  // A slider re-runs only the cheap stages: the picture's perception maps are reused.
   await page.getByLabel('Cleanup strength').fill('3');
   await page.waitForFunction(() => /reused/.test(document.getElementById('timings').textContent), null, { timeout: SLOW });
   assert.deepEqual(page.errors, []);
@@ -159,7 +159,7 @@ test('without WebGPU the CPU path says so and its masks match the truth', { time
 });
 
 test('the edit tab works before the painter\'s weights arrive, and a second request while one runs gives one result', { timeout: SLOW }, async () => {
-  // The test server holds the weights back until released.
+  // A route holds the page's request for the weights back until released.
   let release;
   const held = new Promise((r) => (release = r));
   let delivered = false;

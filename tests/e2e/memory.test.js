@@ -1,6 +1,6 @@
 // 200 segmentations in one page: neither the JS heap nor the live GPU buffers keep growing. The
-// painter runs for every twentieth (a new paint colour); the others move a cleanup slider, which
-// reruns the diff and cleanup on the GPU, as the demo's sliders do.
+// network runs once (the same picture's maps are reused); every call picks the object, paints it
+// (a new colour every twentieth) and reruns the diff and cleanup on the GPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, SLOW } from './browser.js';

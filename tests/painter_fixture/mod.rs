@@ -10,7 +10,7 @@ use editseg::metrics::overlap;
 use editseg::painter::segment::{segment, Answer, Segmented};
 use editseg::painter::{Painter, RES};
 use editseg::scenes::{Sample, Split};
-use editseg::{imageio, Options, Segmenter};
+use editseg::{imageio, Differ, Options};
 use image::{GenericImage, GenericImageView, GrayImage, RgbaImage};
 
 pub const WEIGHTS: &[u8] = include_bytes!("../../www/model/painter.bpk");
@@ -40,16 +40,17 @@ pub fn scene(i: u32) -> (RgbaImage, GrayImage, String) {
     (t.image, t.mask, sample.instruction)
 }
 
-pub async fn run_all(painter: &Painter, segmenter: &Segmenter) -> Vec<Segmented> {
+pub async fn run_all(painter: &Painter, differ: &Differ) -> Vec<Segmented> {
     let mut out = Vec::new();
     for i in 0..SCENES {
         let (picture, _, instruction) = scene(i);
         match segment(
             painter,
-            segmenter,
+            differ,
             &picture,
             &instruction,
             &Options::default(),
+            false,
         )
         .await
         .unwrap()

@@ -1,9 +1,9 @@
 // Types of `editseg/element`: importing it registers <edit-seg>.
-import type { Result, Runtime } from './runtime.js';
+import type { Result, Runtime, SegmentResult } from './runtime.js';
 
 export interface EditSegEventMap {
   'editseg-ready': CustomEvent<{ backend: string; fallbackReason?: string }>;
-  'editseg-result': CustomEvent<Result>;
+  'editseg-result': CustomEvent<Result | SegmentResult>;
   'editseg-error': CustomEvent<{ message: string }>;
 }
 
@@ -13,13 +13,14 @@ export interface EditSegEventMap {
  * after it is connected runs it again.
  */
 export interface EditSegElement extends HTMLElement {
-  mode: 'prompt' | 'edit';
+  /** From the `mode` attribute (set the attribute to change it). */
+  readonly mode: 'prompt' | 'edit';
   /** The shared runtime, once started. */
   readonly seg?: Runtime;
   /** The last result. */
-  readonly result?: Result;
+  readonly result?: Result | SegmentResult;
   /** Run the widget's instruction (or edit); resolves to the result, or null after an error. */
-  run(): Promise<Result | null>;
+  run(): Promise<Result | SegmentResult | null>;
   addEventListener<K extends keyof EditSegEventMap>(type: K, listener: (event: EditSegEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
 }

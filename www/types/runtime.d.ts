@@ -1,83 +1,9 @@
 // Types of `editseg/runtime`: the page's one shared EditSeg, run in a worker.
-/** A picture the library reads: pixels, a bitmap, or encoded PNG / JPEG / WebP bytes. */
-export type Picture = ImageData | ImageBitmap | Uint8Array | ArrayBuffer;
+import type { Listeners, MaskResult, NotSegmented, Options, Picture, Scene, Segmented, SegmentResult, Stats } from '../pkg/editseg.js';
 
-/** Options of the diff and cleanup, as on the command line in camelCase. */
-export interface Options {
-  color?: string;
-  threshold?: number;
-  keep?: 'all' | 'largest';
-  seed?: [number, number];
-  open?: number;
-  close?: number;
-  minArea?: number;
-  maxHole?: number;
-  maxShift?: number;
-  outline?: 'half' | 'threshold';
-}
-
-/** What the run found and did. */
-export interface Stats {
-  backend: string;
-  width: number;
-  height: number;
-  editedWidth: number;
-  editedHeight: number;
-  stretched: boolean;
-  workingWidth: number;
-  workingHeight: number;
-  detectionWidth: number;
-  detectionHeight: number;
-  area: number;
-  areaFraction: number;
-  threshold: number;
-  thresholdAuto: boolean;
-  gain: [number, number, number];
-  offset: [number, number, number];
-  lighting: number;
-  /** The paint the diff looked for ("#rrggbb"); null when it ran colour-blind. */
-  paint: string | null;
-  shift: [number, number];
-  /** GPU kernel dispatches and readbacks of this request; null on the CPU path. */
-  dispatches: number | null;
-  readbacks: number | null;
-  /** How long the run took, from both decoded pictures to the mask, heat map and overlay. */
-  milliseconds: number;
-  notes: string[];
-}
-
-/** The mask of what was painted, at the picture's size. */
-export interface Result {
-  mask: ImageData;
-  /** One byte a pixel, 255 inside. */
-  maskBytes: Uint8Array;
-  maskPng: Uint8Array;
-  heat: ImageData;
-  overlay: ImageData;
-  stats: Stats;
-}
-
-/** `segment`'s result: the painter's edit and timings besides the mask. */
-export interface Segmented extends Result {
-  found: true;
-  edit: ImageData;
-  editPng: Uint8Array;
-  expression: string;
-  paint: string;
-  painterBackend: 'webgpu' | 'cpu';
-  timings: { painter: number; diff: number; upsample: number; total: number };
-}
-
-/** `segment`'s result when nothing in the picture fits: no mask, and why. */
-export interface NotFound {
-  found: false;
-  reason: 'absent' | 'not_a_scene';
-  /** In words, e.g. "no green star in this picture". */
-  note: string;
-  expression: string;
-  painterBackend: 'webgpu' | 'cpu';
-  timings: { painter: number; diff: number; upsample: number; total: number };
-}
+export type { Listeners, NotSegmented, Options, Picture, Scene, Segmented, SegmentResult, Stats };
+/** What `maskFromEdit` resolves to. */
+export type Result = MaskResult;
 
 /** A download's progress (`done` of `total` bytes), or a step being prepared (`text`). */
 export interface Progress {
@@ -87,11 +13,6 @@ export interface Progress {
   text?: string;
 }
 
-export interface Scene {
-  image: ImageData;
-  suggestions: { instruction: string; mask: Uint8Array }[];
-}
-
 export interface Runtime {
   /** "cpu", or "gpu: " and the adapter's name. */
   readonly backend: string;
@@ -99,11 +20,12 @@ export interface Runtime {
   readonly fallbackReason?: string;
   /** Where the painter runs once loaded. */
   readonly painterBackend?: 'webgpu' | 'cpu';
-  maskFromEdit(original: Picture, edited: Picture, options?: Options, listeners?: { onStage?: (stage: string) => void }): Promise<Result>;
+  /** The largest picture the module reads, in pixels. */
+  readonly maxPixels: number;
+  maskFromEdit(original: Picture, edited: Picture, options?: Options, listeners?: Listeners): Promise<Result>;
   loadPainter(listeners?: { onProgress?: (p: Progress) => void }): Promise<'webgpu' | 'cpu'>;
-  segment(image: Picture, instruction: string, options?: Options, listeners?: { onProgress?: (p: Progress) => void }): Promise<Segmented | NotFound>;
+  segment(image: Picture, instruction: string, options?: Options, listeners?: { onProgress?: (p: Progress) => void }): Promise<SegmentResult>;
   scene(index: number, size: number): Promise<Scene>;
-  memory(): Promise<{ wasm: number; heap: number }>;
   destroy(): Promise<void>;
 }
 

@@ -9,7 +9,7 @@
 //! keeps its place; a feathered one moves in to its 50% line. Only mask pixels are decided
 //! again: the threshold already took every pixel above the faintest change, so the half line
 //! lies inside the mask, and a thin, weakly painted part keeps its own plateau.
-//! GPU: `shaders/edge.wgsl`.
+//! GPU: `shaders/outline.wgsl`.
 //!
 //! Four passes: `average` smooths the paint's strength per pixel of the detection grid (which the
 //! score measured, stage 3), `classify` marks the band along the outline (pixels with a pixel of
@@ -26,7 +26,7 @@ use crate::gpu::{Gpu, Kernel};
 use crate::pixels::{for_rows, for_rows_with, nearest, runs, Grid};
 use std::ops::Range;
 
-const SOURCE: &str = include_str!("../../shaders/edge.wgsl");
+const SOURCE: &str = include_str!("../../shaders/outline.wgsl");
 const AVERAGE: Kernel = Kernel::new(SOURCE, "average");
 const CLASSIFY: Kernel = Kernel::new(SOURCE, "classify");
 /// Radius 1 or 2, four pixels an invocation, the window written out.
@@ -432,7 +432,7 @@ pub fn classify_gpu(g: &Gpu, mask: &wgpu::Buffer, grid: Grid, band: Band) -> wgp
     classes
 }
 
-/// The uniform block every entry point of `shaders/edge.wgsl` reads: the detection grid, the
+/// The uniform block every entry point of `shaders/outline.wgsl` reads: the detection grid, the
 /// band, and the fine grid's pixel pairs, which `place` measures the strength on.
 fn params(grid: Grid, band: Band, pair: Option<Sharp<wgpu::Buffer>>) -> Vec<u32> {
     let (f, shift, paint, drift) = pair.map_or((grid, (0, 0), None, None), |p| {

@@ -7,7 +7,7 @@
 // whole-number strengths, so they are the CPU twin's exactly wherever the strengths agree.
 // Small windows are written out: SwiftShader, the CPU emulation of a GPU in browsers without
 // one, runs straight-line code several times faster than a loop.
-// CPU twin: src/cleanup/edge.rs.
+// CPU twin: src/cleanup/outline.rs.
 
 struct Params {
     w: u32, h: u32, fw: u32, fh: u32,

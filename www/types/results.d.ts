@@ -1,0 +1,64 @@
+// The JS API's argument and result shapes around the types written from the Rust definitions
+// (generated.d.ts). Both are part of the module's own declarations (pkg/editseg.d.ts), which
+// the runtime's and the element's types import.
+
+/** A picture the library reads: pixels, a bitmap, or encoded PNG / JPEG / WebP bytes. */
+export type Picture = ImageData | ImageBitmap | Uint8Array | ArrayBuffer;
+
+/** Options of the diff and cleanup, as on the command line in camelCase. */
+export interface Options {
+  color?: string;
+  threshold?: number;
+  keep?: 'all' | 'largest';
+  seed?: [number, number];
+  open?: number;
+  close?: number;
+  minArea?: number;
+  maxHole?: number;
+  maxShift?: number;
+  outline?: 'half' | 'threshold';
+}
+
+/** What a long call reports as it goes. */
+export interface Listeners {
+  /** Each stage of the diff as it begins ("finding the painted region", ...). */
+  onStage?: (stage: string) => void;
+}
+
+/** The mask of what was painted, at the picture's size: what `maskFromEdit` resolves to. */
+export interface MaskResult {
+  mask: ImageData;
+  /** One byte a pixel, 255 inside. */
+  maskBytes: Uint8Array;
+  maskPng: Uint8Array;
+  heat: ImageData;
+  overlay: ImageData;
+  stats: Stats;
+}
+
+/** `segment`'s result with a mask: the painter's edit and timings besides it. */
+export interface Segmented extends MaskResult {
+  found: true;
+  edit: ImageData;
+  editPng: Uint8Array;
+  expression: string;
+  paint: string;
+  painterBackend: 'webgpu' | 'cpu';
+  timings: Timings & { total: number };
+}
+
+/** `segment`'s result when nothing in the picture fits: no mask, and why. */
+export interface NotSegmented extends NotFound {
+  found: false;
+  expression: string;
+  painterBackend: 'webgpu' | 'cpu';
+  timings: Timings & { total: number };
+}
+
+export type SegmentResult = Segmented | NotSegmented;
+
+/** A RefScenes scene with one suggested instruction per object that can be named alone. */
+export interface Scene {
+  image: ImageData;
+  suggestions: { instruction: string; mask: Uint8Array }[];
+}
