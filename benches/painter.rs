@@ -44,7 +44,6 @@ fn main() {
         Default::default(),
     ))
     .unwrap()
-    .ok()
     .expect("the scene has the object");
     let color = Options {
         color: Some(painted.paint),

@@ -30,7 +30,7 @@ fn icc_profile(primaries: [[f64; 3]; 3], gamma: f64) -> Vec<u8> {
     desc.extend((text.len() as u32).to_be_bytes());
     desc.extend(text);
     desc.extend([0u8; 4 + 4 + 2 + 1 + 67]);
-    while desc.len() % 4 != 0 {
+    while !desc.len().is_multiple_of(4) {
         desc.push(0);
     }
     let d50 = [0.9642, 1.0, 0.8249];

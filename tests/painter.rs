@@ -343,7 +343,7 @@ fn the_program_picks_the_named_object_from_perfect_maps() {
             split.name(),
             100.0 * share
         );
-        assert!(share >= 0.97, "{}: {share}", split.name());
+        assert!(share >= 0.98, "{}: {share}", split.name());
     }
 }
 
@@ -367,9 +367,8 @@ fn absence_note(kind: &str) -> (String, String) {
     let meaning = meaning_of(&s.expression).unwrap();
     assert_eq!(meaning, s.meaning, "{}", s.expression);
     let note = find_in_maps(&maps, &meaning)
-        .err()
-        .expect("nothing fits")
-        .note;
+        .expect_err("nothing fits")
+        .note(&s.expression);
     (s.expression, note)
 }
 
@@ -390,6 +389,25 @@ fn an_absent_category_colour_ordinal_or_anchor_is_said_to_be_absent() {
         note.contains("from the") && note.contains("it has"),
         "{e}: {note}"
     );
+    // The note names things with the expression's own words.
+    let purple = editseg::scenes::COLOURS
+        .iter()
+        .position(|(n, _)| *n == "purple")
+        .unwrap();
+    let violet_crescent =
+        editseg::painter::program::Absence::Missing(editseg::scenes::refer::Description {
+            category: editseg::scenes::Category::Banana,
+            colour: Some(purple),
+            size: None,
+        });
+    assert_eq!(
+        violet_crescent.note("the violet crescent"),
+        "no violet crescent in this picture"
+    );
+    assert_eq!(
+        violet_crescent.note("the purple banana"),
+        "no purple banana in this picture"
+    );
     let (e, note) = absence_note("anchor");
     assert!(
         note.starts_with("no ") && note.ends_with(" in this picture"),
@@ -404,7 +422,7 @@ fn the_shipped_painter_says_most_no_target_expressions_name_nothing() {
     eprintln!("N-acc {:.3} {:?}", r.n_acc, r.kinds);
     // Measured 0.98 on 1000 (BENCHMARKS.md); a painter that falls back to the best-fitting
     // object says absent only for ordinals past the count, about a quarter.
-    assert!(r.n_acc >= 0.93, "N-acc {:.3}", r.n_acc);
+    assert!(r.n_acc >= 0.95, "N-acc {:.3}", r.n_acc);
 }
 
 #[test]

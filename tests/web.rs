@@ -296,7 +296,7 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     assert_eq!(backend.as_string().as_deref(), Some("webgpu"));
     assert_eq!(seg.painter_backend().as_deref(), Some("webgpu"));
 
-    let (picture, truth, instruction) = painter_fixture::scene(0);
+    let (picture, _, instruction) = painter_fixture::scene(0);
     let out = settle(seg.segment(
         image_data(&picture),
         instruction.clone(),
@@ -315,18 +315,12 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
     assert_eq!(get(&get(&again, "timings"), "painter").as_f64(), Some(0.0));
     let mask = Uint8Array::new(&get(&out, "maskBytes")).to_vec();
     let mask = image::GrayImage::from_raw(SIZE, SIZE, mask).unwrap();
-    let (inter, union) = editseg::metrics::overlap(&mask, &truth);
-    let native_iou = {
-        let differ = Differ::new(BackendChoice::Cpu).await.unwrap();
-        let painter = Painter::load(WEIGHTS, burn::prelude::Device::flex()).unwrap();
-        let native = painter_fixture::run_all(&painter, &differ).await;
-        let (i, u) = editseg::metrics::overlap(&native[0].outcome.mask, &truth);
-        i as f64 / u.max(1) as f64
-    };
+    // The mask JS gets is the one the native painter gives for this scene (its recording).
+    let (inter, union) = editseg::metrics::overlap(&mask, &painter_fixture::recorded_mask(0));
     let iou = inter as f64 / union.max(1) as f64;
     assert!(
-        (iou - native_iou).abs() < 0.03,
-        "IoU {iou:.3} in JS, {native_iou:.3} through Rust"
+        iou >= MASK_IOU,
+        "the JS mask overlaps the native recording by {iou:.3} only"
     );
     let edit: ImageData = get(&out, "edit").dyn_into().unwrap();
     assert_eq!(
@@ -438,14 +432,6 @@ async fn segment_from_javascript_loads_the_fetched_weights_and_returns_edit_heat
         .await
         .unwrap_err();
     assert!(err.contains("empty"), "{err}");
-    let err = settle(seg.segment(
-        image_data(&picture),
-        "paint the zebra beside the box purple".into(),
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap_err();
-    assert!(err.contains("unknown words: zebra, beside"), "{err}");
 }
 
 /// Eight editor-like cases of a real photo at 0.1 MP, each with its own paint and damage.

@@ -208,7 +208,7 @@ async function ownImage() {
   delete document.body.dataset.scene;
   job = { kind: 'prompt', picture, instruction: $('instruction').value };
   draw($('view-original'), picture);
-  say('Image loaded: the painter knows RefScenes words and shapes only, so expect nonsense on photos.');
+  say('Image loaded: the built-in painter knows RefScenes scenes only, and says so on other pictures.');
 }
 
 async function segment() {

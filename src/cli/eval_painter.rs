@@ -65,9 +65,9 @@ pub fn run(args: Args) -> Result<(), Error> {
     };
     let (painter, trained): (&dyn Paints, Option<Drawing>) = match &loaded {
         None => (&Oracle, None),
-        Some(Loaded::Painter(p)) => (p, None),
+        Some(Loaded::Painter(p)) => (p.as_ref(), None),
         Some(Loaded::Generator(g)) => (
-            g,
+            g.as_ref(),
             match g.trained {
                 Trained::Segmentation(d) => Some(d),
                 Trained::Edits => Some(Drawing::Paint),

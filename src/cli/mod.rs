@@ -81,8 +81,8 @@ struct Weights {
 
 /// Weights as loaded: the shipped painter's kind, or an end-to-end generator.
 enum Loaded {
-    Painter(Painter),
-    Generator(Generator),
+    Painter(Box<Painter>),
+    Generator(Box<Generator>),
 }
 
 impl Weights {
@@ -106,19 +106,19 @@ impl Weights {
             .map_err(naming)?
             .as_str()
         {
-            "generator" => Ok(Loaded::Generator(
+            "generator" => Ok(Loaded::Generator(Box::new(
                 Generator::load(&bytes, device).map_err(naming)?,
-            )),
-            _ => Ok(Loaded::Painter(
+            ))),
+            _ => Ok(Loaded::Painter(Box::new(
                 Painter::load(&bytes, device).map_err(naming)?,
-            )),
+            ))),
         }
     }
 
     /// The painter: weights of the shipped kind.
     fn painter(&self) -> Result<Painter, Error> {
         match self.load()? {
-            Loaded::Painter(p) => Ok(p),
+            Loaded::Painter(p) => Ok(*p),
             Loaded::Generator(_) => Err(Error::Weights(format!(
                 "{}: these are an end-to-end generator's weights, which only eval-painter scores; \
                  segment needs the painter's (www/model/painter.bpk)",

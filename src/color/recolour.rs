@@ -37,8 +37,8 @@ pub fn recolour(original: &RgbaImage, cover: &[f32], color: [u8; 3], style: Styl
             }
             Style::Overlay => std::array::from_fn(|k| 0.5 * p.0[k] as f32 + 0.5 * color[k] as f32),
         };
-        for k in 0..3 {
-            p.0[k] = (p.0[k] as f32 * (1.0 - c) + painted[k] * c).round() as u8;
+        for (v, paint) in p.0.iter_mut().zip(painted) {
+            *v = (*v as f32 * (1.0 - c) + paint * c).round() as u8;
         }
     }
     out

@@ -53,10 +53,10 @@ impl Drift {
     pub fn lighting(&self) -> f32 {
         let gain = self.gain();
         let mut worst = 0.0f32;
-        for c in 0..3 {
+        for (c, mean) in gain.iter().enumerate() {
             for y in [-1.0, 0.0, 1.0] {
                 for x in [-1.0, 0.0, 1.0] {
-                    worst = worst.max((self.gain_at(c, x, y) - gain[c]).abs());
+                    worst = worst.max((self.gain_at(c, x, y) - mean).abs());
                 }
             }
         }
@@ -278,8 +278,9 @@ impl Normal {
             for row in 0..TERMS {
                 if row != col {
                     let f = a[row][col] / a[col][col];
-                    for k in col..=TERMS {
-                        a[row][k] -= f * a[col][k];
+                    let pivot_row = a[col];
+                    for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                        *x -= f * p;
                     }
                 }
             }

@@ -4,7 +4,7 @@
 //! that nothing in the picture fits.
 
 use super::perceive::{CATEGORIES, COLOUR_CLASSES, OFFSET_UNIT, SIZE_CLASSES};
-use crate::scenes::language::name;
+use crate::scenes::language::name_in;
 use crate::scenes::refer::{self, described, Candidate, Corner, Description, Relation, Side};
 use crate::scenes::{Category, Meaning};
 
@@ -202,7 +202,7 @@ fn split_by_votes(region: &[usize], vote: &[[f32; 2]], side: usize) -> Vec<Vec<u
 fn describe(maps: &Maps, vote: &[[f32; 2]], pixels: Vec<usize>) -> Found {
     let count = pixels.len() as f32;
     let mean = |channel: usize| pixels.iter().map(|&i| maps.at(channel, i)).sum::<f32>() / count;
-    let category = std::array::from_fn(|c| mean(c));
+    let category = std::array::from_fn(&mean);
     let colour = std::array::from_fn(|c| mean(CATEGORIES + c));
     let size = (0..SIZE_CLASSES)
         .map(|k| k as f32 * mean(CATEGORIES + COLOUR_CLASSES + k))
@@ -239,13 +239,58 @@ impl Candidate for Found {
 
 /// Why the painter paints nothing: what the expression names is not in the picture.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Absence {
-    /// In words, e.g. "no green star in this picture".
-    pub note: String,
+pub enum Absence {
+    /// Nothing fits the description.
+    Missing(Description),
+    /// Fewer objects fit than the ordinal counts.
+    TooFew {
+        described: Description,
+        nth: u8,
+        side: Side,
+        count: usize,
+    },
+    /// Nothing that fits lies in the named direction from the anchor.
+    NoneThere {
+        described: Description,
+        relation: Relation,
+        anchor: Description,
+    },
 }
 
-fn absent(note: String) -> Absence {
-    Absence { note }
+impl Absence {
+    /// In words, naming things as `expression` did: "no green star in this picture".
+    pub fn note(&self, expression: &str) -> String {
+        let name = |d: &Description| name_in(d, expression);
+        match self {
+            Absence::Missing(d) => format!("no {} in this picture", name(d)),
+            Absence::TooFew {
+                described,
+                nth,
+                side,
+                count,
+            } => format!(
+                "no {} {} from the {} in this picture: it has {count} {}",
+                ordinal(*nth),
+                name(described),
+                side_name(*side),
+                if *count == 1 {
+                    "such object"
+                } else {
+                    "such objects"
+                }
+            ),
+            Absence::NoneThere {
+                described,
+                relation,
+                anchor,
+            } => format!(
+                "no {} {} the {} in this picture",
+                name(described),
+                relation_name(*relation),
+                name(anchor)
+            ),
+        }
+    }
 }
 
 /// How well an object fits a description without its size word (product of probabilities).
@@ -269,7 +314,7 @@ fn fitting(objects: &[Found], d: &Description) -> Result<Vec<usize>, Absence> {
             fit_ignoring_size(&objects[a], d).total_cmp(&fit_ignoring_size(&objects[b], d))
         })
         .map(|best| vec![best])
-        .ok_or_else(|| absent(format!("no {} in this picture", name(d))))
+        .ok_or(Absence::Missing(*d))
 }
 
 /// The most likely of several candidates: the best fit, then the larger.
@@ -337,18 +382,12 @@ pub fn pick(objects: &[Found], meaning: &Meaning) -> Result<usize, Absence> {
         Meaning::Ordinal(d, n, side) => {
             let mut order = fitting(objects, d)?;
             if order.len() < *n as usize {
-                return Err(absent(format!(
-                    "no {} {} from the {} in this picture: it has {} {}",
-                    ordinal(*n),
-                    name(d),
-                    side_name(*side),
-                    order.len(),
-                    if order.len() == 1 {
-                        "such object"
-                    } else {
-                        "such objects"
-                    }
-                )));
+                return Err(Absence::TooFew {
+                    described: *d,
+                    nth: *n,
+                    side: *side,
+                    count: order.len(),
+                });
             }
             order.sort_by(|&a, &b| {
                 side_key(&objects[a], *side).total_cmp(&side_key(&objects[b], *side))
@@ -363,12 +402,11 @@ pub fn pick(objects: &[Found], meaning: &Meaning) -> Result<usize, Absence> {
                 .filter(|&i| i != a && (*relation == Relation::Nearest || along(i) > -BEHIND))
                 .collect();
             if others.is_empty() {
-                return Err(absent(format!(
-                    "no {} {} the {} in this picture",
-                    name(d),
-                    relation_name(*relation),
-                    name(anchor)
-                )));
+                return Err(Absence::NoneThere {
+                    described: *d,
+                    relation: *relation,
+                    anchor: *anchor,
+                });
             }
             // The candidate furthest in the named direction (nearest, for "nearest").
             Ok(best_by(others, &|i| -along(i)))

@@ -228,7 +228,7 @@ pub async fn paint(
         Err(absence) => {
             let not_found = NotFound {
                 reason: Reason::Absent,
-                note: absence.note,
+                note: absence.note(&instruction.expression),
                 scene_likeness: likeness,
             };
             return Ok(Err((instruction.expression, not_found, ms)));

@@ -392,15 +392,25 @@ pub fn unknown_words(expression: &str) -> Vec<String> {
         .collect()
 }
 
-/// A description in plain words, for messages: "big green star".
-pub fn name(d: &Description) -> String {
+/// A description in the words `expression` used for it, for messages ("big violet crescent"):
+/// for each of size, colour and category, the word of the expression that names it, else the
+/// usual one.
+pub fn name_in(d: &Description, expression: &str) -> String {
+    let said = tokens(expression);
+    let choose = |options: Vec<&'static str>| {
+        options
+            .iter()
+            .find(|w| said.iter().any(|s| s == *w))
+            .copied()
+            .unwrap_or(options[0])
+    };
     let mut words = Vec::new();
     if let Some(size) = d.size {
-        words.push(words_where(SIZE_WORDS, size)[0]);
+        words.push(choose(words_where(SIZE_WORDS, size)));
     }
     if let Some(colour) = d.colour {
-        words.push(colour_words(colour)[0]);
+        words.push(choose(colour_words(colour)));
     }
-    words.push(d.category.words()[0]);
+    words.push(choose(d.category.words().to_vec()));
     words.join(" ")
 }

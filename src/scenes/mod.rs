@@ -394,7 +394,9 @@ impl NoTarget {
             let meaning = match kind {
                 "category" if !absent.is_empty() => {
                     let c = absent[(rng.next_u64() % absent.len() as u64) as usize];
-                    let colour = (rng.next_u64() % 2 == 0)
+                    let colour = rng
+                        .next_u64()
+                        .is_multiple_of(2)
                         .then(|| (rng.next_u64() % COLOURS.len() as u64) as usize);
                     Meaning::Plain(Description { colour, ..bare(c) })
                 }

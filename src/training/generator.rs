@@ -137,7 +137,7 @@ fn example(task: Task, i: u64, seed: u64) -> Example {
     match task {
         Task::Segmentation(d) => segmentation(Split::Train, i, seed, d),
         Task::Edits => edit(Split::Train, i, seed),
-        Task::EditsAndPaint if i % 2 == 0 => edit(Split::Train, i / 2, seed),
+        Task::EditsAndPaint if i.is_multiple_of(2) => edit(Split::Train, i / 2, seed),
         Task::EditsAndPaint => segmentation(Split::Train, i / 2, seed, Drawing::Paint),
     }
 }

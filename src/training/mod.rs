@@ -231,11 +231,11 @@ pub fn sitting<M: Module>(
         state.net = state.optimizer.step(rate, state.net, grads);
         state.step += 1;
         let step = state.step;
-        if step % EMA_EVERY == 0 {
+        if step.is_multiple_of(EMA_EVERY) {
             state.ema = ema_update(state.ema, &state.net.valid());
         }
         (loss_sum, loss_n) = (loss_sum + value, loss_n + 1);
-        if step % 10 == 0 || step == end {
+        if step.is_multiple_of(10) || step == end {
             let rate = (loss_n as usize * plan.batch) as f64 / window.elapsed().as_secs_f64();
             report(Event::Step {
                 step,
@@ -246,7 +246,7 @@ pub fn sitting<M: Module>(
         let out_of_time = plan
             .seconds
             .is_some_and(|s| clock.elapsed().as_secs_f64() >= s);
-        if step % plan.eval_every == 0 || step == end || out_of_time {
+        if step.is_multiple_of(plan.eval_every) || step == end || out_of_time {
             let line = format!(
                 "{step},{},{:.5},{},{:.0}",
                 step * plan.batch as u64,

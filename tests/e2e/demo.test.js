@@ -7,14 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setup, launch, open, openDemo, newScene, shot, decode, iou, download, SLOW, WWW } from './browser.js';
 
-// The shipped painter (README's model card: val cIoU 92.3 at 64x64) finds the named object on
+// The shipped painter (README's model card: val cIoU 92.2 at 64x64) finds the named object on
 // each of these three scenes, drawn at 256x256: IoU 0.940, 0.725 and 0.987 (mean 0.884). Every
 // mask must overlap the truth by more than half (the right object) and the mean reach this
 // floor. That the page reproduces the native painter exactly is checked by the wasm tests
 // (tests/painter_fixture).
 const SCENE = 11;
 const SCENES = 3;
-const MEAN_IOU = 0.8;
+const MEAN_IOU = 0.86;
 const RIGHT_OBJECT_IOU = 0.5;
 // Bring your own edit on the sample photo: the diff stages alone, which are accurate.
 const SAMPLE_IOU = 0.9;
@@ -115,9 +115,9 @@ test('bad inputs show messages that name the problem', { timeout: SLOW }, async 
   const page = await openDemo(env.browser, env.server, `?scene=${SCENE}`);
   await newScene(page);
   const status = page.locator('#status');
+  // (Which words are unknown is checked once, natively: tests/painter.rs.)
   for (const [instruction, message] of [
     ['', /instruction is empty/],
-    ['paint the zebra beside the box purple', /unknown words: zebra, beside/],
   ]) {
     await page.getByLabel('Instruction', { exact: true }).fill(instruction);
     await page.getByRole('button', { name: 'Segment', exact: true }).click();
@@ -142,6 +142,19 @@ test('bad inputs show messages that name the problem', { timeout: SLOW }, async 
   assert.equal(await settled(page), 'error');
   assert.match(await status.textContent(), /Original image: not an image/);
   await shot(page, 'bad-file');
+});
+
+test('on a photo the built-in painter says it is not a scene and shows no mask', { timeout: SLOW }, async () => {
+  const page = await openDemo(env.browser, env.server, `?scene=${SCENE}`);
+  await page.getByLabel('Image', { exact: true }).setInputFiles(join(WWW, '../tests/photos/coffee.png'));
+  await page.waitForFunction(() => /Image loaded/.test(document.getElementById('status').textContent), null, { timeout: SLOW });
+  await page.getByLabel('Instruction', { exact: true }).fill('paint the cup purple');
+  await page.getByRole('button', { name: 'Segment', exact: true }).click();
+  assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
+  assert.match(await page.locator('#status').textContent(), /No mask: this picture does not look like a RefScenes scene; the built-in painter knows only those/);
+  assert.ok(await page.getByRole('img', { name: 'Mask' }).evaluate((e) => e.hidden), 'a mask is shown for a photo');
+  await shot(page, 'not-a-scene');
+  assert.deepEqual(page.errors, []);
 });
 
 test('without WebGPU the CPU path says so and its masks match the truth', { timeout: 3 * SLOW }, async () => {
