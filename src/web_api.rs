@@ -122,7 +122,7 @@ impl EditSeg {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Picture")] image: JsValue,
         instruction: String,
-        #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Options")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let painter = self.painter.borrow().clone();
@@ -213,8 +213,8 @@ impl EditSeg {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Picture")] original: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Picture")] edited: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Listeners | undefined")] listeners: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Options")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Listeners")] listeners: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let on_stage: Option<js_sys::Function> = if listeners.is_object() {

@@ -24,11 +24,13 @@ fn photo(name: &str) -> RgbaImage {
     .unwrap()
 }
 
-/// Segment every case with its paint colour: (cIoU, worst IoU and its case, mean area
-/// difference per truth outline pixel).
-fn score(cases: &[Case]) -> (f64, (f64, String), f64) {
+/// Segment every case with its paint colour: (cIoU, worst IoU and its case, and the outline's
+/// offset: the area difference per truth outline pixel, averaged over the cases as it is and
+/// as its size, so that cases too large and too small cannot cancel out).
+fn score(cases: &[Case]) -> (f64, (f64, String), (f64, f64)) {
     let differ = block_on(Differ::new(BackendChoice::Cpu)).unwrap();
-    let (mut inter, mut union, mut worst, mut offset) = (0u64, 0u64, (1.0f64, String::new()), 0.0);
+    let (mut inter, mut union, mut worst, mut offset) =
+        (0u64, 0u64, (1.0f64, String::new()), (0.0, 0.0));
     for case in cases {
         let mut options = Options::default();
         options.set("color", &case.color).unwrap();
@@ -52,7 +54,8 @@ fn score(cases: &[Case]) -> (f64, (f64, String), f64) {
                         || case.truth.get_pixel(x + 1, *y).0[0] == 0)
             })
             .count() as f64;
-        offset += (area(&outcome.mask) - area(&case.truth)) / outline / cases.len() as f64;
+        let off = (area(&outcome.mask) - area(&case.truth)) / outline / cases.len() as f64;
+        offset = (offset.0 + off, offset.1 + off.abs());
     }
     (inter as f64 / union as f64, worst, offset)
 }
@@ -72,8 +75,10 @@ fn clean_and_heavily_damaged_edits_of_every_photo_are_segmented_well() {
         }
     }
     let (ciou, worst, _) = score(&cases);
-    assert!(ciou >= 0.95, "cIoU {ciou}");
-    assert!(worst.0 >= 0.85, "worst case {worst:?}");
+    eprintln!("hard-edged: cIoU {ciou:.4}, worst {worst:?}");
+    // Measured 0.9965, worst 0.9905 (2026-12-07).
+    assert!(ciou >= 0.99, "cIoU {ciou}");
+    assert!(worst.0 >= 0.97, "worst case {worst:?}");
 }
 
 #[test]
@@ -112,18 +117,23 @@ fn feathered_edits_are_outlined_on_the_paints_half_line_at_every_damage_level() 
     }
     let (ciou, worst, offset) = score(&clean);
     eprintln!(
-        "undamaged feathered: cIoU {ciou:.4}, worst {worst:?}, outline offset {offset:+.2} px"
+        "undamaged feathered: cIoU {ciou:.4}, worst {worst:?}, outline offset {:+.2} px (size {:.2} px)",
+        offset.0, offset.1
     );
-    assert!(ciou >= 0.97, "undamaged: cIoU {ciou}");
-    assert!(worst.0 >= 0.90, "undamaged: worst case {worst:?}");
+    // Measured 0.9944, worst 0.9909, outline offset -0.05 px, 0.17 px in size (2026-12-07).
+    assert!(ciou >= 0.988, "undamaged: cIoU {ciou}");
+    assert!(worst.0 >= 0.975, "undamaged: worst case {worst:?}");
     assert!(
-        offset.abs() <= 0.5,
-        "undamaged: the outline is {offset:+.2} px off the half line"
+        offset.1 <= 0.35,
+        "undamaged: the outline is {:+.2} px off the half line ({:.2} px in size)",
+        offset.0,
+        offset.1
     );
     let (ciou, worst, _) = score(&damaged);
     eprintln!("damaged feathered: cIoU {ciou:.4}, worst {worst:?}");
-    assert!(ciou >= 0.97, "damaged: cIoU {ciou}");
-    assert!(worst.0 >= 0.90, "damaged: worst case {worst:?}");
+    // Measured 0.9894, worst 0.969 (2026-12-07).
+    assert!(ciou >= 0.983, "damaged: cIoU {ciou}");
+    assert!(worst.0 >= 0.95, "damaged: worst case {worst:?}");
 }
 
 #[test]
@@ -147,6 +157,7 @@ fn a_detailed_megapixel_picture_is_found_on_the_coarse_grid_at_every_damage_leve
         .collect();
     let (ciou, worst, _) = score(&cases);
     eprintln!("tiled 1 MP: cIoU {ciou:.4}, worst {worst:?}");
-    assert!(ciou >= 0.97, "cIoU {ciou}");
-    assert!(worst.0 >= 0.90, "worst case {worst:?}");
+    // Measured 0.9955, worst 0.9907 (2026-12-07).
+    assert!(ciou >= 0.99, "cIoU {ciou}");
+    assert!(worst.0 >= 0.975, "worst case {worst:?}");
 }

@@ -274,16 +274,7 @@ pub(crate) async fn run<'img, E: Engine>(
     let mask = engine.binarize(&s, detect, t);
 
     // Stage 5: cleanup.
-    let auto_radius = (detect.w.min(detect.h) as f32 / 256.0)
-        .round()
-        .clamp(1.0, 8.0) as u32;
-    let open = opts.open_radius.unwrap_or(auto_radius);
-    // A pixel of a shrunk grid stands for a block of working pixels: the opening there takes away
-    // thinly found parts of the object (a red stripe painted red) several working pixels across,
-    // and a wider closing brings them back.
-    let close = opts
-        .close_radius
-        .unwrap_or(auto_radius + 1 + u32::from(detect != grid));
+    let (open, close) = radii(opts, detect, grid);
     if open.max(close) > MAX_RADIUS {
         return Err(Error::BadOption(format!(
             "open={open}, close={close}: the largest radius is {MAX_RADIUS}"
@@ -393,9 +384,43 @@ pub(crate) async fn run<'img, E: Engine>(
     })
 }
 
+/// The opening's and the closing's radii on the detection grid `detect` (of the working grid
+/// `grid`), unless the caller chose them: a pixel per 256 of the shorter side for the opening,
+/// one more for the closing, and one more again on a shrunk grid.
+fn radii(opts: &Options, detect: Grid, grid: Grid) -> (u32, u32) {
+    let auto_radius = (detect.w.min(detect.h) as f32 / 256.0)
+        .round()
+        .clamp(1.0, 8.0) as u32;
+    let open = opts.open_radius.unwrap_or(auto_radius);
+    // A pixel of a shrunk grid stands for a block of working pixels: the opening there takes away
+    // thinly found parts of the object (a red stripe painted red) several working pixels across,
+    // and a wider closing brings them back.
+    let close = opts
+        .close_radius
+        .unwrap_or(auto_radius + 1 + u32::from(detect != grid));
+    (open, close)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cleanup_radii_follow_the_grid_unless_the_caller_chose_them() {
+        let g = |w, h| Grid { w, h };
+        let auto = Options::default();
+        // The quality tables were measured with these; changing them needs new measurements.
+        assert_eq!(radii(&auto, g(640, 480), g(640, 480)), (2, 3));
+        assert_eq!(radii(&auto, g(200, 150), g(200, 150)), (1, 2));
+        assert_eq!(radii(&auto, g(289, 217), g(1156, 868)), (1, 3));
+        assert_eq!(radii(&auto, g(4000, 3000), g(4000, 3000)), (8, 9));
+        let chosen = Options {
+            open_radius: Some(0),
+            close_radius: Some(4),
+            ..Options::default()
+        };
+        assert_eq!(radii(&chosen, g(289, 217), g(1156, 868)), (0, 4));
+    }
 
     #[test]
     fn large_originals_get_a_working_grid_under_the_limit() {

@@ -152,7 +152,7 @@ test('on a photo the built-in painter says it is not a scene and shows no mask',
   await page.getByRole('button', { name: 'Segment', exact: true }).click();
   assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
   assert.match(await page.locator('#status').textContent(), /No mask: this picture does not look like a RefScenes scene; the built-in painter knows only those/);
-  assert.ok(await page.getByRole('img', { name: 'Mask' }).evaluate((e) => e.hidden), 'a mask is shown for a photo');
+  assert.ok(await page.locator('#view-mask').evaluate((e) => e.hidden), 'a mask is shown for a photo');
   await shot(page, 'not-a-scene');
   assert.deepEqual(page.errors, []);
 });
