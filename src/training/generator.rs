@@ -11,15 +11,13 @@
 //! schema) and `out/training-log.csv`.
 
 use super::evaluate::evaluate;
-use super::{sitting, start_log, Checkpoint, Event, Plan, State};
+use super::{sitting, Checkpoint, Event, Plan, State};
 use crate::error::{Error, Result};
 use crate::files;
 use crate::generator::{Encoded, Generator, GeneratorNet, Inputs, Trained, Vocabulary};
 use crate::painter::{pictures, Drawing, RES};
 use crate::scenes::edits::Edit;
 use crate::scenes::{Sample, Split};
-use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::AdamWConfig;
 use burn::prelude::*;
 use image::RgbaImage;
 use rayon::prelude::*;
@@ -307,39 +305,26 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         files::write(&run_file, format!("{me}\n"))?;
     }
     let inner = device.clone().inner();
-    let mut net = GeneratorNet::new(vocabulary.len(), device);
-    let mut ema = GeneratorNet::new(vocabulary.len(), &inner);
-    let mut optimizer = AdamWConfig::new()
-        .with_weight_decay(1e-4)
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init();
     let log_path = config.checkpoint.join("log.csv");
-    let mut start = 0;
-    match checkpoint.step()? {
-        Some(step) => {
-            start = step;
-            checkpoint.load("model.bpk", &mut net)?;
-            checkpoint.load("ema.bpk", &mut ema)?;
-            optimizer = checkpoint.load_optimizer(optimizer)?;
-            report(Event::Resumed { step: start });
+    let mut net = GeneratorNet::new(vocabulary.len(), device);
+    if let (None, Some(path)) = (checkpoint.step()?, &config.init) {
+        let prior = Generator::load(&files::read(path)?, inner.clone())
+            .map_err(|e| Error::Weights(format!("{}: {e}", path.display())))?;
+        if prior.vocabulary != vocabulary {
+            return Err(Error::Weights(format!(
+                "{}: its vocabulary differs from this build's",
+                path.display()
+            )));
         }
-        None => {
-            if let Some(path) = &config.init {
-                let prior = Generator::load(&files::read(path)?, inner.clone())
-                    .map_err(|e| Error::Weights(format!("{}: {e}", path.display())))?;
-                if prior.vocabulary != vocabulary {
-                    return Err(Error::Weights(format!(
-                        "{}: its vocabulary differs from this build's",
-                        path.display()
-                    )));
-                }
-                net = GeneratorNet::new(vocabulary.len(), device)
-                    .load_record(prior.net.into_record());
-            }
-            ema = net.valid();
-            start_log(&log_path, LOG_HEADER)?;
-        }
+        net = net.load_record(prior.net.into_record());
     }
+    let state = State::resume_or_start(
+        &checkpoint,
+        net,
+        GeneratorNet::new(vocabulary.len(), &inner),
+        LOG_HEADER,
+        report,
+    )?;
     let generator_of = |ema: &GeneratorNet| Generator {
         net: ema.clone(),
         vocabulary: vocabulary.clone(),
@@ -364,12 +349,6 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         (diff.clone() * diff * weights).mean()
     };
     let score = |ema: &GeneratorNet| scores(&generator_of(ema), config.task, config.eval_count);
-    let state = State {
-        net,
-        ema,
-        optimizer,
-        step: start,
-    };
     let state = sitting(&plan, state, &checkpoint, &loss, &score, report)?;
     let (ema, step) = (state.ema, state.step);
     let generator = generator_of(&ema);

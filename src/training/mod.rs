@@ -201,6 +201,50 @@ pub struct State<M> {
     pub step: u64,
 }
 
+impl<M: Module> State<M> {
+    /// The state `checkpoint` holds, read into `net` (on the autodiff device) and `ema` (on
+    /// the plain one); or, when it holds none, `net` as it is with its EMA a copy of it, and
+    /// the log started with `header`. Both recipes optimise with AdamW (weight decay 1e-4,
+    /// gradients clipped at norm 1).
+    pub fn resume_or_start(
+        checkpoint: &Checkpoint,
+        mut net: M,
+        mut ema: M,
+        header: &str,
+        report: &mut dyn FnMut(Event),
+    ) -> Result<State<M>> {
+        let optimizer = burn::optim::AdamWConfig::new()
+            .with_weight_decay(1e-4)
+            .with_grad_clipping(Some(
+                burn::optim::grad_clipping::GradientClippingConfig::Norm(1.0),
+            ))
+            .init();
+        match checkpoint.step()? {
+            Some(step) => {
+                checkpoint.load("model.bpk", &mut net)?;
+                checkpoint.load("ema.bpk", &mut ema)?;
+                let optimizer = checkpoint.load_optimizer(optimizer)?;
+                report(Event::Resumed { step });
+                Ok(State {
+                    net,
+                    ema,
+                    optimizer,
+                    step,
+                })
+            }
+            None => {
+                start_log(&checkpoint.dir.join("log.csv"), header)?;
+                Ok(State {
+                    ema: net.valid(),
+                    net,
+                    optimizer,
+                    step: 0,
+                })
+            }
+        }
+    }
+}
+
 /// The steps of one sitting, the same for every recipe: a step of `loss` on the batch for each
 /// step, the EMA every [`EMA_EVERY`] steps, progress every 10, and at each evaluation (and when
 /// the sitting's time is up) a log line (step, samples, loss, `score`'s columns of the EMA,

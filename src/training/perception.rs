@@ -7,7 +7,7 @@
 //! schema) and `out/training-log.csv`.
 
 use super::evaluate::evaluate;
-use super::{sitting, start_log, Checkpoint, Event, Plan, State};
+use super::{sitting, Checkpoint, Event, Plan, State};
 use crate::error::Result;
 use crate::files;
 use crate::painter::perceive::{
@@ -15,8 +15,6 @@ use crate::painter::perceive::{
 };
 use crate::painter::{pictures, Drawing, Painter, RES};
 use crate::scenes::{Category, Sample, Split};
-use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::AdamWConfig;
 use burn::prelude::*;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -151,30 +149,14 @@ fn objects_loss(net: &SceneNet, config: &Config, step: u64, device: &Device) -> 
 pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> Result<Painter> {
     let checkpoint = Checkpoint::open(&config.checkpoint)?;
     let inner = device.clone().inner();
-    let mut net = SceneNet::new(device);
-    let mut ema = SceneNet::new(&inner);
-    let mut optimizer = AdamWConfig::new()
-        .with_weight_decay(1e-4)
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init();
     let log_path = config.checkpoint.join("log.csv");
-    let mut start = 0;
-    match checkpoint.step()? {
-        Some(step) => {
-            start = step;
-            checkpoint.load("model.bpk", &mut net)?;
-            checkpoint.load("ema.bpk", &mut ema)?;
-            optimizer = checkpoint.load_optimizer(optimizer)?;
-            report(Event::Resumed { step: start });
-        }
-        None => {
-            ema = net.valid();
-            start_log(
-                &log_path,
-                "step,samples,loss,val_ciou,val_giou,val_selection,seconds",
-            )?;
-        }
-    }
+    let state = State::resume_or_start(
+        &checkpoint,
+        SceneNet::new(device),
+        SceneNet::new(&inner),
+        "step,samples,loss,val_ciou,val_giou,val_selection,seconds",
+        report,
+    )?;
     let painter_of = |ema: &SceneNet| Painter::new(ema.clone(), inner.clone());
     let plan = Plan {
         steps: config.steps,
@@ -197,12 +179,6 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
             "{:.4},{:.4},{:.4}",
             scores.summary.ciou, scores.summary.giou, scores.selection
         ))
-    };
-    let state = State {
-        net,
-        ema,
-        optimizer,
-        step: start,
     };
     let state = sitting(
         &plan,
