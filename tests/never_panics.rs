@@ -86,7 +86,7 @@ proptest! {
     #[test]
     fn random_bytes_decode_to_an_image_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
         if let Err(e) = imageio::decode(&bytes, "random.bin") {
-            prop_assert!(names_the_problem(&e), "{e}");
+            prop_assert!(names_the_problem(&e) && e.to_string().contains("random.bin"), "{e}");
         }
     }
 
@@ -118,7 +118,7 @@ proptest! {
         }
         bytes.truncate(((bytes.len() as f64) * (0.2 + 0.8 * cut)) as usize);
         if let Err(e) = imageio::decode(&bytes, "damaged") {
-            prop_assert!(names_the_problem(&e), "{e}");
+            prop_assert!(names_the_problem(&e) && e.to_string().contains("damaged"), "{e}");
         }
     }
 
@@ -135,12 +135,42 @@ proptest! {
         }
     }
 
+    /// Instructions from the templates with known and invented words: the painter reads them
+    /// exactly when every word is the grammar's, and otherwise lists the unknown ones.
+    #[test]
+    fn unknown_words_are_refused_and_listed(
+        template in 0usize..instruction::INSTRUCTIONS.len(),
+        words in prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(editseg::scenes::language::vocabulary()),
+                "[a-z]{3,8}",
+            ],
+            1..6,
+        ),
+    ) {
+        let expression = words.join(" ");
+        let text = instruction::INSTRUCTIONS[template]
+            .replace("{e}", &expression)
+            .replace("{p}", "red");
+        let unknown = editseg::scenes::language::unknown_words(&expression);
+        match editseg::painter::segment::read_instruction(&text) {
+            Ok(_) => prop_assert!(unknown.is_empty(), "{text:?} read with unknown {unknown:?}"),
+            Err(e) if unknown.is_empty() => prop_assert!(false, "{text:?} refused: {e}"),
+            Err(e) => prop_assert!(
+                e.to_string().contains(&format!("unknown words: {}.", unknown.join(", "))),
+                "{text:?}: {e}"
+            ),
+        }
+    }
+
     #[test]
     fn option_values_are_taken_or_refused_by_name(pairs in prop::collection::vec(option_value(), 1..6)) {
         let mut options = Options::default();
         for (k, v) in pairs {
             if let Err(e) = options.set(&k, &v) {
-                prop_assert!(names_the_problem(&e), "{k}={v}: {e}");
+                // The message names the option or quotes the value it refused.
+                let m = e.to_string();
+                prop_assert!(names_the_problem(&e) && (m.contains(&k) || m.contains(&format!("{v:?}"))), "{k}={v}: {e}");
             }
         }
     }
