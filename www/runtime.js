@@ -148,15 +148,17 @@ class Runtime {
   }
 
   /**
-   * Fetch and load the painter unless it is loaded, then run one tiny forward pass so that its
-   * kernels are ready; `onProgress` sees the weights arrive and `{what: "model", text}` after.
+   * Load the painter unless it is loaded, from `weights` (the bytes of painter.bpk, as the
+   * class's `loadPainter(weights)` takes them) or, without them, fetched from the weights folder;
+   * then run one tiny forward pass so that its kernels are ready. `onProgress` sees the weights
+   * arrive and `{what: "model", text}` after.
    */
-  loadPainter({ onProgress } = {}) {
+  loadPainter(weights, { onProgress } = {}) {
     if (onProgress) this.#listeners.add(onProgress);
     const progress = (event) => this.#listeners.forEach((f) => f(event));
     this.#painter ??= (async () => {
       // The weights carry what they were trained for; the module checks it while loading.
-      const weights = await download(new URL('painter.bpk', this.#weights), 'weights', {
+      weights ??= await download(new URL('painter.bpk', this.#weights), 'weights', {
         cached: true,
         onProgress: progress,
       });
@@ -174,11 +176,11 @@ class Runtime {
   /**
    * Paint what `instruction` names on `image` and resolve to the mask: `{found: true}` with
    * maskFromEdit's result and `{edit, editPng, expression, paint, painterBackend, timings}`, or,
-   * when nothing in the picture fits, `{found: false, reason: "absent", note, expression,
-   * painterBackend, timings}`.
+   * when nothing in the picture fits or it is not a RefScenes scene, `{found: false, reason,
+   * note, sceneLikeness, expression, painterBackend, timings}` (`options.force` paints anyway).
    */
   async segment(image, instruction, options, { onProgress } = {}) {
-    await this.loadPainter({ onProgress });
+    await this.loadPainter(undefined, { onProgress });
     return this.call('segment', { image, instruction, options });
   }
 

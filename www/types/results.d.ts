@@ -17,6 +17,8 @@ export interface Options {
   maxHole?: number;
   maxShift?: number;
   outline?: 'half' | 'threshold';
+  /** `segment` only: paint even a picture that does not look like a RefScenes scene. */
+  force?: boolean;
 }
 
 /** What a long call reports as it goes. */

@@ -23,7 +23,8 @@ export interface Runtime {
   /** The largest picture the module reads, in pixels. */
   readonly maxPixels: number;
   maskFromEdit(original: Picture, edited: Picture, options?: Options, listeners?: Listeners): Promise<Result>;
-  loadPainter(listeners?: { onProgress?: (p: Progress) => void }): Promise<'webgpu' | 'cpu'>;
+  /** Load the painter from `weights` (painter.bpk's bytes), or fetched from the weights folder. */
+  loadPainter(weights?: Uint8Array, listeners?: { onProgress?: (p: Progress) => void }): Promise<'webgpu' | 'cpu'>;
   segment(image: Picture, instruction: string, options?: Options, listeners?: { onProgress?: (p: Progress) => void }): Promise<SegmentResult>;
   scene(index: number, size: number): Promise<Scene>;
   destroy(): Promise<void>;

@@ -10,7 +10,8 @@ export async function demo(image: ImageBitmap): Promise<string> {
   const diff = await seg.maskFromEdit(image, image, { color: 'red', open: 1 }, { onStage: (s) => console.log(s) });
   const area: number = diff.stats.area;
   const paint: string | null = diff.stats.paint;
-  const out: SegmentResult = await seg.segment(image, 'paint the star purple');
+  await seg.loadPainter(undefined, { onProgress: (p) => console.log(p.what, p.done ?? p.text) });
+  const out: SegmentResult = await seg.segment(image, 'paint the star purple', { force: true });
   if (!out.found) {
     const reason: 'absent' | 'not_a_scene' = out.reason;
     return `${reason}: ${out.note} (${out.timings.total} ms)`;
