@@ -17,6 +17,9 @@ pub struct Report {
     pub splits: BTreeMap<String, Summary>,
     /// Sentence ids with no prediction file.
     pub missing: Vec<u64>,
+    /// Sentence ids whose edit differs from the original over most of the picture (the editor
+    /// redrew it, not only painted the object: see `pipeline::REDRAWN`); scored all the same.
+    pub redrawn: Vec<u64>,
     /// What `--keep-going` left out, and why.
     pub skipped: Vec<Skipped>,
     /// Every scored sentence, by id: what the summaries are made of (and what `--compare`
@@ -35,6 +38,9 @@ pub struct Sample {
     pub union: u64,
     /// No prediction file: counted as an empty mask.
     pub missing: bool,
+    /// For an edit, the share of the picture that changed clearly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_share: Option<f64>,
 }
 
 impl Sample {
@@ -95,13 +101,16 @@ fn read_mask(path: &Path, truth: &GrayImage) -> Result<GrayImage> {
     Ok(image::DynamicImage::ImageRgba8(mask).to_luma8())
 }
 
+/// A prediction file as a mask, with (for an edit) the share of the picture that changed.
+type Predicted = (GrayImage, Option<f64>);
+
 /// Score one ref's sentences; `predict` turns a prediction file into a mask. With `keep_going`
 /// a sentence that fails is skipped with its reason instead of ending the run.
 fn score_ref(
     data: &Dataset,
     r: &crate::refcoco::Ref,
     pred: &Path,
-    predict: &dyn Fn(&Path, &GrayImage) -> Result<GrayImage>,
+    predict: &dyn Fn(&Path, &GrayImage) -> Result<Predicted>,
     keep_going: bool,
 ) -> Result<Vec<Scored>> {
     let truth = data.mask(r);
@@ -109,7 +118,7 @@ fn score_ref(
     r.sentences
         .iter()
         .map(|s| {
-            let sample = |intersection, union, missing| Sample {
+            let sample = |intersection, union, missing, changed_share| Sample {
                 sent_id: s.sent_id,
                 ref_id: r.ref_id,
                 split: r.split.clone(),
@@ -117,6 +126,7 @@ fn score_ref(
                 intersection,
                 union,
                 missing,
+                changed_share,
             };
             let scored = (|| {
                 if area == 0 {
@@ -130,10 +140,11 @@ fn score_ref(
                 }
                 let path = pred.join(format!("{}.png", s.sent_id));
                 if !path.exists() {
-                    return Ok(Scored::Counted(sample(0, area, true)));
+                    return Ok(Scored::Counted(sample(0, area, true, None)));
                 }
-                let (i, u) = overlap(&predict(&path, &truth)?, &truth);
-                Ok(Scored::Counted(sample(i, u, false)))
+                let (mask, changed_share) = predict(&path, &truth)?;
+                let (i, u) = overlap(&mask, &truth);
+                Ok(Scored::Counted(sample(i, u, false, changed_share)))
             })();
             match scored {
                 Err(e) if keep_going => Ok(Scored::Skipped(Skipped {
@@ -202,18 +213,26 @@ pub fn evaluate(
     // Masks are scored on all cores, and edits are segmented on all cores, as `mask --batch` does.
     let score = |r: &crate::refcoco::Ref| -> Result<Vec<Scored>> {
         let scored = match predictions {
-            Predictions::Masks => score_ref(data, r, pred, &read_mask, keep_going),
+            Predictions::Masks => score_ref(
+                data,
+                r,
+                pred,
+                &|path, truth| Ok((read_mask(path, truth)?, None)),
+                keep_going,
+            ),
             Predictions::Edits(differ, options) => {
                 // The ref's picture is read once for all its sentences, when the first needs it;
                 // a failure to read it is each sentence's error.
                 let original = std::cell::OnceCell::new();
-                let segment = |path: &Path, _: &GrayImage| -> Result<GrayImage> {
+                let segment = |path: &Path, _: &GrayImage| -> Result<Predicted> {
                     let original = original
                         .get_or_init(|| imageio::read(&data.image_path(r)?))
                         .as_ref()
                         .map_err(Error::clone)?;
                     let edited = imageio::read(path)?;
-                    Ok(pollster::block_on(differ.mask_from_edit(original, &edited, options))?.mask)
+                    let out =
+                        pollster::block_on(differ.mask_from_edit(original, &edited, options))?;
+                    Ok((out.mask, Some(out.stats.changed_share)))
                 };
                 score_ref(data, r, pred, &segment, keep_going)
             }
@@ -237,6 +256,14 @@ pub fn evaluate(
         missing: samples
             .iter()
             .filter(|s| s.missing)
+            .map(|s| s.sent_id)
+            .collect(),
+        redrawn: samples
+            .iter()
+            .filter(|s| {
+                s.changed_share
+                    .is_some_and(|c| c >= crate::pipeline::REDRAWN)
+            })
             .map(|s| s.sent_id)
             .collect(),
         skipped,

@@ -246,10 +246,11 @@ pub fn html(
     let mut out = header("EditSeg evaluation", meta);
     let _ = write!(
         out,
-        "<p class=\"meta\">{} sentences scored, {} predictions missing (counted as empty), {} skipped</p>",
+        "<p class=\"meta\">{} sentences scored, {} predictions missing (counted as empty), {} skipped, {} edits redrawn by the editor (changed over most of the picture; scored all the same)</p>",
         report.samples.len(),
         report.missing.len(),
-        report.skipped.len()
+        report.skipped.len(),
+        report.redrawn.len()
     );
     out += "<h2>Scores</h2><table id=\"scores\">";
     out += &table_head("split");

@@ -142,6 +142,8 @@ fn edited_images_from_any_editor_go_through_the_diff_first() {
         .map(|s| s["intersection"].as_f64().unwrap() / s["union"].as_f64().unwrap().max(1.0))
         .collect();
     answered.sort_by(|a, b| b.total_cmp(a));
+    // Painted, not redrawn: none is counted as redrawn (tests/quality.rs has a redrawn one).
+    assert_eq!(v["redrawn"], serde_json::json!([]), "{report}");
     assert_eq!(answered.len(), painted, "{report}");
     assert!(
         answered[0] >= 0.94 && answered[1] >= 0.94 && answered[2] >= 0.45,

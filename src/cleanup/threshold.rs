@@ -24,6 +24,16 @@ pub type Histogram = [u32; 256];
 /// Spreads of the bulk above its median that still count as noise.
 const NOISE_SPREADS: u32 = 8;
 
+/// A score that stands for a clear change (a CIELAB distance of 10), whatever the threshold.
+pub const CHANGED: usize = 40;
+
+/// The share of the scored pixels that changed clearly ([`CHANGED`]).
+pub fn changed_share(hist: &Histogram) -> f64 {
+    let all: u64 = hist.iter().map(|&c| c as u64).sum();
+    let changed: u64 = hist[CHANGED..].iter().map(|&c| c as u64).sum();
+    changed as f64 / all.max(1) as f64
+}
+
 /// The automatic threshold (pixels above it are foreground).
 pub fn auto(hist: &Histogram) -> u8 {
     otsu(hist).min(noise_bound(hist)).max(FLOOR)

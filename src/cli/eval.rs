@@ -138,6 +138,13 @@ pub fn run(args: Args) -> Result<(), Error> {
             report.missing
         );
     }
+    if !report.redrawn.is_empty() {
+        eprintln!(
+            "editseg: {} edits differ from their original over most of the picture (redrawn, not only painted; scored all the same): {:?}",
+            report.redrawn.len(),
+            report.redrawn
+        );
+    }
     if let Some(p) = &args.json {
         files::write_json(p, &report)?;
     }

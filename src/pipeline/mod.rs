@@ -24,6 +24,10 @@ use image::{GrayImage, RgbaImage};
 /// Work on at most this many pixels (not a limit on the picture: larger originals are processed
 /// downscaled and the mask is brought back to full size).
 pub const WORKING_PIXELS: usize = 16 << 20;
+/// An edit that differs from its original over at least this share of the picture has been
+/// redrawn, not only painted (BENCHMARKS.md, "Redrawn pictures").
+pub const REDRAWN: f64 = 0.5;
+
 /// Find the painted region on about this many pixels: the working grid shrunk by the whole
 /// factor that comes nearest; its outline is then placed on the working grid.
 const DETECT_PIXELS: usize = 80_000;
@@ -265,10 +269,12 @@ pub(crate) async fn run<'img, E: Engine>(
     // end, the heat map.
     let n = detect.len();
     let score = engine.read(&s, n).await?;
+    let histogram = threshold::histogram_cpu(&score);
     let t = match opts.threshold {
         Some(t) => t,
-        None => threshold::auto(&threshold::histogram_cpu(&score)),
+        None => threshold::auto(&histogram),
     };
+    let changed_share = threshold::changed_share(&histogram);
     // The heat map needs nothing more: drawn beside the cleanup and the outline.
     let heat = later(move || render::heat_image(&score, detect, full));
     let mask = engine.binarize(&s, detect, t);
@@ -344,6 +350,12 @@ pub(crate) async fn run<'img, E: Engine>(
         GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
     };
     let area = render::area(mask.as_raw());
+    if changed_share >= REDRAWN {
+        notes.push(format!(
+            "the edit differs from the original over {:.0}% of the picture: the editor seems to have redrawn it, not only painted the object, and the mask may hold more than the object",
+            100.0 * changed_share
+        ));
+    }
     if area == 0 {
         notes.push(
             "no painted region found: the edit does not differ from the original beyond noise"
@@ -374,6 +386,7 @@ pub(crate) async fn run<'img, E: Engine>(
             offset: drift.offset(),
             lighting: drift.lighting(),
             paint: opts.color.map(crate::color::hex),
+            changed_share,
             scene_likeness: None,
             shift,
             dispatches,

@@ -32,6 +32,10 @@ pub struct Stats {
     pub lighting: f32,
     /// The paint the diff looked for ("#rrggbb"), or none when it ran colour-blind.
     pub paint: Option<String>,
+    /// The share of the picture that changed clearly (a CIELAB distance of 10 or more on the
+    /// detection grid), painted or not: near the object's share for an edit that only painted
+    /// it, most of the picture for one the editor redrew.
+    pub changed_share: f64,
     /// How much the picture looks like a RefScenes scene to the built-in painter (its requests
     /// only).
     pub scene_likeness: Option<f32>,

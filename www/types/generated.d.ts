@@ -18,6 +18,12 @@ detectionWidth: number, detectionHeight: number, area: number, areaFraction: num
  */
 paint: string | null, 
 /**
+ * The share of the picture that changed clearly (a CIELAB distance of 10 or more on the
+ * detection grid), painted or not: near the object's share for an edit that only painted
+ * it, most of the picture for one the editor redrew.
+ */
+changedShare: number, 
+/**
  * How much the picture looks like a RefScenes scene to the built-in painter (its requests
  * only).
  */
