@@ -133,9 +133,14 @@ async function present(seg, job, started, current, onStage) {
     result = await seg.segment(job.picture, job.instruction, options, { onProgress: progress });
     if (!current()) return;
     if (!result.found) {
-      // Nothing in the picture fits: no mask, and the painter's reason in words.
+      // Nothing in the picture fits: no mask, and the painter's reason in words. What an
+      // earlier request drew and offered for download goes.
       draw($('view-original'), job.picture);
+      for (const id of ['view-edited', 'view-heat', 'view-overlay']) {
+        $(id).getContext('2d').clearRect(0, 0, $(id).width, $(id).height);
+      }
       $('view-mask').hidden = true;
+      for (const id of ['download-edit', 'download-mask']) $(id).hidden = true;
       say(`No mask: ${result.note}.`, 'done');
       return;
     }

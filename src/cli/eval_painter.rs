@@ -1,7 +1,6 @@
 //! `editseg eval-painter`: a painter's masks scored on RefScenes.
 
 use super::{progress_bar, Loaded, Weights};
-use editseg::generator::Trained;
 use editseg::painter::Drawing;
 use editseg::report::{self, Meta, PainterRun};
 use editseg::scenes::Split;
@@ -66,13 +65,19 @@ pub fn run(args: Args) -> Result<(), Error> {
     let (painter, trained): (&dyn Paints, Option<Drawing>) = match &loaded {
         None => (&Oracle, None),
         Some(Loaded::Painter(p)) => (p.as_ref(), None),
-        Some(Loaded::Generator(g)) => (
-            g.as_ref(),
-            match g.trained {
-                Trained::Segmentation(d) => Some(d),
-                Trained::Edits => Some(Drawing::Paint),
-            },
-        ),
+        Some(Loaded::Generator(g)) => {
+            let trained = g.trained.drawing();
+            // A generator draws what it learnt; reading it as another drawing scores nonsense.
+            if let Some(asked) = args.drawing.filter(|d| *d != trained) {
+                return Err(Error::BadOption(format!(
+                    "--drawing {}: this generator draws {} (it was trained on {})",
+                    asked.name(),
+                    trained.name(),
+                    g.trained.name()
+                )));
+            }
+            (g.as_ref(), Some(trained))
+        }
     };
     let drawing = args.drawing.or(trained).unwrap_or(Drawing::Paint);
     if args.split == Split::NonTarget {

@@ -82,12 +82,12 @@ pub fn run(args: Args) -> Result<(), Error> {
     let mut report = reporter(args.steps);
     let stop_at = args.stop_at.unwrap_or(args.steps);
     let seconds = args.minutes.map(|m| m * 60.0);
-    let file = match (args.net.as_str(), args.task) {
-        ("perception", Some(_)) => {
-            return Err(Error::BadOption(
-                "--task is for --net generator; the perception net has one task".into(),
-            ))
-        }
+    if args.net == "perception" && (args.task.is_some() || args.init.is_some()) {
+        return Err(Error::BadOption(
+            "--task and --init are for --net generator; the perception net has one task and starts from scratch".into(),
+        ));
+    }
+    let (file, finished) = match (args.net.as_str(), args.task) {
         (_, None) => {
             let config = training::perception::Config {
                 steps: args.steps,
@@ -101,8 +101,10 @@ pub fn run(args: Args) -> Result<(), Error> {
                 eval_count: args.eval_count,
                 seconds,
             };
-            training::perception::run(&config, &device, &mut report)?;
-            "painter.bpk"
+            (
+                "painter.bpk",
+                training::perception::run(&config, &device, &mut report)?.1,
+            )
         }
         (_, Some(task)) => {
             let config = training::generator::Config {
@@ -119,12 +121,14 @@ pub fn run(args: Args) -> Result<(), Error> {
                 eval_every: args.eval_every,
                 eval_count: args.eval_count,
             };
-            training::generator::run(&config, &device, &mut report)?;
-            "generator.bpk"
+            (
+                "generator.bpk",
+                training::generator::run(&config, &device, &mut report)?.1,
+            )
         }
     };
     let path = args.out.join(file);
-    if path.exists() {
+    if finished {
         println!("weights written to {}", path.display());
     } else {
         println!(

@@ -30,6 +30,15 @@ impl Trained {
         }
     }
 
+    /// How its output is read as a mask: the drawing it learnt, or a painted object for the
+    /// prior (its edits are pictures).
+    pub fn drawing(self) -> Drawing {
+        match self {
+            Trained::Segmentation(d) => d,
+            Trained::Edits => Drawing::Paint,
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Trained> {
         match text {
             "edits" => Ok(Trained::Edits),

@@ -373,6 +373,8 @@ pub struct NoTarget {
 
 impl NoTarget {
     pub const KINDS: [&'static str; 4] = ["category", "colour", "ordinal", "anchor"];
+    /// The paint every no-target instruction names ("... purple").
+    pub const PAINT: [u8; 3] = [140, 40, 200];
 
     /// The `index`-th no-target sample under `seed`.
     pub fn generate(index: u64, seed: u64) -> NoTarget {
@@ -437,6 +439,7 @@ impl NoTarget {
                 _ => continue,
             };
             let expression = language::phrase(&meaning, &mut rng);
+            // The colour name `color::parse` reads as `PAINT`.
             let instruction = format!("paint {expression} purple");
             return NoTarget {
                 index,

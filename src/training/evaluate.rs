@@ -7,7 +7,7 @@
 
 use super::perception::dense;
 use crate::error::Result;
-use crate::generator::{Generator, Trained};
+use crate::generator::Generator;
 use crate::metrics::{overlap, Summary, Tally};
 use crate::painter::segment::mask_of;
 use crate::painter::{draw, find_in_maps, meaning_of, Drawing, Painter, RES};
@@ -78,14 +78,16 @@ impl Paints for Generator {
     /// It has no way to say so: an edit that changes nothing counts as saying it.
     fn says_absent(&self, image: &RgbaImage, sample: &NoTarget) -> Result<bool> {
         let edit = self
-            .edit(&[image], &[sample.instruction.as_str()], &[[140, 40, 200]])?
+            .edit(&[image], &[sample.instruction.as_str()], &[NoTarget::PAINT])?
             .remove(0);
         let differ = pollster::block_on(Differ::new(crate::BackendChoice::Cpu))?;
-        let drawing = match self.trained {
-            Trained::Segmentation(d) => d,
-            Trained::Edits => Drawing::Paint,
-        };
-        let mask = pollster::block_on(mask_of(drawing, image, &edit, [140, 40, 200], &differ))?;
+        let mask = pollster::block_on(mask_of(
+            self.trained.drawing(),
+            image,
+            &edit,
+            NoTarget::PAINT,
+            &differ,
+        ))?;
         Ok(mask.pixels().all(|p| p.0[0] == 0))
     }
 }

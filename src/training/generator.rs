@@ -287,7 +287,12 @@ fn identity(config: &Config) -> String {
 
 /// Train as configured on `device` (an autodiff device). The EMA of the weights is what gets
 /// scored and shipped; a finished run clears its checkpoint's step, so the next run can use it.
-pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> Result<Generator> {
+/// Returns the generator and whether the run finished (its weights written).
+pub fn run(
+    config: &Config,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+) -> Result<(Generator, bool)> {
     let vocabulary = Vocabulary::builtin();
     let checkpoint = Checkpoint::open(&config.checkpoint)?;
     let run_file = config.checkpoint.join("run.txt");
@@ -352,7 +357,8 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
     let state = sitting(&plan, state, &checkpoint, &loss, &score, report)?;
     let (ema, step) = (state.ema, state.step);
     let generator = generator_of(&ema);
-    if step >= config.steps {
+    let finished = step >= config.steps;
+    if finished {
         files::create_dir(&config.out)?;
         files::write(&config.out.join("generator.bpk"), generator.weights()?)?;
         files::copy(&log_path, &config.out.join("training-log.csv"))?;
@@ -363,5 +369,5 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
             std::fs::remove_file(&path).map_err(|e| super::io(&path, e))?;
         }
     }
-    Ok(generator)
+    Ok((generator, finished))
 }

@@ -146,7 +146,12 @@ fn objects_loss(net: &SceneNet, config: &Config, step: u64, device: &Device) -> 
 
 /// Train the perception net of the object recipe on `device` (an autodiff device). The EMA of
 /// its weights is what gets evaluated and shipped.
-pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> Result<Painter> {
+/// Returns the painter and whether the run finished (its weights written).
+pub fn run(
+    config: &Config,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+) -> Result<(Painter, bool)> {
     let checkpoint = Checkpoint::open(&config.checkpoint)?;
     let inner = device.clone().inner();
     let log_path = config.checkpoint.join("log.csv");
@@ -188,13 +193,14 @@ pub fn run(config: &Config, device: &Device, report: &mut dyn FnMut(Event)) -> R
         &score,
         report,
     )?;
-    let ema = state.ema;
-    let painter = painter_of(&ema);
-    files::create_dir(&config.out)?;
-    files::write(&config.out.join("painter.bpk"), painter.weights()?)?;
-    let log = config.out.join("training-log.csv");
-    files::copy(&log_path, &log)?;
-    Ok(painter)
+    let painter = painter_of(&state.ema);
+    let finished = state.step >= config.steps;
+    if finished {
+        files::create_dir(&config.out)?;
+        files::write(&config.out.join("painter.bpk"), painter.weights()?)?;
+        files::copy(&log_path, &config.out.join("training-log.csv"))?;
+    }
+    Ok((painter, finished))
 }
 
 /// What every pixel of a sample shows, as the training targets of [`SceneNet`].
