@@ -327,7 +327,7 @@ fn the_program_picks_the_named_object_from_perfect_maps() {
             .filter(|&i| {
                 let s = Sample::generate(split, i, 0);
                 let truth = s.object_mask(s.target, RES, RES);
-                find_in_maps(&dense(&s, RES).as_maps(), &s.meaning).is_ok_and(|cover| {
+                find_in_maps(&dense(&s.scene, RES).as_maps(), &s.meaning).is_ok_and(|cover| {
                     let hits = cover
                         .iter()
                         .zip(truth.as_raw())
@@ -353,17 +353,7 @@ fn absence_note(kind: &str) -> (String, String) {
         .map(|i| NoTarget::generate(i, 0))
         .find(|s| s.kind == kind)
         .unwrap();
-    let as_sample = Sample {
-        split: Split::NonTarget,
-        index: s.index,
-        scene: s.scene.clone(),
-        target: 0,
-        meaning: s.meaning.clone(),
-        expression: s.expression.clone(),
-        instruction: s.instruction.clone(),
-        paint: None,
-    };
-    let maps = dense(&as_sample, RES).as_maps();
+    let maps = dense(&s.scene, RES).as_maps();
     let meaning = meaning_of(&s.expression).unwrap();
     assert_eq!(meaning, s.meaning, "{}", s.expression);
     let note = find_in_maps(&maps, &meaning)

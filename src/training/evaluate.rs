@@ -107,7 +107,7 @@ impl Paints for Oracle {
             .iter()
             .zip(images.iter().zip(paints))
             .map(|(s, (image, paint))| {
-                let maps = dense(s, RES).as_maps();
+                let maps = dense(&s.scene, RES).as_maps();
                 find_in_maps(&maps, &s.meaning)
                     .ok()
                     .map(|cover| draw(image, &cover, *paint, drawing))
@@ -116,17 +116,7 @@ impl Paints for Oracle {
     }
 
     fn says_absent(&self, _image: &RgbaImage, sample: &NoTarget) -> Result<bool> {
-        let truth = Sample {
-            split: Split::NonTarget,
-            index: sample.index,
-            scene: sample.scene.clone(),
-            target: 0,
-            meaning: sample.meaning.clone(),
-            expression: sample.expression.clone(),
-            instruction: sample.instruction.clone(),
-            paint: None,
-        };
-        let maps = dense(&truth, RES).as_maps();
+        let maps = dense(&sample.scene, RES).as_maps();
         Ok(find_in_maps(&maps, &sample.meaning).is_err())
     }
 }

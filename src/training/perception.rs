@@ -14,7 +14,7 @@ use crate::painter::perceive::{
     SceneNet, CATEGORIES, CHANNELS, COLOUR_CLASSES, OFFSET_UNIT, SIZE_CLASSES,
 };
 use crate::painter::{pictures, Drawing, Painter, RES};
-use crate::scenes::{Category, Sample, Split};
+use crate::scenes::{Category, Sample, Scene, Split};
 use burn::prelude::*;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -76,7 +76,7 @@ fn objects_loss(net: &SceneNet, config: &Config, step: u64, device: &Device) -> 
         .into_par_iter()
         .map(|i| {
             let s = Sample::generate(Split::Train, i, config.seed);
-            (s.image(RES, RES), dense(&s, RES))
+            (s.image(RES, RES), dense(&s.scene, RES))
         })
         .collect();
     let n = items.len();
@@ -203,7 +203,7 @@ pub fn run(
     Ok((painter, finished))
 }
 
-/// What every pixel of a sample shows, as the training targets of [`SceneNet`].
+/// What every pixel of a scene shows, as the training targets of [`SceneNet`].
 pub struct Dense {
     /// 0 for background, else 1 + the category's index.
     pub category: Vec<i64>,
@@ -217,9 +217,9 @@ pub struct Dense {
     pub offset: [Vec<f32>; 2],
 }
 
-/// Dense targets of `sample` at `side` x `side`: a pixel belongs to the object that covers at
+/// Dense targets of `scene` at `side` x `side`: a pixel belongs to the object that covers at
 /// least half of it where nothing in front hides it (the same rule as the target's mask).
-pub fn dense(sample: &Sample, side: u32) -> Dense {
+pub fn dense(scene: &Scene, side: u32) -> Dense {
     let n = (side * side) as usize;
     let mut d = Dense {
         category: vec![0; n],
@@ -228,8 +228,8 @@ pub fn dense(sample: &Sample, side: u32) -> Dense {
         object: vec![0.0; n],
         offset: [vec![0.0; n], vec![0.0; n]],
     };
-    for (k, o) in sample.scene.objects.iter().enumerate() {
-        let cover = crate::scenes::draw::visible_cover(&sample.scene, k, side, side);
+    for (k, o) in scene.objects.iter().enumerate() {
+        let cover = crate::scenes::draw::visible_cover(scene, k, side, side);
         let cat = 1 + Category::ALL
             .iter()
             .position(|c| *c == o.category)
