@@ -96,6 +96,13 @@ fn main() {
     std::fs::create_dir_all(&out).unwrap();
     let differ = pollster::block_on(Differ::new(backend)).expect("backend");
     eprintln!("backend: {}", differ.backend());
+    let set = flag("--set").unwrap_or("all".into());
+    if set == "frames" || set == "all" {
+        frames(&differ, &photos, &out.join("frames"), flag("--only"));
+    }
+    if set == "frames" {
+        return;
+    }
 
     let mut cases = Vec::new();
     // Each photo as it is (0.14-0.27 MP, all seeds), and enlarged 3x (1.2-2.5 MP, where the
@@ -222,4 +229,115 @@ fn main() {
         offsets.iter().map(|o| o.0).sum::<f64>() / n,
         offsets.iter().map(|o| o.1).sum::<f64>() / n,
     );
+}
+
+/// The editor-frame cases: every family of `synth::Family` on each photo, both paint styles, hard
+/// and feathered edges, damage levels in turn, answered at editors' ~1 MP frame sizes. EditSeg
+/// (registration `auto`) beside the careful OpenCV user's recipe (`findTransformECC`, affine, then
+/// the recipe) and the plain recipe. Figures over all pixels (the official ones) and over the
+/// pixels the frame shows.
+fn frames(differ: &Differ, photos: &std::path::Path, out: &std::path::Path, only: Option<String>) {
+    use editseg::synth::{framed_case, Family};
+    std::fs::create_dir_all(out).unwrap();
+    let mut cases = Vec::new();
+    for (p, photo) in PHOTOS.iter().enumerate() {
+        let original = imageio::read(&photos.join(photo)).expect("photo");
+        let stem = photo.split('.').next().unwrap();
+        for (f, family) in Family::ALL.into_iter().enumerate() {
+            for (k, style) in [Style::Paint, Style::Overlay].into_iter().enumerate() {
+                let seed = 1000 + 100 * p as u64 + 10 * f as u64 + k as u64;
+                let level = (seed % 4) as u32;
+                let feather = if seed.is_multiple_of(2) {
+                    FEATHERS[(seed / 2 % 3) as usize]
+                } else {
+                    0.0
+                };
+                let (case, frame) =
+                    framed_case(stem, &original, seed, style, level, feather, family);
+                if only
+                    .as_ref()
+                    .is_some_and(|o| !case.name.contains(o.as_str()))
+                {
+                    continue;
+                }
+                let dir = out.join(&case.name);
+                std::fs::create_dir_all(&dir).unwrap();
+                case.original.save(dir.join("original.png")).unwrap();
+                case.edited.save(dir.join("edited.png")).unwrap();
+                case.truth.save(dir.join("truth.png")).unwrap();
+                std::fs::write(dir.join("frame.txt"), format!("{frame:#?}\n")).unwrap();
+                let seen = frame.seen(original.width(), original.height());
+                cases.push((case, family, seen));
+            }
+        }
+    }
+    let status = std::process::Command::new("python3")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/opencv_recipe.py"))
+        .arg(out)
+        .arg("--ecc")
+        .status()
+        .expect("python3 with opencv-python-headless");
+    assert!(status.success(), "the OpenCV recipe failed");
+    // Per family: EditSeg (all pixels, seen pixels), OpenCV ECC + recipe, the plain recipe.
+    let mut tallies: BTreeMap<String, [Tally; 4]> = BTreeMap::new();
+    let mut all: [Tally; 4] = Default::default();
+    let started = std::time::Instant::now();
+    for (case, family, seen) in &cases {
+        let dir = out.join(&case.name);
+        let mut opts = Options::default();
+        opts.set("color", &case.color).unwrap();
+        let got = pollster::block_on(differ.mask_from_edit(&case.original, &case.edited, &opts))
+            .expect("segment");
+        got.mask.save(dir.join("editseg.png")).unwrap();
+        std::fs::write(
+            dir.join("stats.json"),
+            serde_json::to_string_pretty(&got.stats).unwrap(),
+        )
+        .unwrap();
+        let read = |name: &str| image::open(dir.join(name)).unwrap().to_luma8();
+        let within = |m: &GrayImage| {
+            GrayImage::from_fn(m.width(), m.height(), |x, y| {
+                image::Luma([m.get_pixel(x, y).0[0].min(seen.get_pixel(x, y).0[0])])
+            })
+        };
+        let results = [
+            editseg::metrics::overlap(&got.mask, &case.truth),
+            editseg::metrics::overlap(&within(&got.mask), &within(&case.truth)),
+            editseg::metrics::overlap(&read("opencv_ecc.png"), &case.truth),
+            editseg::metrics::overlap(&read("opencv.png"), &case.truth),
+        ];
+        let iou = |(i, u): (u64, u64)| i as f64 / u.max(1) as f64;
+        std::fs::write(
+            dir.join("iou.txt"),
+            format!(
+                "{:.4} {:.4} {:.4}\n",
+                iou(results[0]),
+                iou(results[2]),
+                iou(results[3])
+            ),
+        )
+        .unwrap();
+        let t = tallies.entry(format!("{family:?}")).or_default();
+        for (k, o) in results.into_iter().enumerate() {
+            t[k].add(&case.name, o);
+            all[k].add(&case.name, o);
+        }
+    }
+    eprintln!(
+        "{} framed cases in {:.1} s",
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
+    println!("| frame family | cases | EditSeg: cIoU | worst | EditSeg, seen pixels: cIoU | worst | OpenCV findTransformECC + recipe: cIoU | worst | OpenCV recipe: cIoU | worst |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (family, t) in tallies.iter().chain([(&"all".to_string(), &all)]) {
+        println!(
+            "| {family} | {} | {} | {} | {} | {} |",
+            t[0].all.summary().count,
+            t[0].cell(),
+            t[1].cell(),
+            t[2].cell(),
+            t[3].cell()
+        );
+    }
 }

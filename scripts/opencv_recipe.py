@@ -1,8 +1,11 @@
 """The classic recipe a user would otherwise write with OpenCV, for comparison only:
 resize the edit to the original, absdiff, grey, Otsu, open and close with a 5x5 ellipse.
 
-usage: opencv_recipe.py CASES_DIR [--time N] [--whole] [--only NAME]
-Writes opencv.png beside original.png / edited.png in every case folder; with --time, prints the
+usage: opencv_recipe.py CASES_DIR [--ecc] [--time N] [--whole] [--only NAME]
+Writes opencv.png beside original.png / edited.png in every case folder; with --ecc, also
+opencv_ecc.png: what a careful user writes for an edit in another frame (the edit resized onto the
+original, findTransformECC with an affine model on grey levels, the edit warped by it, then the
+same recipe); with --time, prints the
 seconds per megapixel of the recipe (decode excluded) over N repeats instead; with --whole too,
 of the whole command: reading both PNGs, the recipe and writing the mask.
 """
@@ -24,6 +27,22 @@ def recipe(original, edited):
     _, mask = cv2.threshold(diff, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, KERNEL)
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, KERNEL)
+
+
+def ecc_recipe(original, edited):
+    h, w = original.shape[:2]
+    if edited.shape[:2] != (h, w):
+        edited = cv2.resize(edited, (w, h), interpolation=cv2.INTER_LINEAR)
+    grey = lambda img: cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255.0
+    warp = np.eye(2, 3, dtype=np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
+    try:
+        _, warp = cv2.findTransformECC(grey(original), grey(edited), warp, cv2.MOTION_AFFINE, criteria, None, 5)
+        edited = cv2.warpAffine(edited, warp, (w, h), flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP,
+                                borderMode=cv2.BORDER_REPLICATE)
+    except cv2.error:
+        pass  # no convergence: the recipe on the plain resize, as a user's fallback would
+    return recipe(original, edited)
 
 
 def main():
@@ -54,6 +73,8 @@ def main():
         o = cv2.imread(str(case / "original.png"))
         e = cv2.imread(str(case / "edited.png"))
         cv2.imwrite(str(case / "opencv.png"), recipe(o, e))
+        if "--ecc" in sys.argv:
+            cv2.imwrite(str(case / "opencv_ecc.png"), ecc_recipe(o, e))
 
 
 if __name__ == "__main__":

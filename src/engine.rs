@@ -2,7 +2,7 @@
 //! device. The pipeline is written once against this trait.
 
 use crate::cleanup::{components, morphology, outline, threshold, upsample};
-use crate::diff::{align, blur, drift, resample, score};
+use crate::diff::{align, blur, drift, register, resample, score, warp};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::pixels::Grid;
@@ -23,16 +23,27 @@ pub(crate) trait Engine {
     fn upload<'a>(&self, words: Cow<'a, [u32]>) -> Self::Buf<'a>;
     /// The buffer's first `n` words on the host (the buffer is not needed any more).
     async fn download(&self, buf: Self::Buf<'_>, n: usize) -> Result<Vec<u32>>;
-    /// Two buffers' first `n` words: one after the other here, in one readback on a GPU.
+    /// Two buffers' first `na` and `nb` words: one after the other here, in one readback on a
+    /// GPU.
     async fn download_both(
         &self,
-        a: Self::Buf<'_>,
-        b: Self::Buf<'_>,
-        n: usize,
+        (a, na): (Self::Buf<'_>, usize),
+        (b, nb): (Self::Buf<'_>, usize),
     ) -> Result<(Vec<u32>, Vec<u32>)> {
-        Ok((self.download(a, n).await?, self.download(b, n).await?))
+        Ok((self.download(a, na).await?, self.download(b, nb).await?))
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a>;
+    /// Stage 1 through a fitted frame: the edit `src` on its own grid `from`, through `map`, onto
+    /// the `original`'s grid `to` (`warp::cpu`).
+    fn warp<'a>(
+        &self,
+        src: &Self::Buf<'a>,
+        from: Grid,
+        original: &Self::Buf<'a>,
+        to: Grid,
+        map: &register::Map,
+        drift: &drift::Drift,
+    ) -> Self::Buf<'a>;
     /// Stage 1b: onto the detection grid, a whole factor smaller, read moved by `shift`
     /// (`resample::shrink_cpu`).
     fn shrink<'a>(
@@ -135,6 +146,17 @@ impl Engine for Cpu {
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::cpu(src, from, to).into()
+    }
+    fn warp<'a>(
+        &self,
+        src: &Self::Buf<'a>,
+        from: Grid,
+        original: &Self::Buf<'a>,
+        to: Grid,
+        map: &register::Map,
+        drift: &drift::Drift,
+    ) -> Self::Buf<'a> {
+        warp::cpu(src, from, original, to, map, drift).into()
     }
     fn shrink<'a>(
         &self,
@@ -251,16 +273,26 @@ impl Engine for Gpu {
     }
     async fn download_both(
         &self,
-        a: Self::Buf<'_>,
-        b: Self::Buf<'_>,
-        n: usize,
+        (a, na): (Self::Buf<'_>, usize),
+        (b, nb): (Self::Buf<'_>, usize),
     ) -> Result<(Vec<u32>, Vec<u32>)> {
-        let mut both = self.read_all(&[(&a, n), (&b, n)]).await?;
+        let mut both = self.read_all(&[(&a, na), (&b, nb)]).await?;
         let b = both.pop().expect("two parts");
         Ok((both.pop().expect("two parts"), b))
     }
     fn resample<'a>(&self, src: &Self::Buf<'a>, from: Grid, to: Grid) -> Self::Buf<'a> {
         resample::gpu(self, src, from, to)
+    }
+    fn warp<'a>(
+        &self,
+        src: &Self::Buf<'a>,
+        from: Grid,
+        original: &Self::Buf<'a>,
+        to: Grid,
+        map: &register::Map,
+        drift: &drift::Drift,
+    ) -> Self::Buf<'a> {
+        warp::gpu(self, src, from, original, to, map, drift)
     }
     fn shrink<'a>(
         &self,

@@ -117,6 +117,25 @@ pub fn overlay_onto(original: &RgbaImage, mask: &GrayImage, mut bytes: Vec<u8>) 
 /// One overlay pixel: outside the mask 60% of the colour, inside 45% of it plus 55% of the tint
 /// (255, 0, 140); opaque.
 #[inline(always)]
+/// Grey diagonal hatching over the pixels `visible` marks 0: the part of the original the edit's
+/// frame did not show, which the mask cannot speak for.
+pub fn hatch(mut overlay: RgbaImage, visible: &GrayImage) -> RgbaImage {
+    // Lines 8 px apart, 2 px wide, whatever the picture's size.
+    for ((x, y, p), v) in overlay.enumerate_pixels_mut().zip(visible.pixels()) {
+        if v.0[0] == 0 {
+            let (grey, k) = if (x + y) % 8 < 2 {
+                (40, 170)
+            } else {
+                (170, 110)
+            };
+            for c in 0..3 {
+                p.0[c] = ((p.0[c] as u32 * (255 - k) + grey * k) / 255) as u8;
+            }
+        }
+    }
+    overlay
+}
+
 fn tint(p: u32, mark: u8) -> u32 {
     const OUTSIDE: u32 = 154;
     const INSIDE: u32 = 115;

@@ -72,26 +72,8 @@ impl Damage {
         if self.level == 0 {
             return img.clone();
         }
-        let s = self.level as f32 / 3.0;
+        let out = self.tone(img, rng);
         let (w, h) = img.dimensions();
-        // Tone: gain and offset per channel. Lighting: a smooth ramp across the frame.
-        let gain: [f32; 3] = std::array::from_fn(|_| 1.0 + rng.range(-0.15, 0.15) * s);
-        let offset: [f32; 3] = std::array::from_fn(|_| rng.range(-12.0, 12.0) * s);
-        let (lx, ly) = (rng.range(-0.2, 0.2) * s, rng.range(-0.2, 0.2) * s);
-        // Re-synthesised texture: smooth noise a few pixels across, plus per-pixel grain.
-        let texture = smooth_noise(w, h, 3.0, rng);
-        let (tex_amp, grain) = (10.0 * s, 7.0 * s);
-        let mut out = img.clone();
-        for (x, y, p) in out.enumerate_pixels_mut() {
-            let light = 1.0
-                + lx * (x as f32 / w as f32 * 2.0 - 1.0)
-                + ly * (y as f32 / h as f32 * 2.0 - 1.0);
-            let t = texture[(y * w + x) as usize] * tex_amp;
-            for k in 0..3 {
-                let v = p.0[k] as f32 * gain[k] * light + offset[k] + t + rng.normal() * grain;
-                p.0[k] = v.round().clamp(0.0, 255.0) as u8;
-            }
-        }
         // A shift of a pixel or two.
         let shift = self.level.min(2) as i32;
         let (dx, dy) = (
@@ -117,9 +99,228 @@ impl Damage {
         let resized =
             image::imageops::resize(&shifted, ow, oh, image::imageops::FilterType::CatmullRom);
         // JPEG at falling quality.
-        let quality = [95, 85, 70, 50][self.level.min(3) as usize];
-        jpeg_round_trip(&resized, quality)
+        jpeg_round_trip(&resized, self.quality())
     }
+
+    /// The JPEG quality of an editor's answer at this level.
+    pub fn quality(&self) -> u8 {
+        [95, 85, 70, 50][self.level.min(3) as usize]
+    }
+
+    /// The damage to the pixels alone, in the picture's own frame: tone, lighting, texture and
+    /// grain.
+    pub fn tone(&self, img: &RgbaImage, rng: &mut Rng) -> RgbaImage {
+        let s = self.level as f32 / 3.0;
+        let (w, h) = img.dimensions();
+        // Tone: gain and offset per channel. Lighting: a smooth ramp across the frame.
+        let gain: [f32; 3] = std::array::from_fn(|_| 1.0 + rng.range(-0.15, 0.15) * s);
+        let offset: [f32; 3] = std::array::from_fn(|_| rng.range(-12.0, 12.0) * s);
+        let (lx, ly) = (rng.range(-0.2, 0.2) * s, rng.range(-0.2, 0.2) * s);
+        // Re-synthesised texture: smooth noise a few pixels across, plus per-pixel grain.
+        let texture = smooth_noise(w, h, 3.0, rng);
+        let (tex_amp, grain) = (10.0 * s, 7.0 * s);
+        let mut out = img.clone();
+        for (x, y, p) in out.enumerate_pixels_mut() {
+            let light = 1.0
+                + lx * (x as f32 / w as f32 * 2.0 - 1.0)
+                + ly * (y as f32 / h as f32 * 2.0 - 1.0);
+            let t = texture[(y * w + x) as usize] * tex_amp;
+            for k in 0..3 {
+                let v = p.0[k] as f32 * gain[k] * light + offset[k] + t + rng.normal() * grain;
+                p.0[k] = v.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+        out
+    }
+}
+
+/// The frames editors answer in (issue-tracker reports and the providers' documentation): the
+/// content stretched or zoomed per axis, cropped or extended at each side, turned a little, and
+/// drifted unevenly by a few pixels, at the editor's own output size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Family {
+    /// Scale per axis 0.85-1.15.
+    Zoom,
+    /// Each side cropped or extended by up to 10 %.
+    Crop,
+    /// A turn of up to 1 degree (and the zoom that keeps the corners filled).
+    Turn,
+    /// A smooth non-rigid drift of up to 4 px at the original's scale.
+    Drift,
+    /// All of them at once, within the same ranges.
+    All,
+}
+
+impl Family {
+    pub const ALL: [Family; 5] = [
+        Family::Zoom,
+        Family::Crop,
+        Family::Turn,
+        Family::Drift,
+        Family::All,
+    ];
+}
+
+/// One editor's frame: what the edit's pixel shows of the original.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// Content scale per axis against a plain stretch.
+    pub scale: [f32; 2],
+    /// Left, top, right, bottom: the share of the original cut away (negative: added).
+    pub crop: [f32; 4],
+    pub degrees: f32,
+    /// Largest drift, in the original's pixels, and the field's phases.
+    pub drift: f32,
+    phases: [f32; 4],
+    /// The editor's output size.
+    pub size: (u32, u32),
+}
+
+impl Frame {
+    pub fn random(family: Family, rng: &mut Rng) -> Frame {
+        let pick = |rng: &mut Rng, on: bool, lo: f32, hi: f32, none: f32| {
+            if on {
+                rng.range(lo, hi)
+            } else {
+                none
+            }
+        };
+        let all = family == Family::All;
+        let zoom = all || family == Family::Zoom;
+        let crop = all || family == Family::Crop;
+        let turn = all || family == Family::Turn;
+        let drift = all || family == Family::Drift;
+        let sizes = [
+            (1184, 896),
+            (1024, 1024),
+            (1248, 832),
+            (1152, 896),
+            (864, 1184),
+        ];
+        let size = sizes[(rng.next_u64() % 4) as usize];
+        Frame {
+            scale: [
+                pick(rng, zoom, 0.85, 1.15, 1.0),
+                pick(rng, zoom, 0.85, 1.15, 1.0),
+            ],
+            crop: std::array::from_fn(|_| pick(rng, crop, -0.1, 0.1, 0.0)),
+            degrees: pick(rng, turn, -1.0, 1.0, 0.0),
+            drift: pick(rng, drift, 2.0, 4.0, 0.0),
+            phases: std::array::from_fn(|_| rng.range(0.0, std::f32::consts::TAU)),
+            size,
+        }
+    }
+
+    /// The original's point (on [0, 1]², pixel centres) the edit's point `v` shows, for an
+    /// original of `w` x `h` pixels.
+    pub fn source(&self, v: [f32; 2], w: f32, h: f32) -> [f32; 2] {
+        let [l, t, r, b] = self.crop;
+        let (cx, cy) = ((l + 1.0 - r) / 2.0, (t + 1.0 - b) / 2.0);
+        // Offsets from the window's centre in the original's pixels.
+        let dx = (v[0] - 0.5) * (1.0 - l - r) / self.scale[0] * w;
+        let dy = (v[1] - 0.5) * (1.0 - t - b) / self.scale[1] * h;
+        let (s, c) = self.degrees.to_radians().sin_cos();
+        let (rx, ry) = (c * dx - s * dy, s * dx + c * dy);
+        // A smooth field: a wave of a picture's length or so per axis.
+        let p = self.phases;
+        let tau = std::f32::consts::TAU;
+        let ddx = self.drift
+            * (0.7 * (tau * v[1] * 0.8 + p[0]).sin() + 0.3 * (tau * v[0] * 0.6 + p[1]).sin());
+        let ddy = self.drift
+            * (0.7 * (tau * v[0] * 0.7 + p[2]).sin() + 0.3 * (tau * v[1] * 0.5 + p[3]).sin());
+        [cx + (rx + ddx) / w, cy + (ry + ddy) / h]
+    }
+
+    /// The picture as the editor answers it: each output pixel the bilinear sample of `img` at
+    /// its source (the picture mirrored where the frame extends past it, as an editor would
+    /// continue the scene).
+    pub fn apply(&self, img: &RgbaImage) -> RgbaImage {
+        let (w, h) = img.dimensions();
+        let (ow, oh) = self.size;
+        let mirror = |v: f32, n: u32| {
+            let n = n as f32;
+            let v = v.abs();
+            let v = if v > n { 2.0 * n - v } else { v };
+            v.clamp(0.0, n)
+        };
+        RgbaImage::from_fn(ow, oh, |x, y| {
+            let v = [(x as f32 + 0.5) / ow as f32, (y as f32 + 0.5) / oh as f32];
+            let u = self.source(v, w as f32, h as f32);
+            let (fx, fy) = (
+                mirror(u[0] * w as f32, w) - 0.5,
+                mirror(u[1] * h as f32, h) - 0.5,
+            );
+            let (x0, y0) = (fx.floor(), fy.floor());
+            let (tx, ty) = (fx - x0, fy - y0);
+            let at = |x: f32, y: f32| {
+                img.get_pixel(
+                    (x.max(0.0) as u32).min(w - 1),
+                    (y.max(0.0) as u32).min(h - 1),
+                )
+                .0
+            };
+            let (a, b, c, d) = (
+                at(x0, y0),
+                at(x0 + 1.0, y0),
+                at(x0, y0 + 1.0),
+                at(x0 + 1.0, y0 + 1.0),
+            );
+            image::Rgba(std::array::from_fn(|k| {
+                let top = a[k] as f32 * (1.0 - tx) + b[k] as f32 * tx;
+                let bottom = c[k] as f32 * (1.0 - tx) + d[k] as f32 * tx;
+                (top * (1.0 - ty) + bottom * ty).round() as u8
+            }))
+        })
+    }
+
+    /// The original's pixels the frame shows (255): a pixel is seen when some edit pixel's
+    /// source is within half a pixel of it, as the frame's border maps.
+    pub fn seen(&self, w: u32, h: u32) -> GrayImage {
+        // Mark each original pixel a dense grid of edit points lands on.
+        let (ow, oh) = self.size;
+        let mut seen = GrayImage::new(w, h);
+        for y in 0..2 * oh {
+            for x in 0..2 * ow {
+                let v = [
+                    (x as f32 + 0.5) / (2 * ow) as f32,
+                    (y as f32 + 0.5) / (2 * oh) as f32,
+                ];
+                let u = self.source(v, w as f32, h as f32);
+                let (px, py) = (u[0] * w as f32, u[1] * h as f32);
+                if (0.0..w as f32).contains(&px) && (0.0..h as f32).contains(&py) {
+                    seen.put_pixel(px as u32, py as u32, Luma([255]));
+                }
+            }
+        }
+        seen
+    }
+}
+
+/// A case whose edit comes back in an editor's frame (`Frame::random(family)`): painted,
+/// damaged at `level` in the original's frame, framed, then saved as JPEG at the level's
+/// quality. The truth is the original's, as the mask must be; `seen` marks what the frame shows.
+pub fn framed_case(
+    name: &str,
+    original: &RgbaImage,
+    seed: u64,
+    style: Style,
+    level: u32,
+    feather: f32,
+    family: Family,
+) -> (Case, Frame) {
+    let mut case = feathered_case(name, original, seed, style, 0, feather);
+    let mut rng = Rng::new(seed ^ 0x5eed_f4a3);
+    let frame = Frame::random(family, &mut rng);
+    let damage = Damage { level };
+    let toned = if level == 0 {
+        case.edited.clone()
+    } else {
+        damage.tone(&case.edited, &mut rng)
+    };
+    case.edited = jpeg_round_trip(&frame.apply(&toned), damage.quality());
+    case.level = level;
+    case.name = format!("{}-{family:?}-L{level}", case.name.trim_end_matches("-l0")).to_lowercase();
+    (case, frame)
 }
 
 fn smooth_noise(w: u32, h: u32, sigma: f32, rng: &mut Rng) -> Vec<f32> {

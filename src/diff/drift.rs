@@ -147,7 +147,9 @@ const PLAUSIBLE_GAIN: std::ops::RangeInclusive<f32> = 0.6..=1.0 / 0.6;
 
 /// Fit `edit = a(x, y) * original + b` per channel by least squares, trimming the pixels whose
 /// residual is far from the bulk (the paint, and anything else the editor changed) and refitting.
-/// A fit with an implausible gain is dropped for no drift at all.
+/// Edit pixels that are not opaque say nothing (the registration marks the pixels the edit's
+/// frame does not show with a clear alpha). A fit with an implausible gain is dropped for no drift
+/// at all.
 pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
     let n = grid.len();
     // The samples as columns (position; each channel of both pictures), so that the loops over
@@ -165,11 +167,12 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
     let mut normal = [Normal::default(); 3];
     let mut residual = vec![0.0f32; n];
     let mut scratch = vec![0.0f32; n];
-    let mut inliers = vec![true; n];
+    let opaque: Vec<bool> = edited.iter().map(|&p| p >> 24 == 255).collect();
+    let mut inliers = opaque.clone();
     let mut previous = vec![false; n];
     for round in 0..6 {
         std::mem::swap(&mut inliers, &mut previous);
-        inliers.fill(true);
+        inliers.copy_from_slice(&opaque);
         for c in 0..3 {
             // Residuals of the current model: `Drift::predict`, term by term in its order.
             let k = drift.coef[c];
@@ -186,10 +189,11 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
                 *r = t - p;
             }
             // Inliers lie within three robust spreads of the median residual in every channel.
-            scratch.copy_from_slice(&residual);
+            scratch.clear();
+            scratch.extend(residual.iter().zip(&opaque).filter(|p| *p.1).map(|p| *p.0));
             let centre = median(&mut scratch);
-            for (d, &r) in scratch.iter_mut().zip(&residual) {
-                *d = (r - centre).abs();
+            for d in scratch.iter_mut() {
+                *d = (*d - centre).abs();
             }
             let bound = 3.0 * (1.4826 * median(&mut scratch)).max(2.0 / 255.0);
             for (k, &r) in inliers.iter_mut().zip(&residual) {

@@ -294,6 +294,8 @@ pub async fn mask_of_painted(
         ),
         overlay: crate::render::overlay(picture, &mask),
         mask,
+        // The painter draws in the picture's own frame.
+        visible: None,
         stats,
     };
     let timings = Timings {

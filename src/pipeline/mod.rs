@@ -1,23 +1,25 @@
 //! The whole bring-your-own-edit pipeline, written once for both engines:
-//! resample -> thumbnails -> drift -> blur -> shift search (refined at full size, the edit shrunk
-//! again moved by it) -> score -> threshold -> open/close
-//! -> components -> holes -> outline at the paint's half strength -> mask, heat map, overlay and
-//! stats.
+//! register the edit's frame -> resample (a plain stretch, or a warp through the fitted map) ->
+//! thumbnails -> drift -> blur -> shift search (refined at full size, the edit shrunk again moved
+//! by it) -> score -> threshold -> open/close -> components -> holes -> outline at the paint's
+//! half strength -> mask, heat map, overlay and stats. `--diff ming` swaps the stages from the
+//! drift to the cleanup for the article's own diff.
 
 mod options;
 mod stats;
 
-pub use options::{KeepOption, Options};
-pub use stats::{Outcome, Stats};
+pub use options::{Diff, KeepOption, Options};
+pub use stats::{Outcome, Registration, Stats};
 
 use crate::cleanup::components::Selection;
 use crate::cleanup::morphology::MAX_RADIUS;
 use crate::cleanup::outline::{Band, Sharp};
 use crate::cleanup::{threshold, upsample};
-use crate::diff::{align, drift, resample, score};
+use crate::diff::register::{self, Method};
+use crate::diff::{align, drift, ming, resample, score, warp};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::pixels::{later, words, Grid};
+use crate::pixels::{later, words, Grid, Later};
 use crate::render;
 use image::{GrayImage, RgbaImage};
 
@@ -123,21 +125,10 @@ pub(crate) async fn run<'img, E: Engine>(
     let stretched = check_sizes(original, edited)?;
     progress(Stage::Resample);
     let counts_before = engine.counts();
-    let (full, edit_grid) = (Grid::of(original), Grid::of(edited));
+    let full = Grid::of(original);
     let limit = WORKING_PIXELS.min(engine.max_pixels());
     let grid = working_grid(full.w, full.h, limit);
     let mut notes = Vec::new();
-    if stretched {
-        notes.push(format!(
-            "the edit is {}x{}, another aspect ratio than the original's {}x{}: stretched back onto the original",
-            edit_grid.w, edit_grid.h, full.w, full.h
-        ));
-    } else if edit_grid != full {
-        notes.push(format!(
-            "the edit is {}x{}: resampled to {}x{}",
-            edit_grid.w, edit_grid.h, full.w, full.h
-        ));
-    }
     if grid != full {
         notes.push(format!(
             "{}x{} is over the size limit: processed at {}x{} and the mask brought back to full size along its edges",
@@ -145,48 +136,341 @@ pub(crate) async fn run<'img, E: Engine>(
         ));
     }
 
-    // Stage 1: both images onto the working grid. An input too large for one buffer is brought
-    // to the working grid on the host first.
-    let onto = |img: &'img RgbaImage, from: Grid, what: &str, notes: &mut Vec<String>| {
-        let words = words(img);
+    // Stage 1: the original onto the working grid, the edit as it came (either brought under
+    // the limit on the host first when too large for one buffer).
+    let mut onto = |img: &'img RgbaImage, to: Grid, what: &str| {
+        let (words, from) = (words(img), Grid::of(img));
         if from.len() > limit {
             notes.push(format!(
                 "the {what} ({}x{}) is larger than one GPU buffer or the size limit: resampled on the host",
                 from.w, from.h
             ));
-            return engine.upload(resample::cpu(&words, from, grid).into());
+            return (engine.upload(resample::cpu(&words, from, to).into()), to);
         }
-        let buf = engine.upload(words);
-        if from == grid {
-            buf
-        } else {
-            engine.resample(&buf, from, grid)
-        }
+        (engine.upload(words), from)
     };
-    let o = onto(original, full, "original", &mut notes);
-    let e = onto(edited, edit_grid, "edit", &mut notes);
+    let (o, o_from) = onto(original, grid, "original");
+    let o = if o_from == grid {
+        o
+    } else {
+        engine.resample(&o, o_from, grid)
+    };
+    let edit_size = Grid::of(edited);
+    let (e_raw, edit_grid) = onto(
+        edited,
+        working_grid(edit_size.w, edit_size.h, limit),
+        "edit",
+    );
     progress(Stage::Detect);
 
     // Stages 2-5 find the painted region on the detection grid (the working grid, or smaller
     // for large pictures); stage 5c places its outline on the working grid.
     let detect = detection_grid(grid);
     let scale = grid.w as f64 / detect.w as f64;
-    let (o_small, e_small);
-    let (o_d, e_d) = if detect == grid {
-        (&o, &e)
+    let o_small;
+    let o_d = if detect == grid {
+        &o
     } else {
         o_small = engine.shrink(&o, grid, detect, (0, 0));
-        e_small = engine.shrink(&e, grid, detect, (0, 0));
-        (&o_small, &e_small)
+        &o_small
+    };
+    // Editors shift by a pixel or two of their own output: that many detection pixels here.
+    let upscale = (detect.w as f64 / edit_grid.w as f64)
+        .max(detect.h as f64 / edit_grid.h as f64)
+        .max(1.0);
+    let reach = ((opts.max_shift as f64 * upscale).ceil() as u32).min(16);
+
+    // Stage 1a: where the edit's frame sits on the original's, fitted on thumbnails.
+    let edit_detect = detection_grid(edit_grid);
+    let e_small = (edit_detect != edit_grid
+        && (opts.register != Method::Shift || edit_grid == grid))
+        .then(|| engine.shrink(&e_raw, edit_grid, edit_detect, (0, 0)));
+    let (fit, thumbs) = if opts.register == Method::Shift {
+        (register::Fit::stretch(), None)
+    } else {
+        // Both thumbnails on one grid: the edit's stretched onto the original's.
+        let to = register_grid(detect);
+        let (ot, et) = engine
+            .download_both(
+                (engine.resample(o_d, detect, to), to.len()),
+                (
+                    engine.resample(e_small.as_ref().unwrap_or(&e_raw), edit_detect, to),
+                    to.len(),
+                ),
+            )
+            .await?;
+        let fit = register::fit(
+            &ot,
+            &et,
+            to,
+            opts.register,
+            grid,
+            reach * scale.round() as u32,
+            edit_size != full,
+        );
+        (fit, Some((ot, et, to)))
+    };
+    let registered = fit.method != Method::Shift;
+    let e = if registered {
+        // The editor's drift, from the thumbnails brought together through the map: the pixels
+        // the edit does not show take the original's with it applied.
+        let (ot, et, to) = thumbs.as_ref().expect("fitted on thumbnails");
+        let through = warp::cpu(et, *to, ot, *to, &fit.map, &drift::Drift::NONE);
+        let tone = drift::estimate(ot, &through, *to);
+        engine.warp(&e_raw, edit_grid, &o, grid, &fit.map, &tone)
+    } else if edit_grid == grid {
+        e_raw
+    } else {
+        engine.resample(&e_raw, edit_grid, grid)
+    };
+    if registered {
+        let shape = fit.map.describe(full);
+        notes.push(format!(
+            "the edit ({}x{}) is in a frame of its own: registered ({}) with its content {:.3}x{:.3} the size of a plain stretch, turned {:.2} degrees, moved {:+.1},{:+.1} px{}",
+            edit_size.w,
+            edit_size.h,
+            match fit.method {
+                Method::Flow => "scale, turn, shift and a smooth drift",
+                _ => "scale, turn and shift",
+            },
+            shape.scale[0],
+            shape.scale[1],
+            shape.rotation,
+            shape.offset[0],
+            shape.offset[1],
+            if shape.largest_drift > 0.0 {
+                format!(", drifting up to {:.1} px", shape.largest_drift)
+            } else {
+                String::new()
+            }
+        ));
+    } else if stretched {
+        notes.push(format!(
+            "the edit is {}x{}, another aspect ratio than the original's {}x{}: stretched back onto the original",
+            edit_size.w, edit_size.h, full.w, full.h
+        ));
+    } else if edit_size != full {
+        notes.push(format!(
+            "the edit is {}x{}: resampled to {}x{}",
+            edit_size.w, edit_size.h, full.w, full.h
+        ));
+    }
+    // The detection grid's edit: the shrink made for the thumbnails when the edit came in the
+    // working grid's size and needed no warp.
+    let e_small = if !registered && edit_grid == grid {
+        e_small
+    } else {
+        None
+    };
+
+    let found = match opts.diff {
+        Diff::Ming => ming_diff(engine, &o, &e, grid, full).await?,
+        Diff::EditSeg => {
+            find(
+                engine,
+                Pair {
+                    o: &o,
+                    e: &e,
+                    o_d,
+                    e_small,
+                },
+                Grids { grid, detect, full },
+                reach,
+                opts,
+                progress,
+            )
+            .await?
+        }
+    };
+
+    // Stage 6: outputs at the original's size, from the mask as bytes (255 inside).
+    progress(Stage::Render);
+    let (dispatches, readbacks) = match (counts_before, engine.counts()) {
+        (Some(a), Some(b)) => (Some(b.0 - a.0), Some(b.1 - a.1)),
+        _ => (None, None),
+    };
+    let Found {
+        bytes,
+        grid: mask_grid,
+        heat,
+        threshold: t,
+        changed_share,
+        drift,
+        shift,
+    } = found;
+    let mut mask = if mask_grid == full {
+        GrayImage::from_raw(full.w, full.h, bytes).expect("one byte a pixel")
+    } else {
+        // A picture larger than the engine takes: stage 7's joint bilateral upsampling brings
+        // the mask to its size along its own edges, on the host.
+        let guide = if mask_grid == grid {
+            o
+        } else {
+            engine.shrink(&o, grid, mask_grid, (0, 0))
+        };
+        let guide = engine.download(guide, mask_grid.len()).await?;
+        let big = upsample::cpu(&bytes, &guide, mask_grid, &words(original), full);
+        GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
+    };
+    // What the edit's frame does not show cannot be known: outside the mask, and said.
+    let visible = (registered && !fit.map.sees_all(grid)).then(|| fit.map.visible(full));
+    let visible_share = match &visible {
+        Some(seen) => {
+            for (m, &v) in mask.iter_mut().zip(seen) {
+                *m *= v;
+            }
+            let share = seen.iter().map(|&v| v as u64).sum::<u64>() as f64 / full.len() as f64;
+            notes.push(format!(
+                "the edit's frame does not show {:.1}% of the original (cropped away by the editor): those pixels are outside the mask",
+                100.0 * (1.0 - share)
+            ));
+            share
+        }
+        None => 1.0,
+    };
+    let area = render::area(mask.as_raw());
+    if changed_share >= REDRAWN {
+        notes.push(format!(
+            "the edit differs from the original over {:.0}% of the picture: the editor seems to have redrawn it, not only painted the object, and the mask may hold more than the object",
+            100.0 * changed_share
+        ));
+    }
+    if area == 0 {
+        notes.push(
+            "no painted region found: the edit does not differ from the original beyond noise"
+                .into(),
+        );
+    }
+    let visible = visible.map(|seen| {
+        GrayImage::from_raw(full.w, full.h, seen.into_iter().map(|v| v * 255).collect())
+            .expect("one byte a pixel")
+    });
+    let overlay = render::overlay_onto(original, &mask, heat.1.get());
+    let overlay = match &visible {
+        Some(seen) => render::hatch(overlay, seen),
+        None => overlay,
+    };
+    let shape = if registered {
+        fit.map.describe(full)
+    } else {
+        // The shift in the original's pixels.
+        register::Map {
+            b: [
+                shift.0 as f32 / grid.w as f32,
+                shift.1 as f32 / grid.h as f32,
+            ],
+            ..register::Map::STRETCH
+        }
+        .describe(full)
+    };
+    Ok(Outcome {
+        heat: heat.0.get(),
+        overlay,
+        mask,
+        visible,
+        stats: Stats {
+            backend: engine.name(),
+            width: full.w,
+            height: full.h,
+            edited_width: edit_size.w,
+            edited_height: edit_size.h,
+            stretched,
+            working_width: grid.w,
+            working_height: grid.h,
+            detection_width: detect.w,
+            detection_height: detect.h,
+            area,
+            area_fraction: area as f64 / full.len() as f64,
+            threshold: t,
+            threshold_auto: opts.threshold.is_none(),
+            gain: drift.gain(),
+            offset: drift.offset(),
+            lighting: drift.lighting(),
+            paint: opts.color.map(crate::color::hex),
+            changed_share,
+            scene_likeness: None,
+            shift,
+            registration: Registration {
+                method: fit.method,
+                scale: shape.scale,
+                rotation: shape.rotation,
+                offset: shape.offset,
+                largest_drift: shape.largest_drift,
+                residual: fit.residual,
+            },
+            visible_share,
+            diff: opts.diff,
+            dispatches,
+            readbacks,
+            milliseconds: crate::clock::now_ms() - started,
+            notes,
+        },
+    })
+}
+
+/// The registration's thumbnails: the grid shrunk to `register::THUMBNAIL` on its longest side.
+fn register_grid(g: Grid) -> Grid {
+    let s = (register::THUMBNAIL as f64 / g.w.max(g.h) as f64).min(1.0);
+    Grid {
+        w: ((g.w as f64 * s).round() as u32).max(1),
+        h: ((g.h as f64 * s).round() as u32).max(1),
+    }
+}
+
+/// Both pictures on the working grid, the original on the detection grid, and the edit there
+/// when it is already made.
+struct Pair<'b, 'a, E: Engine> {
+    o: &'b E::Buf<'a>,
+    e: &'b E::Buf<'a>,
+    o_d: &'b E::Buf<'a>,
+    e_small: Option<E::Buf<'a>>,
+}
+
+#[derive(Clone, Copy)]
+struct Grids {
+    grid: Grid,
+    detect: Grid,
+    full: Grid,
+}
+
+/// What a diff found: the mask as bytes on `grid`, the heat map and the overlay's buffer (both
+/// made beside the rest), the threshold, the share that changed, the drift and the shift.
+struct Found {
+    bytes: Vec<u8>,
+    grid: Grid,
+    heat: (Later<RgbaImage>, Later<Vec<u8>>),
+    threshold: u8,
+    changed_share: f64,
+    drift: drift::Drift,
+    shift: (i32, i32),
+}
+
+/// Stages 2-5c: EditSeg's diff and cleanup.
+async fn find<'a, E: Engine>(
+    engine: &E,
+    pair: Pair<'_, 'a, E>,
+    grids: Grids,
+    reach: u32,
+    opts: &Options,
+    progress: &dyn Fn(Stage),
+) -> Result<Found> {
+    let Grids { grid, detect, full } = grids;
+    let Pair { o, e, o_d, e_small } = pair;
+    let scale = grid.w as f64 / detect.w as f64;
+    let e_made;
+    let e_d = if detect == grid {
+        e
+    } else {
+        e_made = e_small.unwrap_or_else(|| engine.shrink(e, grid, detect, (0, 0)));
+        &e_made
     };
 
     // Stage 2: drift from thumbnails, blur, drift applied to the original, shift search.
     let thumb = thumbnail_grid(detect);
     let (o_thumb, e_thumb) = engine
         .download_both(
-            engine.resample(o_d, detect, thumb),
-            engine.resample(e_d, detect, thumb),
-            thumb.len(),
+            (engine.resample(o_d, detect, thumb), thumb.len()),
+            (engine.resample(e_d, detect, thumb), thumb.len()),
         )
         .await?;
     // The overlay's buffer, zeroed where the drift fit leaves a core idle.
@@ -196,14 +480,7 @@ pub(crate) async fn run<'img, E: Engine>(
         drift::estimate(&o_thumb, &e_thumb, thumb)
     });
     let o_sharp = engine.drift(o_d, detect, &drift);
-    // Editors shift by a pixel or two of their own output: that many detection pixels here.
-    let upscale = (detect.w as f64 / edit_grid.w as f64)
-        .max(detect.h as f64 / edit_grid.h as f64)
-        .max(1.0);
-    let search = align::Search::new(
-        detect,
-        ((opts.max_shift as f64 * upscale).ceil() as u32).min(16),
-    );
+    let search = align::Search::new(detect, reach);
     let shift = search.best(
         &engine
             .align(&o_blurred, &e_blurred, detect, &search, None)
@@ -227,14 +504,14 @@ pub(crate) async fn run<'img, E: Engine>(
         let radius = (scale / 2.0).ceil() as u32;
         let guess = if radius > 1 {
             let wide = align::Search::around(grid, guess, radius);
-            wide.best(&engine.align(&o, &e, grid, &wide, Some(&drift)).await?)
+            wide.best(&engine.align(o, e, grid, &wide, Some(&drift)).await?)
         } else {
             guess
         };
         let around = align::Search::refine(grid, guess, 1);
-        let fine = around.best(&engine.align(&o, &e, grid, &around, Some(&drift)).await?);
+        let fine = around.best(&engine.align(o, e, grid, &around, Some(&drift)).await?);
         let aligned = (fine != (0, 0)).then(|| {
-            let e_d = engine.shrink(&e, grid, detect, fine);
+            let e_d = engine.shrink(e, grid, detect, fine);
             let e_blurred = engine.blur(&e_d, detect, sigma);
             (e_d, e_blurred)
         });
@@ -308,8 +585,8 @@ pub(crate) async fn run<'img, E: Engine>(
         coarse
     } else {
         Sharp {
-            original: &o,
-            edited: &e,
+            original: o,
+            edited: e,
             grid,
             drift: Some(drift),
             shift: fine_shift,
@@ -320,9 +597,6 @@ pub(crate) async fn run<'img, E: Engine>(
         .outline
         .unwrap_or(true)
         .then(|| engine.outline(&mask, &s, Band::new(scale), coarse, fine));
-
-    // Stage 6: outputs at the original's size, from the mask as bytes (255 inside).
-    progress(Stage::Render);
     let (bytes, mask_grid) = match outlined {
         Some(packed) => {
             let words = engine.download(packed, grid.len().div_ceil(4)).await?;
@@ -330,70 +604,41 @@ pub(crate) async fn run<'img, E: Engine>(
         }
         None => (render::bytes(&engine.download(mask, n).await?), detect),
     };
-    let shift = fine.shift;
-    let (dispatches, readbacks) = match (counts_before, engine.counts()) {
-        (Some(a), Some(b)) => (Some(b.0 - a.0), Some(b.1 - a.1)),
-        _ => (None, None),
-    };
-    let mask = if mask_grid == full {
-        GrayImage::from_raw(full.w, full.h, bytes).expect("one byte a pixel")
-    } else {
-        // A picture larger than the engine takes: stage 7's joint bilateral upsampling brings
-        // the mask to its size along its own edges, on the host.
-        let guide = if mask_grid == grid {
-            o
-        } else {
-            engine.shrink(&o, grid, mask_grid, (0, 0))
-        };
-        let guide = engine.download(guide, mask_grid.len()).await?;
-        let big = upsample::cpu(&bytes, &guide, mask_grid, &words(original), full);
-        GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
-    };
-    let area = render::area(mask.as_raw());
-    if changed_share >= REDRAWN {
-        notes.push(format!(
-            "the edit differs from the original over {:.0}% of the picture: the editor seems to have redrawn it, not only painted the object, and the mask may hold more than the object",
-            100.0 * changed_share
-        ));
-    }
-    if area == 0 {
-        notes.push(
-            "no painted region found: the edit does not differ from the original beyond noise"
-                .into(),
-        );
-    }
-    let overlay = render::overlay_onto(original, &mask, canvas.get());
-    Ok(Outcome {
-        heat: heat.get(),
-        overlay,
-        mask,
-        stats: Stats {
-            backend: engine.name(),
-            width: full.w,
-            height: full.h,
-            edited_width: edit_grid.w,
-            edited_height: edit_grid.h,
-            stretched,
-            working_width: grid.w,
-            working_height: grid.h,
-            detection_width: detect.w,
-            detection_height: detect.h,
-            area,
-            area_fraction: area as f64 / full.len() as f64,
-            threshold: t,
-            threshold_auto: opts.threshold.is_none(),
-            gain: drift.gain(),
-            offset: drift.offset(),
-            lighting: drift.lighting(),
-            paint: opts.color.map(crate::color::hex),
-            changed_share,
-            scene_likeness: None,
-            shift,
-            dispatches,
-            readbacks,
-            milliseconds: crate::clock::now_ms() - started,
-            notes,
-        },
+    Ok(Found {
+        bytes,
+        grid: mask_grid,
+        heat: (heat, canvas),
+        threshold: t,
+        changed_share,
+        drift,
+        shift: fine.shift,
+    })
+}
+
+/// The article's own diff (`--diff ming`), on the host: `ming::mask` of the working grid's pair.
+async fn ming_diff<E: Engine>(
+    engine: &E,
+    o: &E::Buf<'_>,
+    e: &E::Buf<'_>,
+    grid: Grid,
+    full: Grid,
+) -> Result<Found> {
+    let n = grid.len();
+    let (o, e) = (engine.read(o, n).await?, engine.read(e, n).await?);
+    let diffed = ming::diff(&o, &e, grid);
+    let changed_share = diffed.changed_share();
+    let bytes = diffed.mask();
+    let score = diffed.score;
+    let heat = later(move || render::heat_image(&score, grid, full));
+    let canvas = later(move || vec![0u8; 4 * full.len()]);
+    Ok(Found {
+        bytes,
+        grid,
+        heat: (heat, canvas),
+        threshold: ming::THRESHOLD,
+        changed_share,
+        drift: drift::Drift::NONE,
+        shift: (0, 0),
     })
 }
 

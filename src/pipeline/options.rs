@@ -4,6 +4,7 @@
 use crate::cleanup::components::Keep;
 use crate::cleanup::morphology::MAX_RADIUS;
 use crate::color;
+use crate::diff::register::Method;
 use crate::error::{Error, Result};
 use crate::pixels::Grid;
 
@@ -26,6 +27,21 @@ pub struct Options {
     /// Place the outline where the paint is at half its local strength (stage 5c); off, the
     /// threshold's outline stays (for clean, hard-edged edits of small shapes). On when `None`.
     pub outline: Option<bool>,
+    /// How the edit's frame is brought onto the original's.
+    pub register: Method,
+    /// Which diff finds the painted region.
+    pub diff: Diff,
+}
+
+/// The diff that finds the painted region: EditSeg's stages, or the article's own recipe
+/// (`diff::ming`) for comparing with its numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Diff {
+    #[default]
+    EditSeg,
+    Ming,
 }
 
 /// The share of the image up to which holes are filled, unless the caller says otherwise.
@@ -51,6 +67,8 @@ impl Default for Options {
             max_hole: None,
             max_shift: 2,
             outline: None,
+            register: Method::Auto,
+            diff: Diff::EditSeg,
         }
     }
 }
@@ -68,6 +86,8 @@ impl Options {
         "max-hole",
         "max-shift",
         "outline",
+        "register",
+        "diff",
     ];
 
     /// Set one option from its text form.
@@ -118,6 +138,14 @@ impl Options {
                     "half" => Some(true),
                     "threshold" => Some(false),
                     _ => return Err(bad("expected half or threshold")),
+                }
+            }
+            "register" => self.register = value.parse()?,
+            "diff" => {
+                self.diff = match value.trim() {
+                    "editseg" => Diff::EditSeg,
+                    "ming" => Diff::Ming,
+                    _ => return Err(bad("expected editseg or ming")),
                 }
             }
             _ => {

@@ -1,5 +1,7 @@
 //! What a run returns: the mask, heat map and overlay, and the stats of what it found and did.
 
+use super::Diff;
+use crate::diff::register::Method;
 use image::{GrayImage, RgbaImage};
 
 /// What the pipeline found and did, for display and logs (as JSON, with camelCase names).
@@ -39,14 +41,36 @@ pub struct Stats {
     /// How much the picture looks like a RefScenes scene to the built-in painter (its requests
     /// only).
     pub scene_likeness: Option<f32>,
-    /// Edited pixel = original pixel + shift, in working-grid pixels.
+    /// Edited pixel = original pixel + shift, in working-grid pixels (after the registration).
     pub shift: (i32, i32),
+    /// How the edit's frame was brought onto the original's.
+    pub registration: Registration,
+    /// The share of the original's pixels the edit's frame shows (1 unless the editor cropped).
+    pub visible_share: f64,
+    /// The diff that found the region.
+    pub diff: Diff,
     /// Kernel dispatches and GPU-to-host readbacks this request made (GPU path only).
     pub dispatches: Option<u32>,
     pub readbacks: Option<u32>,
     /// How long the run took, from both decoded pictures to the mask, heat map and overlay.
     pub milliseconds: f64,
     pub notes: Vec<String>,
+}
+
+/// The fitted frame: the method used; how much larger the edit's content is than a plain stretch
+/// would make it, per axis; its turn in degrees; how far the original's centre moved, in the
+/// original's pixels; the largest smooth drift on top, in the original's pixels; and what is left
+/// between the two pictures' structure after the fit, in grey levels.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub method: Method,
+    pub scale: [f32; 2],
+    pub rotation: f32,
+    pub offset: [f32; 2],
+    pub largest_drift: f32,
+    pub residual: f32,
 }
 
 pub struct Outcome {
@@ -56,5 +80,7 @@ pub struct Outcome {
     pub heat: RgbaImage,
     /// The original with the mask painted over it.
     pub overlay: RgbaImage,
+    /// The pixels the edit's frame shows (255) and does not (0), when it does not show them all.
+    pub visible: Option<GrayImage>,
     pub stats: Stats,
 }

@@ -1,0 +1,1007 @@
+//! Stage 1a: where the edit's frame sits on the original's. Editors answer in frames of their own:
+//! another size and aspect, the content stretched or zoomed a few percent, cropped or extended
+//! at the sides, turned by a fraction of a degree, drifted by a few pixels unevenly. The map is
+//! fitted on thumbnails on the host, from the parts of the two pictures that agree (the painted
+//! region falls out as outliers of a robust fit), coarse to fine: scale, rotation and translation
+//! first, then, only where that fit leaves local misalignment, a coarse grid of displacements.
+//! The edit is then resampled through the map once (`warp`).
+
+use crate::error::{Error, Result};
+use crate::pixels::{unpack, Grid};
+use std::str::FromStr;
+
+/// Longest side of the thumbnails the map is fitted on.
+pub const THUMBNAIL: u32 = 256;
+/// The coarsest level of the fit has at least this longest side.
+const COARSEST: usize = 32;
+/// The level the shift search or a map is chosen on has at most this longest side.
+const DECIDE: u32 = 128;
+/// Structure is each thumbnail less its local mean over a box of this radius: smooth lighting
+/// changes fall away, edges and texture stay.
+const MEAN_RADIUS: usize = 2;
+/// Thumbnail pixels between the flow's nodes.
+const NODE_SPACING: f32 = 32.0;
+
+/// How the edit is brought onto the original's frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// The simplest of the others that explains the frame.
+    #[default]
+    Auto,
+    /// Stretched onto the original, then the best whole-pixel shift (for edits in the same frame).
+    Shift,
+    /// Scale per axis, rotation and translation.
+    Affine,
+    /// The affine map plus a smooth displacement field.
+    Flow,
+}
+
+impl FromStr for Method {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Method> {
+        Ok(match s.trim() {
+            "auto" => Method::Auto,
+            "shift" => Method::Shift,
+            "affine" => Method::Affine,
+            "flow" => Method::Flow,
+            other => {
+                return Err(Error::BadOption(format!(
+                    "register {other:?}: expected auto, shift, affine or flow"
+                )))
+            }
+        })
+    }
+}
+
+/// A smooth displacement field over the original's frame: node (i, j) sits at
+/// u = (i / (nx - 1), j / (ny - 1)), bilinear in between; displacements in the same units as u.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flow {
+    pub nx: u32,
+    pub ny: u32,
+    pub d: Vec<[f32; 2]>,
+}
+
+impl Flow {
+    /// The displacement at u, as `shaders/warp.wgsl` computes it.
+    #[inline(always)]
+    pub fn at(&self, u: [f32; 2]) -> [f32; 2] {
+        let ([i, j], [tx, ty]) = self.cell(u);
+        let nx = self.nx as usize;
+        let d = |a: usize, b: usize| self.d[b * nx + a];
+        let (d00, d10, d01, d11) = (d(i, j), d(i + 1, j), d(i, j + 1), d(i + 1, j + 1));
+        std::array::from_fn(|c| {
+            let top = d00[c] * (1.0 - tx) + d10[c] * tx;
+            let bottom = d01[c] * (1.0 - tx) + d11[c] * tx;
+            top * (1.0 - ty) + bottom * ty
+        })
+    }
+
+    /// The cell u falls in and where in it.
+    #[inline(always)]
+    fn cell(&self, u: [f32; 2]) -> ([usize; 2], [f32; 2]) {
+        let axis = |v: f32, n: u32| {
+            let f = (v * (n - 1) as f32).clamp(0.0, (n - 1) as f32);
+            let i = (f.floor() as u32).min(n - 2);
+            (i as usize, f - i as f32)
+        };
+        let (i, tx) = axis(u[0], self.nx);
+        let (j, ty) = axis(u[1], self.ny);
+        ([i, j], [tx, ty])
+    }
+
+    /// The four nodes around u and their weights.
+    fn weights(&self, u: [f32; 2]) -> [(usize, f32); 4] {
+        let ([i, j], [tx, ty]) = self.cell(u);
+        let nx = self.nx as usize;
+        [
+            (j * nx + i, (1.0 - tx) * (1.0 - ty)),
+            (j * nx + i + 1, tx * (1.0 - ty)),
+            ((j + 1) * nx + i, (1.0 - tx) * ty),
+            ((j + 1) * nx + i + 1, tx * ty),
+        ]
+    }
+}
+
+/// Where each pixel of the original is found in the edit: v = A (u + flow(u)) + b, with u and v
+/// pixel centres on [0, 1]² of each picture's own frame (u = (x + 0.5) / width). A plain stretch of
+/// the edit onto the original is A = I, b = 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Map {
+    /// A row by row: a00, a01, a10, a11.
+    pub a: [f32; 4],
+    pub b: [f32; 2],
+    pub flow: Option<Flow>,
+}
+
+impl Map {
+    pub const STRETCH: Map = Map {
+        a: [1.0, 0.0, 0.0, 1.0],
+        b: [0.0, 0.0],
+        flow: None,
+    };
+
+    /// The edit's point for the original's point u.
+    #[inline(always)]
+    pub fn at(&self, u: [f32; 2]) -> [f32; 2] {
+        let w = match &self.flow {
+            Some(f) => {
+                let d = f.at(u);
+                [u[0] + d[0], u[1] + d[1]]
+            }
+            None => u,
+        };
+        self.affine(w)
+    }
+
+    #[inline(always)]
+    fn affine(&self, w: [f32; 2]) -> [f32; 2] {
+        let a = self.a;
+        [
+            a[0] * w[0] + a[1] * w[1] + self.b[0],
+            a[2] * w[0] + a[3] * w[1] + self.b[1],
+        ]
+    }
+
+    /// One output pixel's footprint in the edit's pixels along x and along y (`warp`'s taps).
+    pub fn footprint(&self, from: Grid, to: Grid) -> [[f32; 2]; 2] {
+        let (sw, sh) = (from.w as f32, from.h as f32);
+        let (dw, dh) = (to.w as f32, to.h as f32);
+        [
+            [self.a[0] * sw / dw, self.a[2] * sh / dw],
+            [self.a[1] * sw / dh, self.a[3] * sh / dh],
+        ]
+    }
+
+    /// Whether every pixel of a picture on `grid` is seen in the edit: the map is smooth, so the
+    /// border's pixels decide.
+    pub fn sees_all(&self, grid: Grid) -> bool {
+        let inside = |x: u32, y: u32| {
+            let v = self.at(centre(x, y, grid));
+            (0.0..=1.0).contains(&v[0]) && (0.0..=1.0).contains(&v[1])
+        };
+        (0..grid.w).all(|x| inside(x, 0) && inside(x, grid.h - 1))
+            && (0..grid.h).all(|y| inside(0, y) && inside(grid.w - 1, y))
+    }
+
+    /// The pixels of a picture on `grid` the edit's frame shows (1) and does not (0).
+    pub fn visible(&self, grid: Grid) -> Vec<u8> {
+        let mut out = vec![0u8; grid.len()];
+        crate::pixels::for_rows(&mut out, grid.w as usize, |y, row| {
+            for (x, o) in row.iter_mut().enumerate() {
+                let v = self.at(centre(x as u32, y as u32, grid));
+                *o = u8::from((0.0..=1.0).contains(&v[0]) && (0.0..=1.0).contains(&v[1]));
+            }
+        });
+        out
+    }
+
+    /// The map in a person's terms, for a picture on `full`.
+    pub fn describe(&self, full: Grid) -> Shape {
+        let (w, h) = (full.w as f32, full.h as f32);
+        // The linear part in pixels of the original's frame: P A P⁻¹.
+        let k = [self.a[0], self.a[1] * w / h, self.a[2] * h / w, self.a[3]];
+        let sx = k[0].hypot(k[2]);
+        let rotation = k[2].atan2(k[0]);
+        let sy = (k[0] * k[3] - k[1] * k[2]) / sx;
+        let c = self.affine([0.5, 0.5]);
+        let largest_drift = self.flow.as_ref().map_or(0.0, |f| {
+            f.d.iter()
+                .map(|d| (d[0] * w).hypot(d[1] * h))
+                .fold(0.0, f32::max)
+        });
+        Shape {
+            scale: [sx, sy],
+            rotation: rotation.to_degrees(),
+            offset: [(c[0] - 0.5) * w, (c[1] - 0.5) * h],
+            largest_drift,
+        }
+    }
+}
+
+/// Pixel (x, y)'s centre on [0, 1]² of `grid`.
+#[inline(always)]
+pub fn centre(x: u32, y: u32, grid: Grid) -> [f32; 2] {
+    [
+        (x as f32 + 0.5) / grid.w as f32,
+        (y as f32 + 0.5) / grid.h as f32,
+    ]
+}
+
+/// A map described: how much larger the edit's content is than a plain stretch would make it,
+/// per axis; its turn in degrees; where the original's centre lands, moved by how many of the
+/// original's pixels; and the largest displacement of the flow, in the original's pixels.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shape {
+    pub scale: [f32; 2],
+    pub rotation: f32,
+    pub offset: [f32; 2],
+    pub largest_drift: f32,
+}
+
+/// The fitted map, the method it needs, and what is left after it: the robust spread of the
+/// structure's residual, in grey levels.
+#[derive(Clone, Debug)]
+pub struct Fit {
+    pub map: Map,
+    pub method: Method,
+    pub residual: f32,
+}
+
+impl Fit {
+    /// The plain stretch, left to the shift search.
+    pub fn stretch() -> Fit {
+        Fit {
+            map: Map::STRETCH,
+            method: Method::Shift,
+            residual: 0.0,
+        }
+    }
+}
+
+/// Grey levels in [0, 1] of a thumbnail.
+fn grey(words: &[u32]) -> Vec<f32> {
+    words
+        .iter()
+        .map(|&p| {
+            let [r, g, b, _] = unpack(p);
+            0.299 * r + 0.587 * g + 0.114 * b
+        })
+        .collect()
+}
+
+/// One level of a thumbnail's pyramid: its structure and the structure's gradient.
+struct Level {
+    w: usize,
+    h: usize,
+    s: Vec<f32>,
+    gx: Vec<f32>,
+    gy: Vec<f32>,
+}
+
+impl Level {
+    fn new(g: &[f32], grid: Grid) -> Level {
+        let (w, h) = (grid.w as usize, grid.h as usize);
+        let s = structure(g, w, h);
+        let at = |x: usize, y: usize| s[y * w + x];
+        let (mut gx, mut gy) = (vec![0.0; w * h], vec![0.0; w * h]);
+        for y in 0..h {
+            for x in 0..w {
+                let (l, r) = (x.saturating_sub(1), (x + 1).min(w - 1));
+                let (u, d) = (y.saturating_sub(1), (y + 1).min(h - 1));
+                gx[y * w + x] = (at(r, y) - at(l, y)) / (r - l).max(1) as f32;
+                gy[y * w + x] = (at(x, d) - at(x, u)) / (d - u).max(1) as f32;
+            }
+        }
+        Level { w, h, s, gx, gy }
+    }
+
+    /// The structure and its gradient at (px, py) in this level's pixels (centres at +0.5),
+    /// bilinear; none outside the frame.
+    #[inline(always)]
+    fn sample(&self, px: f32, py: f32) -> Option<[f32; 3]> {
+        if !(0.0..=self.w as f32).contains(&px) || !(0.0..=self.h as f32).contains(&py) {
+            return None;
+        }
+        let (fx, fy) = (px - 0.5, py - 0.5);
+        let (x0, y0) = (fx.floor(), fy.floor());
+        let (tx, ty) = (fx - x0, fy - y0);
+        let clamp = |v: f32, n: usize| (v.max(0.0) as usize).min(n - 1);
+        let (xa, xb) = (clamp(x0, self.w), clamp(x0 + 1.0, self.w));
+        let (ya, yb) = (clamp(y0, self.h), clamp(y0 + 1.0, self.h));
+        let at = |img: &[f32]| {
+            let top = img[ya * self.w + xa] * (1.0 - tx) + img[ya * self.w + xb] * tx;
+            let bottom = img[yb * self.w + xa] * (1.0 - tx) + img[yb * self.w + xb] * tx;
+            top * (1.0 - ty) + bottom * ty
+        };
+        Some([at(&self.s), at(&self.gx), at(&self.gy)])
+    }
+}
+
+/// A picture less its local mean.
+fn structure(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let r = MEAN_RADIUS;
+    let pass = |src: &[f32], across: bool| -> Vec<f32> {
+        let mut out = vec![0.0; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let (c, n) = if across { (x, w) } else { (y, h) };
+                let (lo, hi) = (c.saturating_sub(r), (c + r).min(n - 1));
+                let sum: f32 = (lo..=hi)
+                    .map(|k| {
+                        if across {
+                            src[y * w + k]
+                        } else {
+                            src[k * w + x]
+                        }
+                    })
+                    .sum();
+                out[y * w + x] = sum / (hi - lo + 1) as f32;
+            }
+        }
+        out
+    };
+    let mean = pass(&pass(g, true), false);
+    g.iter().zip(&mean).map(|(v, m)| v - m).collect()
+}
+
+/// Halve a picture: two linear taps per output pixel along each axis, pixel centres kept where
+/// the frame's [0, 1] coordinates put them (an odd side halves to a rounded size, not a lone
+/// last row).
+fn halve(g: &[f32], w: usize, h: usize) -> (Vec<f32>, usize, usize) {
+    let axis = |n: usize| -> (usize, Vec<[(usize, f32); 4]>) {
+        let m = (n as f32 / 2.0).round().max(1.0) as usize;
+        let s = n as f32 / m as f32;
+        let taps = (0..m)
+            .map(|i| {
+                let mut out = [(0, 0.0); 4];
+                for (t, q) in [0.25f32, 0.75].iter().enumerate() {
+                    let f = ((i as f32 + q) * s - 0.5).clamp(0.0, (n - 1) as f32);
+                    let i0 = (f.floor() as usize).min(n.saturating_sub(2));
+                    let frac = f - i0 as f32;
+                    out[2 * t] = (i0, 0.5 * (1.0 - frac));
+                    out[2 * t + 1] = ((i0 + 1).min(n - 1), 0.5 * frac);
+                }
+                out
+            })
+            .collect();
+        (m, taps)
+    };
+    let ((hw, across), (hh, down)) = (axis(w), axis(h));
+    let mut rows = vec![0.0; hw * h];
+    for y in 0..h {
+        for (x, taps) in across.iter().enumerate() {
+            rows[y * hw + x] = taps.iter().map(|&(i, k)| k * g[y * w + i]).sum();
+        }
+    }
+    let mut out = vec![0.0; hw * hh];
+    for (y, taps) in down.iter().enumerate() {
+        for x in 0..hw {
+            out[y * hw + x] = taps.iter().map(|&(i, k)| k * rows[i * hw + x]).sum();
+        }
+    }
+    (out, hw, hh)
+}
+
+/// A grey thumbnail and its halvings, coarsest first.
+fn halvings(g: Vec<f32>, grid: Grid, levels: usize) -> Vec<(Vec<f32>, Grid)> {
+    let mut out = vec![(g, grid)];
+    for _ in 1..levels {
+        let (g, grid) = out.last().expect("one level");
+        let (half, w, h) = halve(g, grid.w as usize, grid.h as usize);
+        out.push((
+            half,
+            Grid {
+                w: w as u32,
+                h: h as u32,
+            },
+        ));
+    }
+    out.reverse();
+    out
+}
+
+/// The original's samples on a level: the pixels with the most structure (edges and texture
+/// say where they are; flat parts do not), as (u, structure).
+fn samples(level: &Level) -> Vec<([f32; 2], f32)> {
+    let (w, h) = (level.w, level.h);
+    let grid = Grid {
+        w: w as u32,
+        h: h as u32,
+    };
+    let magnitude: Vec<f32> = (0..w * h).map(|i| level.gx[i].hypot(level.gy[i])).collect();
+    let mut sorted = magnitude.clone();
+    let cut = sorted.len() * 3 / 5;
+    let bar = *sorted
+        .select_nth_unstable_by(cut.min(w * h - 1), |a, b| a.total_cmp(b))
+        .1;
+    (0..w * h)
+        .filter(|&i| magnitude[i] > bar.max(1e-4))
+        .map(|i| {
+            let (x, y) = ((i % w) as u32, (i / w) as u32);
+            (centre(x, y, grid), level.s[i])
+        })
+        .collect()
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mid = v.len() / 2;
+    *v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1
+}
+
+/// Tukey's biweight for residuals of robust spread `scale`: the painted region and anything
+/// else the editor changed weigh nothing.
+fn tukey(r: f32, scale: f32) -> f32 {
+    let c = 4.685 * scale;
+    if r.abs() >= c {
+        0.0
+    } else {
+        let t = 1.0 - (r / c) * (r / c);
+        t * t
+    }
+}
+
+/// The robust spread of residuals (1.4826 x the median absolute deviation), with a floor for
+/// pictures that agree to the last level.
+fn spread(residuals: &[f32]) -> f32 {
+    let mut v: Vec<f32> = residuals.iter().map(|r| r.abs()).collect();
+    (1.4826 * median(&mut v)).max(0.5 / 255.0)
+}
+
+/// The affine part and the grey levels' gain and offset: [a00, a01, a10, a11, b0, b1, gain, bias].
+type Params = [f64; 8];
+
+fn map_of(p: &Params) -> Map {
+    Map {
+        a: [p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32],
+        b: [p[4] as f32, p[5] as f32],
+        flow: None,
+    }
+}
+
+/// Solve the symmetric positive system `a x = b` (n x n, row-major) by Cholesky; `None` when it
+/// is not positive definite.
+fn solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let sum: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+            if i == j {
+                let d = a[i * n + i] - sum;
+                if d <= 1e-12 {
+                    return None;
+                }
+                l[i * n + i] = d.sqrt();
+            } else {
+                l[i * n + j] = (a[i * n + j] - sum) / l[j * n + j];
+            }
+        }
+    }
+    let mut y = vec![0.0; n];
+    for i in 0..n {
+        y[i] = (b[i] - (0..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        x[i] = (y[i] - (i + 1..n).map(|k| l[k * n + i] * x[k]).sum::<f64>()) / l[i * n + i];
+    }
+    Some(x)
+}
+
+/// The residuals of the samples the edit's frame shows under `map`, with the grey levels' gain and
+/// bias, each with its sample's index.
+fn residuals(
+    samples: &[([f32; 2], f32)],
+    e: &Level,
+    map: &Map,
+    gain: f32,
+    bias: f32,
+) -> Vec<(usize, f32, [f32; 3])> {
+    let (ew, eh) = (e.w as f32, e.h as f32);
+    samples
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(u, so))| {
+            let v = map.at(u);
+            let s = e.sample(v[0] * ew, v[1] * eh)?;
+            Some((i, gain * s[0] + bias - so, s))
+        })
+        .collect()
+}
+
+/// The affine fit on one level from `p`: iteratively reweighted Gauss-Newton with a little
+/// damping. Returns the parameters and the residuals' robust spread.
+fn fit_affine(
+    samples: &[([f32; 2], f32)],
+    e: &Level,
+    mut p: Params,
+    rounds: usize,
+) -> (Params, f32) {
+    let (ew, eh) = (e.w as f64, e.h as f64);
+    let mut scale = 1.0;
+    for _ in 0..rounds {
+        let map = map_of(&p);
+        let rs = residuals(samples, e, &map, p[6] as f32, p[7] as f32);
+        if rs.len() < 24 {
+            break;
+        }
+        scale = spread(&rs.iter().map(|r| r.1).collect::<Vec<_>>());
+        let (mut h, mut g) = ([0.0f64; 64], [0.0f64; 8]);
+        for &(i, r, [s, ex, ey]) in &rs {
+            let w = tukey(r, scale) as f64;
+            if w == 0.0 {
+                continue;
+            }
+            let u = samples[i].0;
+            let (ux, uy) = (u[0] as f64, u[1] as f64);
+            let (jx, jy) = (p[6] * ex as f64 * ew, p[6] * ey as f64 * eh);
+            let j = [jx * ux, jx * uy, jy * ux, jy * uy, jx, jy, s as f64, 1.0];
+            for a in 0..8 {
+                let wa = w * j[a];
+                g[a] += wa * r as f64;
+                for b in a..8 {
+                    h[a * 8 + b] += wa * j[b];
+                }
+            }
+        }
+        for a in 0..8 {
+            for b in 0..a {
+                h[a * 8 + b] = h[b * 8 + a];
+            }
+            h[a * 8 + a] *= 1.0 + 1e-3;
+            h[a * 8 + a] += 1e-9;
+        }
+        let Some(step) = solve(&h, &g.map(|v| -v), 8) else {
+            break;
+        };
+        for (v, s) in p.iter_mut().zip(&step) {
+            *v += s;
+        }
+        // Converged once no corner moves by a hundredth of this level's pixel.
+        let moved = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+            .iter()
+            .map(|c: &[f64; 2]| {
+                let dx = (step[0] * c[0] + step[1] * c[1] + step[4]) * ew;
+                let dy = (step[2] * c[0] + step[3] * c[1] + step[5]) * eh;
+                dx.hypot(dy)
+            })
+            .fold(0.0, f64::max);
+        if moved < 0.01 {
+            break;
+        }
+    }
+    (p, scale)
+}
+
+/// The best start on the coarsest level: whole-pixel translations over an eighth of the picture
+/// each way, and with `zooms`, content scales per axis from 0.77 to 1.3 (a crop or extension on
+/// top of an editor's zoom), from which the fit is within reach. Scored on the samples with the
+/// most structure.
+fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
+    let reach = (e.w.max(e.h) as f32 / 8.0).ceil() as i32;
+    let mut strongest: Vec<&([f32; 2], f32)> = samples.iter().collect();
+    strongest.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    strongest.truncate(200);
+    let strongest: Vec<([f32; 2], f32)> = strongest.into_iter().copied().collect();
+    let scales: &[f32] = if zooms {
+        &[0.77, 0.88, 1.0, 1.14, 1.3]
+    } else {
+        &[1.0]
+    };
+    let mut best = (f32::MAX, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+    for &sx in scales {
+        for &sy in scales {
+            for dy in -reach..=reach {
+                for dx in -reach..=reach {
+                    // Scaled about the centre, then moved.
+                    let b = [
+                        0.5 * (1.0 - sx) + dx as f32 / e.w as f32,
+                        0.5 * (1.0 - sy) + dy as f32 / e.h as f32,
+                    ];
+                    let map = Map {
+                        a: [sx, 0.0, 0.0, sy],
+                        b,
+                        flow: None,
+                    };
+                    let rs = residuals(&strongest, e, &map, 1.0, 0.0);
+                    // Too few samples seen to judge this start.
+                    if rs.len() * 2 < strongest.len() {
+                        continue;
+                    }
+                    let cost = rs.iter().map(|r| r.1.abs().min(0.05)).sum::<f32>()
+                        / rs.len() as f32
+                        // Ties go to the smaller change.
+                        + 1e-5 * ((dx.abs() + dy.abs()) as f32 + 10.0 * ((sx - 1.0).abs() + (sy - 1.0).abs()));
+                    if cost < best.0 {
+                        best = (
+                            cost,
+                            [
+                                sx as f64,
+                                0.0,
+                                0.0,
+                                sy as f64,
+                                b[0] as f64,
+                                b[1] as f64,
+                                1.0,
+                                0.0,
+                            ],
+                        );
+                    }
+                }
+            }
+        }
+    }
+    best.1
+}
+
+/// Fit the map from the original's thumbnail `o` to the edit's `e`, both on `og` (the edit
+/// stretched onto it, so that both are filtered at one scale; the map is in each frame's own
+/// [0, 1] coordinates, whatever the thumbnails' sizes). `method` limits what is fitted (`Shift`
+/// fits nothing). `working` is the grid the map will be applied on, and `reach` the shift
+/// search's range there: in `Auto`, a map that only moves the picture by a whole pixel or two
+/// within that range is left to the shift search. `zooms`: the edit came in another size, so
+/// its content may be zoomed by more than the fit reaches from a plain stretch.
+pub fn fit(
+    o: &[u32],
+    e: &[u32],
+    og: Grid,
+    method: Method,
+    working: Grid,
+    reach: u32,
+    zooms: bool,
+) -> Fit {
+    let stretch = Fit::stretch();
+    if method == Method::Shift {
+        return stretch;
+    }
+    let longest = og.w.max(og.h) as usize;
+    let levels = (1..6).take_while(|l| longest >> l >= COARSEST).count() + 1;
+    let (go, ge) = (halvings(grey(o), og, levels), halvings(grey(e), og, levels));
+    // The decision between the shift search and a map is taken on a level of about this
+    // longest side: pictures in the same frame, the common case, stop there.
+    let decide_at = go
+        .iter()
+        .rposition(|g| g.1.w.max(g.1.h) <= DECIDE)
+        .unwrap_or(0);
+    let mut p: Params = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0];
+    let mut found = None;
+    for (l, ((o, grid), (e, _))) in go.iter().zip(&ge).enumerate() {
+        let (ol, el) = (Level::new(o, *grid), Level::new(e, *grid));
+        let s = samples(&ol);
+        if s.len() < 64 {
+            if l == 0 {
+                return stretch;
+            }
+            break;
+        }
+        if l == 0 {
+            p = coarse_start(&s, &el, zooms);
+        }
+        let (fitted, scale) = fit_affine(&s, &el, p, if l + 1 == levels { 8 } else { 12 });
+        p = fitted;
+        // A fit far outside what editors do has locked onto something else: the stretch is
+        // safer.
+        let shape = map_of(&p).describe(working);
+        if !(shape.scale.iter().all(|s| (0.7..1.4).contains(s))
+            && shape.rotation.abs() < 5.0
+            && p[6] > 0.3)
+        {
+            return Fit {
+                residual: 255.0 * scale,
+                ..stretch
+            };
+        }
+        // A level's pixel in working pixels, and the least move worth a map there.
+        let level_px = working.w as f32 / grid.w as f32;
+        let noise = 0.5f32.max(0.15 * level_px);
+        let map = map_of(&p);
+        let moved_little = bend(&map, working) < noise
+            && shape.offset.iter().all(|m| m.abs() <= reach as f32 + 0.5);
+        let misaligned = |map: &Map| {
+            local_misalignment(&s, &el, map, p[6] as f32, p[7] as f32, scale, *grid) * level_px
+        };
+        if method == Method::Auto && l == decide_at && moved_little && misaligned(&map) <= noise {
+            return Fit {
+                residual: 255.0 * scale,
+                ..stretch
+            };
+        }
+        found = Some((ol, el, s, scale, noise, level_px));
+    }
+    let Some((_, el, s, scale, noise, level_px)) = found else {
+        return stretch;
+    };
+    let grid = go.last().expect("one level").1;
+    let (gain, bias) = (p[6] as f32, p[7] as f32);
+    let mut map = map_of(&p);
+    let wants_flow = match method {
+        Method::Flow => true,
+        Method::Affine => false,
+        _ => local_misalignment(&s, &el, &map, gain, bias, scale, grid) * level_px > noise,
+    };
+    if wants_flow {
+        let flow = fit_flow(&s, &el, &map, gain, bias, grid);
+        let largest = flow
+            .d
+            .iter()
+            .map(|d| (d[0] * working.w as f32).hypot(d[1] * working.h as f32))
+            .fold(0.0, f32::max);
+        if method == Method::Flow || largest > noise {
+            map.flow = Some(flow);
+        }
+    }
+    let rs = residuals(&s, &el, &map, gain, bias);
+    let residual = 255.0 * spread(&rs.iter().map(|r| r.1).collect::<Vec<_>>());
+    let method = if map.flow.is_some() {
+        Method::Flow
+    } else {
+        Method::Affine
+    };
+    Fit {
+        map,
+        method,
+        residual,
+    }
+}
+
+/// How far the map's linear part moves the picture's corners from a plain translation, in
+/// pixels of `working`.
+fn bend(map: &Map, working: Grid) -> f32 {
+    let (w, h) = (working.w as f32, working.h as f32);
+    [[-0.5f32, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]]
+        .iter()
+        .map(|c| {
+            let dx = ((map.a[0] - 1.0) * c[0] + map.a[1] * c[1]) * w;
+            let dy = (map.a[2] * c[0] + (map.a[3] - 1.0) * c[1]) * h;
+            dx.hypot(dy)
+        })
+        .fold(0.0, f32::max)
+}
+
+/// The largest local misalignment the affine fit leaves, in thumbnail pixels: one Gauss-Newton
+/// step of a translation per cell of the flow's node grid, on cells with structure in both
+/// directions.
+fn local_misalignment(
+    samples: &[([f32; 2], f32)],
+    e: &Level,
+    map: &Map,
+    gain: f32,
+    bias: f32,
+    scale: f32,
+    og: Grid,
+) -> f32 {
+    let (nx, ny) = nodes(og);
+    let (cx, cy) = (nx as usize - 1, ny as usize - 1);
+    let mut cells = vec![([0.0f64; 3], [0.0f64; 2]); cx * cy];
+    let (ew, eh) = (e.w as f32, e.h as f32);
+    for (i, r, [_, ex, ey]) in residuals(samples, e, map, gain, bias) {
+        let w = tukey(r, scale) as f64;
+        let u = samples[i].0;
+        // The gradient with respect to a move of u, in thumbnail pixels of the original.
+        let jx = gain * (ex * ew * map.a[0] + ey * eh * map.a[2]) / og.w as f32;
+        let jy = gain * (ex * ew * map.a[1] + ey * eh * map.a[3]) / og.h as f32;
+        let c = ((u[0] * cx as f32) as usize).min(cx - 1)
+            + cx * ((u[1] * cy as f32) as usize).min(cy - 1);
+        let (h, g) = &mut cells[c];
+        let (jx, jy) = (jx as f64, jy as f64);
+        h[0] += w * jx * jx;
+        h[1] += w * jx * jy;
+        h[2] += w * jy * jy;
+        g[0] += w * jx * r as f64;
+        g[1] += w * jy * r as f64;
+    }
+    // A cell must be as well textured as a tenth of the typical cell in its weaker direction.
+    let weakest = |h: &[f64; 3]| {
+        let (t, d) = (h[0] + h[2], h[0] * h[2] - h[1] * h[1]);
+        t / 2.0 - (t * t / 4.0 - d).max(0.0).sqrt()
+    };
+    let mut strength: Vec<f32> = cells.iter().map(|(h, _)| weakest(h) as f32).collect();
+    let typical = median(&mut strength) as f64;
+    cells
+        .iter()
+        .filter(|(h, _)| weakest(h) > 0.1 * typical && typical > 0.0)
+        .filter_map(|(h, g)| solve(&[h[0], h[1], h[1], h[2]], &[-g[0], -g[1]], 2))
+        .map(|d| d[0].hypot(d[1]) as f32)
+        .fold(0.0, f32::max)
+}
+
+/// The flow's node grid for a thumbnail: a node every `NODE_SPACING` pixels, at least 3 a side.
+fn nodes(og: Grid) -> (u32, u32) {
+    let n = |side: u32| ((side as f32 / NODE_SPACING).round() as u32 + 1).clamp(3, 12);
+    (n(og.w), n(og.h))
+}
+
+/// The displacement field on top of the affine map: Gauss-Newton over the nodes' displacements,
+/// kept smooth (neighbouring nodes pulled together) and small (each pulled a little toward none).
+fn fit_flow(
+    samples: &[([f32; 2], f32)],
+    e: &Level,
+    affine: &Map,
+    gain: f32,
+    bias: f32,
+    og: Grid,
+) -> Flow {
+    let (nx, ny) = nodes(og);
+    let n = (nx * ny) as usize;
+    let mut flow = Flow {
+        nx,
+        ny,
+        d: vec![[0.0; 2]; n],
+    };
+    let (ew, eh) = (e.w as f32, e.h as f32);
+    // Unknowns in thumbnail pixels of the original, so both axes weigh alike.
+    let (pw, ph) = (og.w as f32, og.h as f32);
+    for _ in 0..5 {
+        let map = Map {
+            flow: Some(flow.clone()),
+            ..affine.clone()
+        };
+        let rs = residuals(samples, e, &map, gain, bias);
+        if rs.len() < 24 {
+            break;
+        }
+        let scale = spread(&rs.iter().map(|r| r.1).collect::<Vec<_>>());
+        let m = 2 * n;
+        let (mut h, mut g) = (vec![0.0f64; m * m], vec![0.0f64; m]);
+        for &(i, r, [_, ex, ey]) in &rs {
+            let w = tukey(r, scale) as f64;
+            if w == 0.0 {
+                continue;
+            }
+            let u = samples[i].0;
+            let jx = (gain * (ex * ew * affine.a[0] + ey * eh * affine.a[2]) / pw) as f64;
+            let jy = (gain * (ex * ew * affine.a[1] + ey * eh * affine.a[3]) / ph) as f64;
+            let nodes = flow.weights(u);
+            for &(a, wa) in &nodes {
+                let ja = [jx * wa as f64, jy * wa as f64];
+                for (ca, &va) in ja.iter().enumerate() {
+                    g[2 * a + ca] += w * va * r as f64;
+                    for &(b, wb) in &nodes {
+                        let jb = [jx * wb as f64, jy * wb as f64];
+                        for (cb, &vb) in jb.iter().enumerate() {
+                            h[(2 * a + ca) * m + 2 * b + cb] += w * va * vb;
+                        }
+                    }
+                }
+            }
+        }
+        let mean_diag = (0..m).map(|i| h[i * m + i]).sum::<f64>() / m as f64;
+        if mean_diag <= 0.0 {
+            break;
+        }
+        let (smooth, small) = (0.1 * mean_diag, 0.01 * mean_diag);
+        // The current displacements in thumbnail pixels: the priors act on the whole field.
+        let d: Vec<f64> = flow
+            .d
+            .iter()
+            .flat_map(|d| [(d[0] * pw) as f64, (d[1] * ph) as f64])
+            .collect();
+        let (nx, ny) = (nx as usize, ny as usize);
+        for j in 0..ny {
+            for i in 0..nx {
+                let a = j * nx + i;
+                for c in 0..2 {
+                    let ia = 2 * a + c;
+                    h[ia * m + ia] += small;
+                    g[ia] += small * d[ia];
+                }
+                for b in [(i + 1 < nx).then(|| a + 1), (j + 1 < ny).then(|| a + nx)]
+                    .into_iter()
+                    .flatten()
+                {
+                    for c in 0..2 {
+                        let (ia, ib) = (2 * a + c, 2 * b + c);
+                        h[ia * m + ia] += smooth;
+                        h[ib * m + ib] += smooth;
+                        h[ia * m + ib] -= smooth;
+                        h[ib * m + ia] -= smooth;
+                        g[ia] += smooth * (d[ia] - d[ib]);
+                        g[ib] += smooth * (d[ib] - d[ia]);
+                    }
+                }
+            }
+        }
+        let Some(step) = solve(&h, &g.iter().map(|v| -v).collect::<Vec<_>>(), m) else {
+            break;
+        };
+        for (k, d) in flow.d.iter_mut().enumerate() {
+            d[0] += (step[2 * k] as f32).clamp(-2.0, 2.0) / pw;
+            d[1] += (step[2 * k + 1] as f32).clamp(-2.0, 2.0) / ph;
+        }
+        if step.iter().all(|s| s.abs() < 0.01) {
+            break;
+        }
+    }
+    flow
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    /// A photo (the cat of `tests/photos`) as the world the pictures are windows of.
+    fn world() -> (Vec<u32>, Grid) {
+        let img = image::load_from_memory(include_bytes!("../../tests/photos/chelsea.png"))
+            .expect("the test photo")
+            .to_rgba8();
+        let grid = Grid::of(&img);
+        (crate::pixels::to_words(&img), grid)
+    }
+
+    /// `src` (on `from`) seen through `map`: each output pixel samples its mapped centre.
+    fn through(src: &[u32], from: Grid, to: Grid, map: &Map) -> Vec<u32> {
+        crate::diff::warp::cpu(
+            src,
+            from,
+            &src_like(to),
+            to,
+            map,
+            &crate::diff::drift::Drift::NONE,
+        )
+    }
+
+    fn src_like(grid: Grid) -> Vec<u32> {
+        vec![0xFF00_0000; grid.len()]
+    }
+
+    /// Edit thumbnails made by mapping an original through a known map's inverse are fitted back
+    /// to that map: the edit frame that shows the original through `truth`.
+    fn recovered(truth: Map, method: Method) -> Fit {
+        // The "world": a larger picture; the original is its centre, the edit another window.
+        let og = Grid { w: 200, h: 150 };
+        let eg = Grid { w: 240, h: 160 };
+        let (pixels, world) = world();
+        // The original: the world's middle 80 %.
+        let window = Map {
+            a: [0.8, 0.0, 0.0, 0.8],
+            b: [0.1, 0.1],
+            flow: None,
+        };
+        let o = through(&pixels, world, og, &window);
+        // The edit: pixel v of the edit shows the original's point truth⁻¹(v); build it by
+        // sampling the world where the original's u = truth⁻¹(v) lies (affine inverse).
+        let a = truth.a;
+        let det = a[0] * a[3] - a[1] * a[2];
+        let inv = [a[3] / det, -a[1] / det, -a[2] / det, a[0] / det];
+        let ib = [
+            -(inv[0] * truth.b[0] + inv[1] * truth.b[1]),
+            -(inv[2] * truth.b[0] + inv[3] * truth.b[1]),
+        ];
+        let edit_to_world = Map {
+            a: inv.map(|v| 0.8 * v),
+            b: [0.8 * ib[0] + 0.1, 0.8 * ib[1] + 0.1],
+            flow: None,
+        };
+        let e = through(&pixels, world, eg, &edit_to_world);
+        let e = crate::diff::resample::cpu(&e, eg, og);
+        fit(&o, &e, og, method, Grid { w: 800, h: 600 }, 2, true)
+    }
+
+    #[test]
+    fn a_zoom_a_turn_and_a_one_sided_crop_are_fitted_to_a_tenth_of_a_pixel() {
+        let turn: f32 = 0.8f32.to_radians();
+        let (c, s) = (turn.cos(), turn.sin());
+        // In normalised units a turn mixes the axes by the aspect (200x150 original).
+        let truth = Map {
+            a: [
+                1.08 * c,
+                -0.93 * s * 150.0 / 200.0,
+                1.08 * s * 200.0 / 150.0,
+                0.93 * c,
+            ],
+            b: [-0.07, 0.05],
+            flow: None,
+        };
+        let fit = recovered(truth.clone(), Method::Auto);
+        assert_eq!(fit.method, Method::Affine, "{fit:?}");
+        for u in [[0.1, 0.1], [0.9, 0.1], [0.5, 0.5], [0.1, 0.9], [0.9, 0.9]] {
+            let (got, want) = (fit.map.at(u), truth.at(u));
+            let err = ((got[0] - want[0]) * 240.0).hypot((got[1] - want[1]) * 160.0);
+            assert!(err < 0.1, "at {u:?}: {err} edit pixels off ({fit:?})");
+        }
+        let shape = fit.map.describe(Grid { w: 200, h: 150 });
+        assert!((shape.rotation - 0.8).abs() < 0.05, "{shape:?}");
+    }
+
+    #[test]
+    fn the_same_frame_is_left_to_the_shift_search() {
+        let fit = recovered(Map::STRETCH, Method::Auto);
+        assert_eq!(fit.method, Method::Shift, "{fit:?}");
+        assert_eq!(fit.map, Map::STRETCH);
+    }
+
+    #[test]
+    fn methods_parse_and_a_bad_one_is_refused_by_name() {
+        assert_eq!("flow".parse::<Method>().unwrap(), Method::Flow);
+        let e = "zoom".parse::<Method>().unwrap_err().to_string();
+        assert!(
+            e.contains("\"zoom\"") && e.contains("auto, shift, affine or flow"),
+            "{e}"
+        );
+    }
+}
