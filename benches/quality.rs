@@ -100,7 +100,10 @@ fn main() {
     if set == "frames" || set == "all" {
         frames(&differ, &photos, &out.join("frames"), flag("--only"));
     }
-    if set == "frames" {
+    if set == "ragged" || set == "all" {
+        ragged(&differ, &photos, &out.join("ragged"));
+    }
+    if set != "all" {
         return;
     }
 
@@ -340,4 +343,69 @@ fn frames(differ: &Differ, photos: &std::path::Path, out: &std::path::Path, only
             t[3].cell()
         );
     }
+}
+
+/// Ragged-outline cases: superpixel-shaped regions of each photo (`synth::ragged_case`), both
+/// paint styles, hard and feathered edges, damage levels 0-3.
+fn ragged(differ: &Differ, photos: &std::path::Path, out: &std::path::Path) {
+    std::fs::create_dir_all(out).unwrap();
+    let mut t: BTreeMap<(bool, u32), Tally> = BTreeMap::new();
+    let mut all = Tally::default();
+    for (p, photo) in PHOTOS.iter().enumerate() {
+        let original = imageio::read(&photos.join(photo)).expect("photo");
+        let stem = photo.split('.').next().unwrap();
+        for (k, style) in [Style::Paint, Style::Overlay].into_iter().enumerate() {
+            for level in 0..LEVELS {
+                for soft in [false, true] {
+                    let seed =
+                        2000 + 100 * p as u64 + 10 * level as u64 + 2 * k as u64 + soft as u64;
+                    let feather = if soft {
+                        FEATHERS[(seed % 3) as usize]
+                    } else {
+                        0.0
+                    };
+                    let case =
+                        editseg::synth::ragged_case(stem, &original, seed, style, level, feather);
+                    let mut opts = Options::default();
+                    opts.set("color", &case.color).unwrap();
+                    let got = pollster::block_on(differ.mask_from_edit(
+                        &case.original,
+                        &case.edited,
+                        &opts,
+                    ))
+                    .expect("segment");
+                    let dir = out.join(&case.name);
+                    std::fs::create_dir_all(&dir).unwrap();
+                    for (name, img) in [
+                        ("original.png", &case.original),
+                        ("edited.png", &case.edited),
+                    ] {
+                        img.save(dir.join(name)).unwrap();
+                    }
+                    case.truth.save(dir.join("truth.png")).unwrap();
+                    got.mask.save(dir.join("editseg.png")).unwrap();
+                    let o = editseg::metrics::overlap(&got.mask, &case.truth);
+                    t.entry((soft, level)).or_default().add(&case.name, o);
+                    all.add(&case.name, o);
+                }
+            }
+        }
+    }
+    println!(
+        "\n| ragged outlines: edge | damage level | cases | EditSeg, colour known: cIoU | worst |"
+    );
+    println!("|---|---|---|---|---|");
+    for ((soft, level), t) in t.iter() {
+        println!(
+            "| {} | {level} | {} | {} |",
+            if *soft { "feathered" } else { "hard" },
+            t.all.summary().count,
+            t.cell()
+        );
+    }
+    println!(
+        "| all | all | {} | {} |",
+        all.all.summary().count,
+        all.cell()
+    );
 }

@@ -20,6 +20,13 @@ pub struct Report {
     /// Sentence ids whose edit differs from the original over most of the picture (the editor
     /// redrew it, not only painted the object: see `pipeline::REDRAWN`); scored all the same.
     pub redrawn: Vec<u64>,
+    /// Sentence ids whose edit's frame did not show all of the original (the editor cropped it):
+    /// the pixels it did not show are outside the mask in the official figures.
+    pub cropped: Vec<u64>,
+    /// Beside the official figures, the same over the pixels each edit's frame showed (only when
+    /// some edit did not show them all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_pixels: Option<Figures>,
     /// What `--keep-going` left out, and why.
     pub skipped: Vec<Skipped>,
     /// Every scored sentence, by id: what the summaries are made of (and what `--compare`
@@ -41,6 +48,24 @@ pub struct Sample {
     /// For an edit, the share of the picture that changed clearly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_share: Option<f64>,
+    /// For an edit whose frame did not show all of the original: the share it showed, and the
+    /// intersection and union over those pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<Seen>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Seen {
+    pub share: f64,
+    pub intersection: u64,
+    pub union: u64,
+}
+
+/// Figures overall and per split.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Figures {
+    pub overall: Summary,
+    pub splits: BTreeMap<String, Summary>,
 }
 
 impl Sample {
@@ -101,8 +126,9 @@ fn read_mask(path: &Path, truth: &GrayImage) -> Result<GrayImage> {
     Ok(image::DynamicImage::ImageRgba8(mask).to_luma8())
 }
 
-/// A prediction file as a mask, with (for an edit) the share of the picture that changed.
-type Predicted = (GrayImage, Option<f64>);
+/// A prediction file as a mask, with (for an edit) the share of the picture that changed and the
+/// pixels its frame showed when it did not show them all.
+type Predicted = (GrayImage, Option<f64>, Option<GrayImage>);
 
 /// Score one ref's sentences; `predict` turns a prediction file into a mask. With `keep_going`
 /// a sentence that fails is skipped with its reason instead of ending the run.
@@ -118,7 +144,7 @@ fn score_ref(
     r.sentences
         .iter()
         .map(|s| {
-            let sample = |intersection, union, missing, changed_share| Sample {
+            let sample = |intersection, union, missing, changed_share, seen| Sample {
                 sent_id: s.sent_id,
                 ref_id: r.ref_id,
                 split: r.split.clone(),
@@ -127,6 +153,7 @@ fn score_ref(
                 union,
                 missing,
                 changed_share,
+                seen,
             };
             let scored = (|| {
                 if area == 0 {
@@ -140,11 +167,27 @@ fn score_ref(
                 }
                 let path = pred.join(format!("{}.png", s.sent_id));
                 if !path.exists() {
-                    return Ok(Scored::Counted(sample(0, area, true, None)));
+                    return Ok(Scored::Counted(sample(0, area, true, None, None)));
                 }
-                let (mask, changed_share) = predict(&path, &truth)?;
+                let (mask, changed_share, visible) = predict(&path, &truth)?;
                 let (i, u) = overlap(&mask, &truth);
-                Ok(Scored::Counted(sample(i, u, false, changed_share)))
+                let seen = visible.map(|v| {
+                    let within = |m: &GrayImage| {
+                        let mut m = m.clone();
+                        for (p, v) in m.iter_mut().zip(v.iter()) {
+                            *p = (*p).min(*v);
+                        }
+                        m
+                    };
+                    let (si, su) = overlap(&within(&mask), &within(&truth));
+                    let shown = v.iter().filter(|&&p| p > 0).count();
+                    Seen {
+                        share: shown as f64 / v.len().max(1) as f64,
+                        intersection: si,
+                        union: su,
+                    }
+                });
+                Ok(Scored::Counted(sample(i, u, false, changed_share, seen)))
             })();
             match scored {
                 Err(e) if keep_going => Ok(Scored::Skipped(Skipped {
@@ -217,7 +260,7 @@ pub fn evaluate(
                 data,
                 r,
                 pred,
-                &|path, truth| Ok((read_mask(path, truth)?, None)),
+                &|path, truth| Ok((read_mask(path, truth)?, None, None)),
                 keep_going,
             ),
             Predictions::Edits(differ, options) => {
@@ -232,7 +275,7 @@ pub fn evaluate(
                     let edited = imageio::read(path)?;
                     let out =
                         pollster::block_on(differ.mask_from_edit(original, &edited, options))?;
-                    Ok((out.mask, Some(out.stats.changed_share)))
+                    Ok((out.mask, Some(out.stats.changed_share), out.visible))
                 };
                 score_ref(data, r, pred, &segment, keep_going)
             }
@@ -266,6 +309,26 @@ pub fn evaluate(
             })
             .map(|s| s.sent_id)
             .collect(),
+        cropped: samples
+            .iter()
+            .filter(|s| s.seen.is_some())
+            .map(|s| s.sent_id)
+            .collect(),
+        seen_pixels: samples.iter().any(|s| s.seen.is_some()).then(|| {
+            let within: Vec<Sample> = samples
+                .iter()
+                .map(|s| match &s.seen {
+                    Some(seen) => Sample {
+                        intersection: seen.intersection,
+                        union: seen.union,
+                        ..s.clone()
+                    },
+                    None => s.clone(),
+                })
+                .collect();
+            let (overall, splits) = summarise(&within);
+            Figures { overall, splits }
+        }),
         skipped,
         samples,
     })

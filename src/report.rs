@@ -258,6 +258,15 @@ pub fn html(
         out += &summary_row(name, s);
     }
     out += &summary_row("overall", &report.overall);
+    if let Some(seen) = &report.seen_pixels {
+        out += &summary_row(
+            &format!(
+                "overall, over the pixels each edit showed ({} edits cropped by the editor)",
+                report.cropped.len()
+            ),
+            &seen.overall,
+        );
+    }
     out += "</table>";
     let mut lines: Vec<(String, &Summary)> =
         report.splits.iter().map(|(k, s)| (k.clone(), s)).collect();

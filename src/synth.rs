@@ -452,3 +452,124 @@ pub fn feathered_case(
         truth: truth(&cover, w, h),
     }
 }
+
+/// A region with a ragged outline, the way a real object's is: the union of the photo's
+/// superpixels (SLIC-style: k-means over position and CIELAB colour around a grid of seeds, cells
+/// about `cell` pixels across) whose centres fall inside a random blob, as a coverage map.
+pub fn ragged(original: &RgbaImage, cell: u32, rng: &mut Rng) -> Vec<f32> {
+    let (w, h) = original.dimensions();
+    let lab: Vec<[f32; 3]> = original
+        .pixels()
+        .map(|p| color::lab_u8([p.0[0], p.0[1], p.0[2]]))
+        .collect();
+    let s = cell as f32;
+    let mut centres: Vec<[f32; 5]> = Vec::new();
+    for cy in 0..h.div_ceil(cell) {
+        for cx in 0..w.div_ceil(cell) {
+            let (x, y) = (
+                ((cx as f32 + 0.5) * s).min(w as f32 - 1.0),
+                ((cy as f32 + 0.5) * s).min(h as f32 - 1.0),
+            );
+            let c = lab[(y as u32 * w + x as u32) as usize];
+            centres.push([x, y, c[0], c[1], c[2]]);
+        }
+    }
+    // Colour counts a CIELAB distance of 10 as much as a cell's width.
+    let m = 10.0f32;
+    let mut label = vec![0usize; (w * h) as usize];
+    for _ in 0..4 {
+        let mut best = vec![f32::MAX; label.len()];
+        for (k, c) in centres.iter().enumerate() {
+            let (x0, x1) = (
+                (c[0] - 2.0 * s).max(0.0) as u32,
+                ((c[0] + 2.0 * s) as u32).min(w - 1),
+            );
+            let (y0, y1) = (
+                (c[1] - 2.0 * s).max(0.0) as u32,
+                ((c[1] + 2.0 * s) as u32).min(h - 1),
+            );
+            for y in y0..=y1 {
+                for x in x0..=x1 {
+                    let i = (y * w + x) as usize;
+                    let l = lab[i];
+                    let d = ((x as f32 - c[0]).powi(2) + (y as f32 - c[1]).powi(2)) / (s * s)
+                        + ((l[0] - c[2]).powi(2) + (l[1] - c[3]).powi(2) + (l[2] - c[4]).powi(2))
+                            / (m * m);
+                    if d < best[i] {
+                        best[i] = d;
+                        label[i] = k;
+                    }
+                }
+            }
+        }
+        let mut sums = vec![[0.0f32; 6]; centres.len()];
+        for (i, &k) in label.iter().enumerate() {
+            let (x, y) = ((i as u32 % w) as f32, (i as u32 / w) as f32);
+            let l = lab[i];
+            for (a, v) in sums[k].iter_mut().zip([x, y, l[0], l[1], l[2], 1.0]) {
+                *a += v;
+            }
+        }
+        for (c, t) in centres.iter_mut().zip(&sums) {
+            if t[5] > 0.0 {
+                *c = std::array::from_fn(|j| t[j] / t[5]);
+            }
+        }
+    }
+    let blob = blob(w, h, rng);
+    let chosen: Vec<bool> = centres
+        .iter()
+        .map(|c| blob[(c[1] as u32 * w + c[0] as u32) as usize] >= 0.5)
+        .collect();
+    label
+        .iter()
+        .map(|&k| if chosen[k] { 1.0 } else { 0.0 })
+        .collect()
+}
+
+/// A case painted over a ragged region (`ragged`), its paint's edge hard or feathered.
+pub fn ragged_case(
+    name: &str,
+    original: &RgbaImage,
+    seed: u64,
+    style: Style,
+    level: u32,
+    feather: f32,
+) -> Case {
+    let mut rng = Rng::new(seed);
+    let (w, h) = original.dimensions();
+    let cell = 10 + (seed % 3) as u32 * 4;
+    let cover = ragged(original, cell, &mut rng);
+    let region: Vec<[f32; 3]> = original
+        .pixels()
+        .zip(&cover)
+        .filter(|(_, &c)| c >= 0.5)
+        .map(|(p, _)| color::lab_u8([p.0[0], p.0[1], p.0[2]]))
+        .collect();
+    let contrast = |name: &str| color::contrast(color::parse(name).expect("known colour"), &region);
+    let color = *COLORS
+        .iter()
+        .max_by(|a, b| contrast(a).total_cmp(&contrast(b)))
+        .expect("colours");
+    let painted = color::recolour(
+        original,
+        &feathered(&cover, w, h, feather),
+        color::parse(color).expect("known colour"),
+        style,
+    );
+    let soft = if feather > 0.0 {
+        format!("-f{feather:.1}")
+    } else {
+        String::new()
+    };
+    Case {
+        name: format!("{name}-{seed}-ragged{cell}-{style:?}{soft}-L{level}").to_lowercase(),
+        edited: Damage { level }.apply(&painted, &mut rng),
+        original: original.clone(),
+        color: color.into(),
+        style,
+        level,
+        feather,
+        truth: truth(&cover, w, h),
+    }
+}

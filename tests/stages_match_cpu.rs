@@ -30,3 +30,8 @@ for_each_gpu_check!(native);
 fn the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu() {
     block_on(common::the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu());
 }
+
+#[test]
+fn a_framed_edit_gives_the_same_mask_on_gpu_and_cpu() {
+    block_on(common::a_framed_edit_gives_the_same_mask_on_gpu_and_cpu());
+}

@@ -48,6 +48,11 @@ async fn the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu() {
     common::the_whole_pipeline_gives_the_same_mask_on_gpu_and_cpu().await;
 }
 
+#[wasm_bindgen_test]
+async fn a_framed_edit_gives_the_same_mask_on_gpu_and_cpu() {
+    common::a_framed_edit_gives_the_same_mask_on_gpu_and_cpu().await;
+}
+
 fn image_data(img: &image::RgbaImage) -> JsValue {
     ImageData::new_with_u8_clamped_array_and_sh(Clamped(img.as_raw()), img.width(), img.height())
         .unwrap()

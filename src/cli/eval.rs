@@ -145,6 +145,15 @@ pub fn run(args: Args) -> Result<(), Error> {
             report.redrawn
         );
     }
+    if let Some(seen) = &report.seen_pixels {
+        eprintln!(
+            "editseg: {} edits did not show all of the original (cropped by the editor; the official figures count those pixels outside the mask): {:?}\nOver the pixels each edit showed: cIoU {:.2} %, gIoU {:.2} %",
+            report.cropped.len(),
+            report.cropped,
+            100.0 * seen.overall.ciou,
+            100.0 * seen.overall.giou
+        );
+    }
     if let Some(p) = &args.json {
         files::write_json(p, &report)?;
     }

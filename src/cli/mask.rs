@@ -27,13 +27,17 @@ pub struct Args {
     /// Also write what the pipeline found and did (JSON)
     #[arg(long, value_name = "PATH")]
     stats: Option<PathBuf>,
+    /// Also write the pixels of the original the edit's frame shows (255) and does not (0) as a
+    /// mask (PNG): an editor that cropped the picture says nothing about the rest
+    #[arg(long, value_name = "PATH")]
+    visible_out: Option<PathBuf>,
     /// Many pairs, run in parallel: a tab-separated list with one pair per line (original,
     /// edited, out, and optionally the colour); relative paths are read from the list's folder,
     /// lines starting with # are skipped
     #[arg(
         long,
         value_name = "LIST.tsv",
-        conflicts_with_all = ["original", "edited", "out", "heat", "overlay", "stats"]
+        conflicts_with_all = ["original", "edited", "out", "heat", "overlay", "stats", "visible_out"]
     )]
     batch: Option<PathBuf>,
     #[command(flatten)]
@@ -76,6 +80,15 @@ pub struct Cleanup {
     /// threshold (around every pixel above the threshold) [default: half]
     #[arg(long, value_name = "half|threshold")]
     outline: Option<String>,
+    /// How the edit's frame is brought onto the original's: auto (the simplest that explains
+    /// it), shift (stretched, then a whole-pixel shift), affine (scale, turn, shift) or flow
+    /// (affine plus a smooth drift) [default: auto]
+    #[arg(long, value_name = "auto|shift|affine|flow")]
+    register: Option<String>,
+    /// Which diff finds the painted region: editseg, or ming (the article's own recipe, for
+    /// comparing with its numbers) [default: editseg]
+    #[arg(long, value_name = "editseg|ming")]
+    diff: Option<String>,
 }
 
 impl Cleanup {
@@ -92,6 +105,8 @@ impl Cleanup {
             ("max-hole", &self.max_hole),
             ("max-shift", &self.max_shift),
             ("outline", &self.outline),
+            ("register", &self.register),
+            ("diff", &self.diff),
         ] {
             if let Some(value) = value {
                 options.set(key, value)?;
@@ -127,6 +142,13 @@ pub fn run(args: Args) -> Result<(), Error> {
     if let Some(p) = &args.stats {
         files::write_json(p, &outcome.stats)?;
     }
+    if let Some(p) = &args.visible_out {
+        let all = || {
+            image::GrayImage::from_pixel(original.width(), original.height(), image::Luma([255]))
+        };
+        let seen = outcome.visible.clone().unwrap_or_else(all);
+        files::write(p, imageio::encode_png_gray(&seen))?;
+    }
     for note in &outcome.stats.notes {
         eprintln!("editseg: {note}");
     }
@@ -135,8 +157,22 @@ pub fn run(args: Args) -> Result<(), Error> {
         (Some(d), Some(r)) => format!(" ({d} dispatches, {r} readbacks)"),
         _ => String::new(),
     };
+    let r = &s.registration;
+    let frame = match r.method {
+        editseg::diff::register::Method::Shift => String::new(),
+        _ => format!(
+            ", registered ({:?}: scale {:.3}x{:.3}, turn {:.2} deg, drift up to {:.1} px, {:.1}% seen)",
+            r.method,
+            r.scale[0],
+            r.scale[1],
+            r.rotation,
+            r.largest_drift,
+            100.0 * s.visible_share
+        )
+        .to_lowercase(),
+    };
     println!(
-        "mask {}x{}: {} pixels ({:.2}%), threshold {}{}, shift ({}, {}), backend {}{counts}",
+        "mask {}x{}: {} pixels ({:.2}%), threshold {}{}, shift ({}, {}){frame}, backend {}{counts}",
         s.width,
         s.height,
         s.area,

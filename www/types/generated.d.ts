@@ -29,9 +29,21 @@ changedShare: number,
  */
 sceneLikeness: number | null, 
 /**
- * Edited pixel = original pixel + shift, in working-grid pixels.
+ * Edited pixel = original pixel + shift, in working-grid pixels (after the registration).
  */
 shift: [number, number], 
+/**
+ * How the edit's frame was brought onto the original's.
+ */
+registration: Registration, 
+/**
+ * The share of the original's pixels the edit's frame shows (1 unless the editor cropped).
+ */
+visibleShare: number, 
+/**
+ * The diff that found the region.
+ */
+diff: Diff, 
 /**
  * Kernel dispatches and GPU-to-host readbacks this request made (GPU path only).
  */
