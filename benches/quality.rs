@@ -3,7 +3,10 @@
 //! twice: painted with a hard edge, and with the paint faded over the edge the way diffusion
 //! editors do (Gaussian sigma 0.6, 1.0 or 1.6 px, by seed).
 //!
-//!   cargo bench --bench quality [-- --backend cpu|gpu] [--out DIR]
+//!   cargo bench --bench quality [-- --backend cpu|gpu] [--out DIR] [--set today|frames|ragged|all]
+//!
+//! `--set frames`: edits answered in editors' frames (`frames`); `--set ragged`: superpixel-shaped
+//! regions (`ragged`); `today`: the cases below; `all` (the default): all three.
 //!
 //! Prints a markdown table of cIoU and the worst case per edge and damage level, and how far the
 //! outline sits from the paint's 50% line on the undamaged feathered edits.
@@ -103,7 +106,7 @@ fn main() {
     if set == "ragged" || set == "all" {
         ragged(&differ, &photos, &out.join("ragged"));
     }
-    if set != "all" {
+    if set != "today" && set != "all" {
         return;
     }
 
@@ -383,6 +386,7 @@ fn ragged(differ: &Differ, photos: &std::path::Path, out: &std::path::Path) {
                         img.save(dir.join(name)).unwrap();
                     }
                     case.truth.save(dir.join("truth.png")).unwrap();
+                    std::fs::write(dir.join("color.txt"), &case.color).unwrap();
                     got.mask.save(dir.join("editseg.png")).unwrap();
                     let o = editseg::metrics::overlap(&got.mask, &case.truth);
                     t.entry((soft, level)).or_default().add(&case.name, o);

@@ -70,14 +70,17 @@ fn command(dir: &Path, backend: &str, color: &str, repeats: usize) -> f64 {
 
 /// The OpenCV recipe's seconds on `dir`: the recipe alone, or the whole command.
 fn opencv(dir: &Path, repeats: usize, whole: bool) -> f64 {
+    opencv_with(dir, repeats, if whole { &["--whole"] } else { &[] })
+}
+
+/// The OpenCV recipe's seconds on `dir` with `extra` arguments (`--whole`, `--ecc`).
+fn opencv_with(dir: &Path, repeats: usize, extra: &[&str]) -> f64 {
     let mut cmd = Command::new("python3");
     cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/opencv_recipe.py"))
         .arg(dir.parent().unwrap())
         .args(["--time", &(repeats * 5).to_string(), "--only"])
-        .arg(dir.file_name().unwrap());
-    if whole {
-        cmd.arg("--whole");
-    }
+        .arg(dir.file_name().unwrap())
+        .args(extra);
     let out = cmd.output().expect("python3 with opencv-python-headless");
     let text = String::from_utf8_lossy(&out.stdout);
     let fields: Vec<f64> = text
@@ -173,8 +176,74 @@ fn main() {
             cpu_s / cv
         );
     }
+    registration(&cpu, &case, &options, &out);
     match &gpu {
         Some(g) => eprintln!("GPU: {}", g.backend()),
         None => eprintln!("GPU: none"),
+    }
+}
+
+/// What registering the edit's frame costs on the CPU path: pairs in the same frame with the
+/// registration (`auto`, which leaves them to the shift search) and without it (`shift`), and
+/// pairs in editors' frames (1 MP originals answered at about 1 MP) through an affine map and a
+/// flow, against the same-frame time and against OpenCV's `findTransformECC` (affine) and the
+/// recipe. Calls of the two settings alternate, so both see the same machine.
+fn registration(cpu: &Differ, case: &synth::Case, options: &Options, out: &Path) {
+    use editseg::synth::{framed_case, Family};
+    println!("\n| pair | registration | EditSeg CPU path (2 cores), ms | against the same-frame run without registration | OpenCV findTransformECC + recipe (1 thread), ms |");
+    println!("|---|---|---|---|---|");
+    let ms = |s: f64| format!("{:.1}", s * 1000.0);
+    let mut shift = options.clone();
+    shift.set("register", "shift").unwrap();
+    let mut same_frame = Vec::new();
+    for &(label, w, h, repeats) in SIZES {
+        let o = resize(&case.original, w, h, FilterType::Triangle);
+        let e = resize(&case.edited, w, h, FilterType::Triangle);
+        let (mut with, mut without) = (0.0, 0.0);
+        for _ in 0..3 {
+            without += pipeline(cpu, &o, &e, &shift, 5 * repeats);
+            with += pipeline(cpu, &o, &e, options, 5 * repeats);
+        }
+        let kind = pollster::block_on(cpu.mask_from_edit(&o, &e, options))
+            .unwrap()
+            .stats
+            .registration
+            .method;
+        println!(
+            "| {label}, same frame | off (shift) | {} | 1.00x | - |",
+            ms(without / 3.0)
+        );
+        println!(
+            "| {label}, same frame | auto (chose {kind:?}) | {} | {:.2}x | - |",
+            ms(with / 3.0),
+            with / without
+        );
+        same_frame.push((label, without / 3.0));
+    }
+    let photo = &case.original;
+    let original = resize(photo, 1155, 866, FilterType::Triangle);
+    for family in [Family::Zoom, Family::Crop, Family::Drift, Family::All] {
+        let (framed, _) = framed_case("coffee", &original, 77, Style::Paint, 1, 1.0, family);
+        let mut opts = options.clone();
+        opts.set("color", &framed.color).unwrap();
+        let dir = out.join(format!("framed-{family:?}").to_lowercase());
+        std::fs::create_dir_all(&dir).unwrap();
+        framed.original.save(dir.join("original.png")).unwrap();
+        framed.edited.save(dir.join("edited.png")).unwrap();
+        let seconds = pipeline(cpu, &framed.original, &framed.edited, &opts, 20);
+        let kind = pollster::block_on(cpu.mask_from_edit(&framed.original, &framed.edited, &opts))
+            .unwrap()
+            .stats
+            .registration
+            .method;
+        let ecc = opencv_with(&dir, 2, &["--ecc"]);
+        println!(
+            "| 1 MP, edit {}x{} in a {family:?} frame | auto (chose {kind:?}) | {} | {:.2}x | {} |",
+            framed.edited.width(),
+            framed.edited.height(),
+            ms(seconds),
+            seconds / same_frame[0].1,
+            ms(ecc)
+        );
     }
 }

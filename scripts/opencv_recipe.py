@@ -63,6 +63,8 @@ def main():
                     o = cv2.imread(str(case / "original.png"))
                     e = cv2.imread(str(case / "edited.png"))
                     cv2.imwrite(str(case / "opencv.png"), recipe(o, e))
+                elif "--ecc" in sys.argv:
+                    ecc_recipe(o, e)
                 else:
                     recipe(o, e)
             seconds = (time.perf_counter() - start) / repeats

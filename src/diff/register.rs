@@ -783,11 +783,18 @@ fn local_misalignment(
     };
     let mut strength: Vec<f32> = cells.iter().map(|(h, _)| weakest(h) as f32).collect();
     let typical = median(&mut strength) as f64;
+    // Only moves the cell's own evidence makes certain count: more than three standard errors
+    // (the residuals' spread through the cell's normal equations).
+    let variance = (scale as f64).powi(2);
     cells
         .iter()
         .filter(|(h, _)| weakest(h) > 0.1 * typical && typical > 0.0)
-        .filter_map(|(h, g)| solve(&[h[0], h[1], h[1], h[2]], &[-g[0], -g[1]], 2))
-        .map(|d| d[0].hypot(d[1]) as f32)
+        .filter_map(|(h, g)| {
+            let d = solve(&[h[0], h[1], h[1], h[2]], &[-g[0], -g[1]], 2)?;
+            let certainty =
+                (h[0] * d[0] * d[0] + 2.0 * h[1] * d[0] * d[1] + h[2] * d[1] * d[1]) / variance;
+            (certainty > 9.0).then(|| d[0].hypot(d[1]) as f32)
+        })
         .fold(0.0, f32::max)
 }
 
