@@ -100,11 +100,32 @@ fn main() {
     let differ = pollster::block_on(Differ::new(backend)).expect("backend");
     eprintln!("backend: {}", differ.backend());
     let set = flag("--set").unwrap_or("all".into());
+    // Cases unlike the ones the stages were tuned on: other photos (`--photos DIR`, every PNG and
+    // JPEG in it) and other seeds (`--seeds-from N`), for the frames and ragged sets.
+    let held_out: Vec<PathBuf> = match flag("--photos") {
+        Some(dir) => {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+                .expect("--photos DIR")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "png" || x == "jpg"))
+                .collect();
+            v.sort();
+            v
+        }
+        None => PHOTOS.iter().map(|p| photos.join(p)).collect(),
+    };
+    let seeds_from: u64 = flag("--seeds-from").map_or(0, |s| s.parse().expect("--seeds-from N"));
     if set == "frames" || set == "all" {
-        frames(&differ, &photos, &out.join("frames"), flag("--only"));
+        frames(
+            &differ,
+            &held_out,
+            seeds_from,
+            &out.join("frames"),
+            flag("--only"),
+        );
     }
     if set == "ragged" || set == "all" {
-        ragged(&differ, &photos, &out.join("ragged"));
+        ragged(&differ, &held_out, seeds_from, &out.join("ragged"));
     }
     if set != "today" && set != "all" {
         return;
@@ -242,16 +263,22 @@ fn main() {
 /// (registration `auto`) beside the careful OpenCV user's recipe (`findTransformECC`, affine, then
 /// the recipe) and the plain recipe. Figures over all pixels (the official ones) and over the
 /// pixels the frame shows.
-fn frames(differ: &Differ, photos: &std::path::Path, out: &std::path::Path, only: Option<String>) {
+fn frames(
+    differ: &Differ,
+    photos: &[PathBuf],
+    seeds_from: u64,
+    out: &std::path::Path,
+    only: Option<String>,
+) {
     use editseg::synth::{framed_case, Family};
     std::fs::create_dir_all(out).unwrap();
     let mut cases = Vec::new();
-    for (p, photo) in PHOTOS.iter().enumerate() {
-        let original = imageio::read(&photos.join(photo)).expect("photo");
-        let stem = photo.split('.').next().unwrap();
+    for (p, photo) in photos.iter().enumerate() {
+        let original = imageio::read(photo).expect("photo");
+        let stem = photo.file_stem().unwrap().to_string_lossy();
         for (f, family) in Family::ALL.into_iter().enumerate() {
             for (k, style) in [Style::Paint, Style::Overlay].into_iter().enumerate() {
-                let seed = 1000 + 100 * p as u64 + 10 * f as u64 + k as u64;
+                let seed = seeds_from + 1000 + 100 * p as u64 + 10 * f as u64 + k as u64;
                 let level = (seed % 4) as u32;
                 let feather = if seed.is_multiple_of(2) {
                     FEATHERS[(seed / 2 % 3) as usize]
@@ -259,7 +286,7 @@ fn frames(differ: &Differ, photos: &std::path::Path, out: &std::path::Path, only
                     0.0
                 };
                 let (case, frame) =
-                    framed_case(stem, &original, seed, style, level, feather, family);
+                    framed_case(&stem, &original, seed, style, level, feather, family);
                 if only
                     .as_ref()
                     .is_some_and(|o| !case.name.contains(o.as_str()))
@@ -350,25 +377,29 @@ fn frames(differ: &Differ, photos: &std::path::Path, out: &std::path::Path, only
 
 /// Ragged-outline cases: superpixel-shaped regions of each photo (`synth::ragged_case`), both
 /// paint styles, hard and feathered edges, damage levels 0-3.
-fn ragged(differ: &Differ, photos: &std::path::Path, out: &std::path::Path) {
+fn ragged(differ: &Differ, photos: &[PathBuf], seeds_from: u64, out: &std::path::Path) {
     std::fs::create_dir_all(out).unwrap();
     let mut t: BTreeMap<(bool, u32), Tally> = BTreeMap::new();
     let mut all = Tally::default();
-    for (p, photo) in PHOTOS.iter().enumerate() {
-        let original = imageio::read(&photos.join(photo)).expect("photo");
-        let stem = photo.split('.').next().unwrap();
+    for (p, photo) in photos.iter().enumerate() {
+        let original = imageio::read(photo).expect("photo");
+        let stem = photo.file_stem().unwrap().to_string_lossy();
         for (k, style) in [Style::Paint, Style::Overlay].into_iter().enumerate() {
             for level in 0..LEVELS {
                 for soft in [false, true] {
-                    let seed =
-                        2000 + 100 * p as u64 + 10 * level as u64 + 2 * k as u64 + soft as u64;
+                    let seed = seeds_from
+                        + 2000
+                        + 100 * p as u64
+                        + 10 * level as u64
+                        + 2 * k as u64
+                        + soft as u64;
                     let feather = if soft {
                         FEATHERS[(seed % 3) as usize]
                     } else {
                         0.0
                     };
                     let case =
-                        editseg::synth::ragged_case(stem, &original, seed, style, level, feather);
+                        editseg::synth::ragged_case(&stem, &original, seed, style, level, feather);
                     let mut opts = Options::default();
                     opts.set("color", &case.color).unwrap();
                     let got = pollster::block_on(differ.mask_from_edit(

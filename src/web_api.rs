@@ -201,12 +201,14 @@ impl EditSeg {
         })
     }
 
-    /// Resolve to `{mask, maskBytes, maskPng, heat, overlay, stats}`: `mask`, `heat` and
-    /// `overlay` are ImageData of the original's size (objects of the same shape where ImageData
-    /// is missing), `maskBytes` one byte per pixel (255 inside), `maskPng` the mask as PNG. `original`
-    /// and `edited` are ImageData, ImageBitmap, or encoded PNG/JPEG/WebP bytes (Uint8Array or
+    /// Resolve to `{mask, maskBytes, maskPng, heat, overlay, visibleBytes, stats}`: `mask`,
+    /// `heat` and `overlay` are ImageData of the original's size (objects of the same shape where
+    /// ImageData is missing), `maskBytes` one byte per pixel (255 inside), `maskPng` the mask as
+    /// PNG, `visibleBytes` what the edit's frame showed (or null: all of it). `original` and
+    /// `edited` are ImageData, ImageBitmap, or encoded PNG/JPEG/WebP bytes (Uint8Array or
     /// ArrayBuffer). `options`: {color, threshold, keep: "all"|"largest", seed: [x, y], open,
-    /// close, minArea, maxHole, maxShift, outline: "half"|"threshold"}. `listeners`: `{onStage}`, called with a description
+    /// close, minArea, maxHole, maxShift, outline: "half"|"threshold", register:
+    /// "auto"|"shift"|"affine"|"flow", diff: "editseg"|"ming"}. `listeners`: `{onStage}`, called with a description
     /// of each stage as it begins ("finding the painted region", ...), as the runtime takes it.
     #[wasm_bindgen(js_name = maskFromEdit, unchecked_return_type = "Promise<MaskResult>")]
     pub fn mask_from_edit(
@@ -411,7 +413,7 @@ fn to_value(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
 }
 
 /// The one result shape of `maskFromEdit` and `segment`: `{mask, maskBytes, maskPng, heat,
-/// overlay, stats}`.
+/// overlay, visibleBytes, stats}`.
 fn to_js(outcome: &Outcome) -> Result<JsValue, JsValue> {
     let mask = &outcome.mask;
     let out: JsValue = Object::new().into();
@@ -433,6 +435,11 @@ fn to_js(outcome: &Outcome) -> Result<JsValue, JsValue> {
     )?;
     Reflect::set(&out, &"heat".into(), &image_data(&outcome.heat)?)?;
     Reflect::set(&out, &"overlay".into(), &image_data(&outcome.overlay)?)?;
+    let visible = match &outcome.visible {
+        Some(seen) => Uint8Array::from(seen.as_raw().as_slice()).into(),
+        None => JsValue::NULL,
+    };
+    Reflect::set(&out, &"visibleBytes".into(), &visible)?;
     Reflect::set(&out, &"stats".into(), &to_value(&outcome.stats)?)?;
     Ok(out)
 }

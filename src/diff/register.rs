@@ -563,7 +563,7 @@ fn fit_affine(
 /// each way, and with `zooms`, content scales per axis from 0.77 to 1.3 (a crop or extension on
 /// top of an editor's zoom), from which the fit is within reach. Scored on the samples with the
 /// most structure.
-fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
+fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f32, Params)> {
     let reach = (e.w.max(e.h) as f32 / 8.0).ceil() as i32;
     let mut strongest: Vec<&([f32; 2], f32)> = samples.iter().collect();
     strongest.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
@@ -574,7 +574,7 @@ fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
     } else {
         &[1.0]
     };
-    let mut best = (f32::MAX, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+    let mut found: Vec<(f32, Params)> = Vec::new();
     for &sx in scales {
         for &sy in scales {
             for dy in -reach..=reach {
@@ -598,26 +598,57 @@ fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
                         / rs.len() as f32
                         // Ties go to the smaller change.
                         + 1e-5 * ((dx.abs() + dy.abs()) as f32 + 10.0 * ((sx - 1.0).abs() + (sy - 1.0).abs()));
-                    if cost < best.0 {
-                        best = (
-                            cost,
-                            [
-                                sx as f64,
-                                0.0,
-                                0.0,
-                                sy as f64,
-                                b[0] as f64,
-                                b[1] as f64,
-                                1.0,
-                                0.0,
-                            ],
-                        );
-                    }
+                    found.push((
+                        cost,
+                        [
+                            sx as f64,
+                            0.0,
+                            0.0,
+                            sy as f64,
+                            b[0] as f64,
+                            b[1] as f64,
+                            1.0,
+                            0.0,
+                        ],
+                    ));
                 }
             }
         }
     }
-    best.1
+    found.sort_by(|a, b| a.0.total_cmp(&b.0));
+    found
+}
+
+/// A fit's cost on a level: the mean truncated residual over the samples it sees.
+fn cost(samples: &[([f32; 2], f32)], e: &Level, p: &Params) -> f32 {
+    let rs = residuals(samples, e, &map_of(p), p[6] as f32, p[7] as f32);
+    if rs.len() * 2 < samples.len() {
+        return f32::MAX;
+    }
+    rs.iter().map(|r| r.1.abs().min(0.05)).sum::<f32>() / rs.len() as f32
+}
+
+/// The start the fit continues from: the best few coarse starts of different scales, each fitted
+/// on the coarsest level, the one that fits best kept (a picture dominated by one strong shape,
+/// such as a round outline, can rank a wrong scale first before the fit).
+fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
+    let starts = coarse_starts(samples, e, zooms);
+    let mut tried: Vec<Params> = Vec::new();
+    for (_, p) in &starts {
+        if tried.len() == 4 {
+            break;
+        }
+        // One start per scale pair: the others would fit to the same place.
+        if tried.iter().all(|t| (t[0], t[3]) != (p[0], p[3])) {
+            tried.push(*p);
+        }
+    }
+    tried
+        .into_iter()
+        .map(|p| fit_affine(samples, e, p, 12).0)
+        .map(|p| (cost(samples, e, &p), p))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0], |best| best.1)
 }
 
 /// Fit the map from the original's thumbnail `o` to the edit's `e`, both on `og` (the edit

@@ -17,6 +17,10 @@ export interface Options {
   maxHole?: number;
   maxShift?: number;
   outline?: 'half' | 'threshold';
+  /** How the edit's frame is brought onto the original's (default auto). */
+  register?: 'auto' | 'shift' | 'affine' | 'flow';
+  /** Which diff finds the painted region: EditSeg's, or the article's own recipe. */
+  diff?: 'editseg' | 'ming';
   /** `segment` only: paint even a picture that does not look like a RefScenes scene. */
   force?: boolean;
 }
@@ -34,7 +38,11 @@ export interface MaskResult {
   maskBytes: Uint8Array;
   maskPng: Uint8Array;
   heat: ImageData;
+  /** The original with the mask over it; what the edit's frame did not show is hatched. */
   overlay: ImageData;
+  /** What the edit's frame showed (255) and did not (0), one byte a pixel; null when it showed
+   * all of the original. */
+  visibleBytes: Uint8Array | null;
   stats: Stats;
 }
 
