@@ -317,6 +317,38 @@ fn the_shipped_weights_give_the_recorded_edits_and_find_the_named_objects() {
     );
 }
 
+/// The painter's edits, soft as a generator's output and brought to the picture's size as
+/// `segment --edit-out` saves them, are in the picture's own frame: handed back as edits of
+/// one's own, no zoom, turn or crop is fitted to their softened edges.
+#[test]
+fn the_painters_saved_edits_are_found_in_the_pictures_own_frame() {
+    let painter = shipped();
+    let differ = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
+    for (i, r) in pollster::block_on(painter_fixture::run_all(&painter, &differ))
+        .iter()
+        .enumerate()
+    {
+        let (picture, _, _) = painter_fixture::scene(i as u32);
+        let edit = image::imageops::resize(
+            &r.painted.edit,
+            picture.width(),
+            picture.height(),
+            image::imageops::FilterType::Triangle,
+        );
+        let outcome =
+            pollster::block_on(differ.mask_from_edit(&picture, &edit, &Options::default()))
+                .unwrap();
+        let stats = &outcome.stats;
+        assert_eq!(
+            stats.registration.method,
+            editseg::diff::register::Method::Shift,
+            "scene {i}: {:?}",
+            stats.notes
+        );
+        assert_eq!(stats.visible_share, 1.0, "scene {i}");
+    }
+}
+
 /// The program on perfect perception maps: what the painter can reach once its net sees every
 /// object right. Near misses are allowed only where an object is mostly hidden.
 #[test]

@@ -4,7 +4,9 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use editseg::diff::register::Method;
 use editseg::painter::segment::{NotFound, Reason, Timings};
+use editseg::pipeline::{Diff, Registration};
 use editseg::Stats;
 use ts_rs::TS;
 
@@ -14,6 +16,9 @@ fn generated() -> String {
     );
     for decl in [
         Stats::decl(),
+        Registration::decl(),
+        Method::decl(),
+        Diff::decl(),
         Timings::decl(),
         Reason::decl(),
         NotFound::decl(),

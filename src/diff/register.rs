@@ -19,8 +19,13 @@ const DECIDE: u32 = 128;
 /// Structure is each thumbnail less its local mean over a box of this radius: smooth lighting
 /// changes fall away, edges and texture stay.
 const MEAN_RADIUS: usize = 2;
+/// The most samples a level is fitted on (its pixels with the most structure, spread out).
+const MAX_SAMPLES: usize = 6000;
 /// Thumbnail pixels between the flow's nodes.
 const NODE_SPACING: f32 = 32.0;
+/// In `Auto`, a zoom, turn or drift is kept over the shift search only when it divides a plain
+/// move's cost by more than this.
+const SIMPLER_MARGIN: f32 = 1.1;
 
 /// How the edit is brought onto the original's frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -398,8 +403,14 @@ fn samples(level: &Level) -> Vec<([f32; 2], f32)> {
     let bar = *sorted
         .select_nth_unstable_by(cut.min(w * h - 1), |a, b| a.total_cmp(b))
         .1;
-    (0..w * h)
+    let strong: Vec<usize> = (0..w * h)
         .filter(|&i| magnitude[i] > bar.max(1e-4))
+        .collect();
+    // At most `MAX_SAMPLES`, spread over the picture: every k-th in reading order.
+    let k = strong.len().div_ceil(MAX_SAMPLES).max(1);
+    strong
+        .into_iter()
+        .step_by(k)
         .map(|i| {
             let (x, y) = ((i % w) as u32, (i / w) as u32);
             (centre(x, y, grid), level.s[i])
@@ -574,54 +585,80 @@ fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f3
     } else {
         &[1.0]
     };
-    let mut found: Vec<(f32, Params)> = Vec::new();
+    let start = |sx: f32, sy: f32, dx: i32, dy: i32| -> Option<(f32, Params)> {
+        // Scaled about the centre, then moved.
+        let b = [
+            0.5 * (1.0 - sx) + dx as f32 / e.w as f32,
+            0.5 * (1.0 - sy) + dy as f32 / e.h as f32,
+        ];
+        let map = Map {
+            a: [sx, 0.0, 0.0, sy],
+            b,
+            flow: None,
+        };
+        let rs = residuals(&strongest, e, &map, 1.0, 0.0);
+        // Too few samples seen to judge this start.
+        if rs.len() * 2 < strongest.len() {
+            return None;
+        }
+        let cost = rs.iter().map(|r| r.1.abs().min(0.05)).sum::<f32>() / rs.len() as f32
+            // Ties go to the smaller change.
+            + 1e-5 * ((dx.abs() + dy.abs()) as f32 + 10.0 * ((sx - 1.0).abs() + (sy - 1.0).abs()));
+        let p = [
+            sx as f64,
+            0.0,
+            0.0,
+            sy as f64,
+            b[0] as f64,
+            b[1] as f64,
+            1.0,
+            0.0,
+        ];
+        Some((cost, p))
+    };
+    // Every scale pair on every other whole-pixel translation, then the best of each pair
+    // refined to the pixel.
+    let mut found: Vec<(f32, Params, i32, i32)> = Vec::new();
     for &sx in scales {
         for &sy in scales {
-            for dy in -reach..=reach {
-                for dx in -reach..=reach {
-                    // Scaled about the centre, then moved.
-                    let b = [
-                        0.5 * (1.0 - sx) + dx as f32 / e.w as f32,
-                        0.5 * (1.0 - sy) + dy as f32 / e.h as f32,
-                    ];
-                    let map = Map {
-                        a: [sx, 0.0, 0.0, sy],
-                        b,
-                        flow: None,
-                    };
-                    let rs = residuals(&strongest, e, &map, 1.0, 0.0);
-                    // Too few samples seen to judge this start.
-                    if rs.len() * 2 < strongest.len() {
-                        continue;
-                    }
-                    let cost = rs.iter().map(|r| r.1.abs().min(0.05)).sum::<f32>()
-                        / rs.len() as f32
-                        // Ties go to the smaller change.
-                        + 1e-5 * ((dx.abs() + dy.abs()) as f32 + 10.0 * ((sx - 1.0).abs() + (sy - 1.0).abs()));
-                    found.push((
-                        cost,
-                        [
-                            sx as f64,
-                            0.0,
-                            0.0,
-                            sy as f64,
-                            b[0] as f64,
-                            b[1] as f64,
-                            1.0,
-                            0.0,
-                        ],
-                    ));
-                }
+            let best = (-reach..=reach)
+                .step_by(2)
+                .flat_map(|dy| (-reach..=reach).step_by(2).map(move |dx| (dx, dy)))
+                .filter_map(|(dx, dy)| start(sx, sy, dx, dy).map(|c| (c, dx, dy)))
+                .min_by(|a, b| a.0 .0.total_cmp(&b.0 .0));
+            if let Some(((cost, p), dx, dy)) = best {
+                found.push((cost, p, dx, dy));
             }
         }
     }
     found.sort_by(|a, b| a.0.total_cmp(&b.0));
     found
+        .into_iter()
+        .take(4)
+        .filter_map(|(_, p, dx, dy)| {
+            let (sx, sy) = (p[0] as f32, p[3] as f32);
+            (-1..=1)
+                .flat_map(|ey| (-1..=1).map(move |ex| (dx + ex, dy + ey)))
+                .filter_map(|(x, y)| start(sx, sy, x, y))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+        })
+        .collect()
+}
+
+/// The move of the picture's centre that `p` makes, as a map without zoom or turn.
+fn translation(p: &Params) -> Params {
+    let centre = |i: usize| p[2 * i] * 0.5 + p[2 * i + 1] * 0.5 + p[4 + i] - 0.5;
+    [1.0, 0.0, 0.0, 1.0, centre(0), centre(1), p[6], p[7]]
 }
 
 /// A fit's cost on a level: the mean truncated residual over the samples it sees.
 fn cost(samples: &[([f32; 2], f32)], e: &Level, p: &Params) -> f32 {
-    let rs = residuals(samples, e, &map_of(p), p[6] as f32, p[7] as f32);
+    cost_of(samples, e, &map_of(p), p)
+}
+
+/// The cost of `map` with the grey levels' gain and bias of `p`.
+fn cost_of(samples: &[([f32; 2], f32)], e: &Level, map: &Map, p: &Params) -> f32 {
+    let rs = residuals(samples, e, map, p[6] as f32, p[7] as f32);
     if rs.len() * 2 < samples.len() {
         return f32::MAX;
     }
@@ -632,19 +669,9 @@ fn cost(samples: &[([f32; 2], f32)], e: &Level, p: &Params) -> f32 {
 /// on the coarsest level, the one that fits best kept (a picture dominated by one strong shape,
 /// such as a round outline, can rank a wrong scale first before the fit).
 fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
-    let starts = coarse_starts(samples, e, zooms);
-    let mut tried: Vec<Params> = Vec::new();
-    for (_, p) in &starts {
-        if tried.len() == 4 {
-            break;
-        }
-        // One start per scale pair: the others would fit to the same place.
-        if tried.iter().all(|t| (t[0], t[3]) != (p[0], p[3])) {
-            tried.push(*p);
-        }
-    }
-    tried
+    coarse_starts(samples, e, zooms)
         .into_iter()
+        .map(|(_, p)| p)
         .map(|p| fit_affine(samples, e, p, 12).0)
         .map(|p| (cost(samples, e, &p), p))
         .min_by(|a, b| a.0.total_cmp(&b.0))
@@ -712,16 +739,35 @@ pub fn fit(
         let level_px = working.w as f32 / grid.w as f32;
         let noise = 0.5f32.max(0.15 * level_px);
         let map = map_of(&p);
-        let moved_little = bend(&map, working) < noise
-            && shape.offset.iter().all(|m| m.abs() <= reach as f32 + 0.5);
+        let in_reach = shape.offset.iter().all(|m| m.abs() <= reach as f32 + 0.5);
         let misaligned = |map: &Map| {
             local_misalignment(&s, &el, map, p[6] as f32, p[7] as f32, scale, *grid) * level_px
         };
-        if method == Method::Auto && l == decide_at && moved_little && misaligned(&map) <= noise {
-            return Fit {
-                residual: 255.0 * scale,
-                ..stretch
+        // In `Auto`, the simplest map that explains the frame: the fit's move of the centre
+        // alone, unless a zoom or turn (or, where a cell's evidence makes a local move certain,
+        // a drift) lowers the cost clearly. A soft or redrawn edit fits a small zoom or a
+        // drift to its changed edges as well as to a real move; only a clear gain tells them
+        // apart.
+        if method == Method::Auto && l == decide_at && in_reach {
+            let moved = translation(&p);
+            let simple = cost_of(&s, &el, &map_of(&moved), &moved);
+            let explains = |c: f32| c < simple / SIMPLER_MARGIN;
+            let linear = bend(&map, working) >= noise && explains(cost_of(&s, &el, &map, &p));
+            let drift = !linear && misaligned(&map_of(&moved)) > noise && {
+                let (gain, bias) = (p[6] as f32, p[7] as f32);
+                let flow = fit_flow(&s, &el, &map_of(&moved), gain, bias, *grid);
+                let drifted = Map {
+                    flow: Some(flow),
+                    ..map_of(&moved)
+                };
+                explains(cost_of(&s, &el, &drifted, &moved))
             };
+            if !linear && !drift {
+                return Fit {
+                    residual: 255.0 * scale,
+                    ..stretch
+                };
+            }
         }
         found = Some((ol, el, s, scale, noise, level_px));
     }

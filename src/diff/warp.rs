@@ -76,35 +76,42 @@ pub fn cpu(
     let [tx, ty] = taps([colx, coly]);
     let n = (tx * ty) as f32;
     let (sw, sh) = (from.w as f32, from.h as f32);
+    // The flow's cell and place along x are the same on every row.
+    let columns: Vec<[f32; 2]> = (0..to.w).map(|x| centre(x, 0, to)).collect();
     let mut out = vec![0u32; to.len()];
     for_rows(&mut out, to.w as usize, |y, row| {
         let along = drift.along(y, to);
+        let uy = centre(0, y as u32, to)[1];
+        let line = &original[y * to.w as usize..][..to.w as usize];
         for (x, o) in row.iter_mut().enumerate() {
-            let v = map.at(centre(x as u32, y as u32, to));
+            let v = map.at([columns[x][0], uy]);
             let (px, py) = (v[0] * sw, v[1] * sh);
             if !(0.0..=sw).contains(&px) || !(0.0..=sh).contains(&py) {
-                let i = y * to.w as usize + x;
-                *o = along.at(original[i], x, to) & 0x00FF_FFFF | UNSEEN_ALPHA << 24;
+                *o = along.at(line[x], x, to) & 0x00FF_FFFF | UNSEEN_ALPHA << 24;
                 continue;
             }
-            let mut acc = [0.0f32; 4];
-            for j in 0..ty {
-                let oy = (j as f32 + 0.5) / ty as f32 - 0.5;
-                for i in 0..tx {
-                    let ox = (i as f32 + 0.5) / tx as f32 - 0.5;
-                    let s = bilinear(
-                        src,
-                        from,
-                        px + colx[0] * ox + coly[0] * oy,
-                        py + colx[1] * ox + coly[1] * oy,
-                    );
-                    for c in 0..4 {
-                        acc[c] += s[c];
+            let s = if tx * ty == 1 {
+                bilinear(src, from, px, py)
+            } else {
+                let mut acc = [0.0f32; 4];
+                for j in 0..ty {
+                    let oy = (j as f32 + 0.5) / ty as f32 - 0.5;
+                    for i in 0..tx {
+                        let ox = (i as f32 + 0.5) / tx as f32 - 0.5;
+                        let s = bilinear(
+                            src,
+                            from,
+                            px + colx[0] * ox + coly[0] * oy,
+                            py + colx[1] * ox + coly[1] * oy,
+                        );
+                        for c in 0..4 {
+                            acc[c] += s[c];
+                        }
                     }
                 }
-            }
-            *o =
-                unorm8(acc[0] / n) | unorm8(acc[1] / n) << 8 | unorm8(acc[2] / n) << 16 | 255 << 24;
+                acc.map(|a| a / n)
+            };
+            *o = unorm8(s[0]) | unorm8(s[1]) << 8 | unorm8(s[2]) << 16 | 255 << 24;
         }
     });
     out

@@ -216,7 +216,13 @@ pub(crate) async fn run<'img, E: Engine>(
         // the edit does not show take the original's with it applied.
         let (ot, et, to) = thumbs.as_ref().expect("fitted on thumbnails");
         let through = warp::cpu(et, *to, ot, *to, &fit.map, &drift::Drift::NONE);
-        let tone = drift::estimate(ot, &through, *to);
+        // On the drift's own thumbnail size, as stage 2b estimates it.
+        let small = thumbnail_grid(*to);
+        let tone = drift::estimate(
+            &resample::cpu(ot, *to, small),
+            &resample::cpu(&through, *to, small),
+            small,
+        );
         engine.warp(&e_raw, edit_grid, &o, grid, &fit.map, &tone)
     } else if edit_grid == grid {
         e_raw

@@ -52,6 +52,9 @@ dispatches: number | null, readbacks: number | null,
  * How long the run took, from both decoded pictures to the mask, heat map and overlay.
  */
 milliseconds: number, notes: Array<string>, };
+export type Registration = { method: Method, scale: [number, number], rotation: number, offset: [number, number], largestDrift: number, residual: number, };
+export type Method = "auto" | "shift" | "affine" | "flow";
+export type Diff = "editseg" | "ming";
 export type Timings = { painter: number, 
 /**
  * Diff and cleanup at the painter's size.
