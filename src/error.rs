@@ -52,6 +52,11 @@ pub enum Error {
     Gpu(String),
     /// Training went wrong (a loss that is not a number).
     Training(String),
+    /// An image editor gave no usable edit; the message names the failure's class and the
+    /// editor's own words.
+    Editor(String),
+    /// The user stopped the run (Ctrl-C); what was done is kept.
+    Interrupted(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -92,6 +97,8 @@ impl fmt::Display for Error {
             Error::Prompt(m) => write!(f, "bad instruction: {m}"),
             Error::BadOption(m) => write!(f, "bad option: {m}"),
             Error::Training(m) => write!(f, "training failed: {m}"),
+            Error::Editor(m) => write!(f, "the editor gave no edit: {m}"),
+            Error::Interrupted(m) => write!(f, "stopped: {m}"),
             Error::BadList { list, line: 0, reason } => write!(f, "{list}: {reason}"),
             Error::BadList { list, line, reason } => write!(f, "{list} line {line}: {reason}"),
             Error::NoGpu(m) => write!(f, "no WebGPU adapter: {m}"),

@@ -8,7 +8,7 @@ use crate::refcoco::Dataset;
 use crate::{imageio, Differ, Options};
 use image::GrayImage;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 #[derive(serde::Serialize)]
@@ -29,6 +29,10 @@ pub struct Report {
     pub seen_pixels: Option<Figures>,
     /// What `--keep-going` left out, and why.
     pub skipped: Vec<Skipped>,
+    /// When EditSeg asked the editor itself (`eval --editor`): who, how it went, and the
+    /// figures over the sentences it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub editor: Option<EditorRun>,
     /// Every scored sentence, by id: what the summaries are made of (and what `--compare`
     /// reads back).
     pub samples: Vec<Sample>,
@@ -59,6 +63,59 @@ pub struct Seen {
     pub share: f64,
     pub intersection: u64,
     pub union: u64,
+}
+
+/// An editor run as `eval --editor` reports it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EditorRun {
+    pub adapter: String,
+    /// Scheme and host only.
+    pub endpoint: Option<String>,
+    pub model: Option<String>,
+    pub template: String,
+    pub color: String,
+    pub seed: Option<u64>,
+    /// Sentences asked about (the sample, when `--limit` drew one).
+    pub sentences: usize,
+    /// Requests sent by this run, retries included, and the retries among them.
+    pub requests: usize,
+    pub retries: usize,
+    /// Edits saved by earlier runs into the same folder.
+    pub reused: usize,
+    pub failed: Vec<crate::editor::dataset::Failed>,
+    /// Over every saved edit's answer, in milliseconds.
+    pub latency_ms: Option<Latency>,
+    #[serde(skip)]
+    pub latencies: Vec<f64>,
+    /// The figures over the sentences the editor answered (a failure counts as an empty mask
+    /// in the official figures).
+    pub answered: Figures,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Latency {
+    pub count: usize,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Latency {
+    pub fn of(mut ms: Vec<f64>) -> Option<Latency> {
+        if ms.is_empty() {
+            return None;
+        }
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| ms[((q * (ms.len() - 1) as f64).round() as usize).min(ms.len() - 1)];
+        Some(Latency {
+            count: ms.len(),
+            p50: at(0.5),
+            p90: at(0.9),
+            p99: at(0.99),
+            max: *ms.last().expect("not empty"),
+        })
+    }
 }
 
 /// Figures overall and per split.
@@ -101,8 +158,24 @@ pub struct Skipped {
 /// What the prediction files are.
 pub enum Predictions<'a> {
     Masks,
-    /// Edited images, segmented with this differ and these options.
-    Edits(&'a Differ, &'a Options),
+    /// Edited images, segmented with this differ and these options, and for the sentences
+    /// listed, the colour each edit was asked for.
+    Edits(&'a Differ, &'a Options, Option<&'a HashMap<u64, [u8; 3]>>),
+}
+
+impl Predictions<'_> {
+    /// The diff's options for one sentence's edit.
+    pub fn options_for(&self, sent_id: u64) -> Options {
+        match self {
+            Predictions::Masks => Options::default(),
+            Predictions::Edits(_, options, colours) => Options {
+                color: colours
+                    .and_then(|c| c.get(&sent_id).copied())
+                    .or(options.color),
+                ..(*options).clone()
+            },
+        }
+    }
 }
 
 /// One sentence's outcome.
@@ -263,18 +336,23 @@ pub fn evaluate(
                 &|path, truth| Ok((read_mask(path, truth)?, None, None)),
                 keep_going,
             ),
-            Predictions::Edits(differ, options) => {
+            Predictions::Edits(differ, ..) => {
                 // The ref's picture is read once for all its sentences, when the first needs it;
                 // a failure to read it is each sentence's error.
                 let original = std::cell::OnceCell::new();
                 let segment = |path: &Path, _: &GrayImage| -> Result<Predicted> {
+                    let id = path
+                        .file_stem()
+                        .and_then(|s| s.to_str()?.parse::<u64>().ok())
+                        .unwrap_or(0);
+                    let options = predictions.options_for(id);
                     let original = original
                         .get_or_init(|| imageio::read(&data.image_path(r)?))
                         .as_ref()
                         .map_err(Error::clone)?;
                     let edited = imageio::read(path)?;
                     let out =
-                        pollster::block_on(differ.mask_from_edit(original, &edited, options))?;
+                        pollster::block_on(differ.mask_from_edit(original, &edited, &options))?;
                     Ok((out.mask, Some(out.stats.changed_share), out.visible))
                 };
                 score_ref(data, r, pred, &segment, keep_going)
@@ -330,6 +408,7 @@ pub fn evaluate(
             Figures { overall, splits }
         }),
         skipped,
+        editor: None,
         samples,
     })
 }

@@ -16,6 +16,7 @@ pub mod cleanup;
 pub mod clock;
 pub mod color;
 pub mod diff;
+pub mod editor;
 mod engine;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]

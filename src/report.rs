@@ -196,9 +196,10 @@ fn card(
             );
             mask
         }
-        Predictions::Edits(differ, options) => {
+        Predictions::Edits(differ, ..) => {
             let edited = imageio::read(&path)?;
-            let out = pollster::block_on(differ.mask_from_edit(&original, &edited, options))?;
+            let options = predictions.options_for(sample.sent_id);
+            let out = pollster::block_on(differ.mask_from_edit(&original, &edited, &options))?;
             pictures += &picture("edit", &edited);
             pictures += &picture("change heat map", &out.heat);
             let s = &out.stats;
@@ -268,6 +269,9 @@ pub fn html(
         );
     }
     out += "</table>";
+    if let Some(run) = &report.editor {
+        out += &editor_section(run)?;
+    }
     let mut lines: Vec<(String, &Summary)> =
         report.splits.iter().map(|(k, s)| (k.clone(), s)).collect();
     lines.push(("overall".into(), &report.overall));
@@ -313,6 +317,76 @@ pub fn html(
         out += "</div>";
     }
     Ok(out + "</body></html>\n")
+}
+
+/// Who edited, how the requests went, the figures over answered sentences, the failures and
+/// the answers' latency.
+fn editor_section(run: &crate::eval::EditorRun) -> Result<String> {
+    let mut out = String::from("<h2>Editor</h2><table id=\"editor\">");
+    let or_dash = |v: &Option<String>| escape(v.as_deref().unwrap_or("-"));
+    let latency = run.latency_ms.as_ref().map_or("-".to_string(), |l| {
+        format!(
+            "median {:.1} s, 90 % {:.1} s, slowest {:.1} s ({} answers)",
+            l.p50 / 1e3,
+            l.p90 / 1e3,
+            l.max / 1e3,
+            l.count
+        )
+    });
+    for (k, v) in [
+        ("adapter", escape(&run.adapter)),
+        ("endpoint", or_dash(&run.endpoint)),
+        ("model", or_dash(&run.model)),
+        ("template", escape(&run.template)),
+        ("colour", escape(&run.color)),
+        ("seed", run.seed.map_or("-".into(), |s| s.to_string())),
+        ("sentences", run.sentences.to_string()),
+        (
+            "requests (retries)",
+            format!("{} ({})", run.requests, run.retries),
+        ),
+        ("edits from earlier runs", run.reused.to_string()),
+        ("failed", run.failed.len().to_string()),
+        ("latency", latency),
+    ] {
+        let _ = write!(out, "<tr><th>{k}</th><td>{v}</td></tr>");
+    }
+    out += "</table><h3>Over the sentences the editor answered</h3><table id=\"answered\">";
+    out += &table_head("split");
+    for (name, s) in &run.answered.splits {
+        out += &summary_row(name, s);
+    }
+    out += &summary_row("overall", &run.answered.overall);
+    out += "</table>";
+    if !run.failed.is_empty() {
+        out += "<h3>Failures</h3><table id=\"failures\"><tr><th>sentence</th><th>class</th><th>the editor's message</th></tr>";
+        for f in &run.failed {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                f.sent_id,
+                f.class.name(),
+                escape(&f.message)
+            );
+        }
+        out += "</table>";
+    }
+    if let Some(l) = &run.latency_ms {
+        let slowest = l.max.max(1e-3);
+        let shares: Vec<f64> = run.latencies.iter().map(|v| v / slowest).collect();
+        let _ = write!(
+            out,
+            "<div class=\"plot\">{}</div>",
+            plot::histogram_svg(
+                "Editor latency",
+                &format!("share of the slowest answer ({:.1} s)", slowest / 1e3),
+                &[("answers".into(), shares)],
+                10,
+                (520, 300)
+            )?
+        );
+    }
+    Ok(out)
 }
 
 /// Two evaluations side by side: `a` and `b` are `(name, samples)` as `eval --json` writes them.

@@ -40,6 +40,9 @@ pub struct Args {
         conflicts_with_all = ["original", "edited", "out", "heat", "overlay", "stats", "visible_out"]
     )]
     batch: Option<PathBuf>,
+    /// Keep the components touching this point of the original
+    #[arg(long, value_name = "X,Y")]
+    seed: Option<String>,
     #[command(flatten)]
     backend: Backend,
     #[command(flatten)]
@@ -58,9 +61,6 @@ pub struct Cleanup {
     /// Which components to keep
     #[arg(long, value_name = "all|largest")]
     keep: Option<String>,
-    /// Keep the components touching this point of the original
-    #[arg(long, value_name = "X,Y")]
-    seed: Option<String>,
     /// Opening disk radius [default: from the image size]
     #[arg(long, value_name = "R")]
     open: Option<String>,
@@ -93,12 +93,24 @@ pub struct Cleanup {
 
 impl Cleanup {
     pub fn options(&self) -> Result<Options, Error> {
+        let mut options = self.options_without_color()?;
+        if let Some(c) = &self.color {
+            options.set("color", c)?;
+        }
+        Ok(options)
+    }
+
+    /// The colour option as given (`eval --editor` also takes `auto`).
+    pub fn color(&self) -> Option<&str> {
+        self.color.as_deref()
+    }
+
+    /// Every option but the colour, which `eval --editor` sets per edit.
+    pub fn options_without_color(&self) -> Result<Options, Error> {
         let mut options = Options::default();
         for (key, value) in [
-            ("color", &self.color),
             ("threshold", &self.threshold),
             ("keep", &self.keep),
-            ("seed", &self.seed),
             ("open", &self.open),
             ("close", &self.close),
             ("min-area", &self.min_area),
@@ -117,7 +129,10 @@ impl Cleanup {
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    let options = args.cleanup.options()?;
+    let mut options = args.cleanup.options()?;
+    if let Some(seed) = &args.seed {
+        options.set("seed", seed)?;
+    }
     if let Some(list) = &args.batch {
         let pairs = read_list(list, &options)?;
         return run_batch(&args.backend.open()?, list, &pairs);

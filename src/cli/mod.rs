@@ -1,6 +1,7 @@
 //! The command line: one file per command, parsed by clap (`editseg help COMMAND` for each).
 
 mod data;
+mod editor;
 mod eval;
 mod eval_painter;
 mod mask;
@@ -163,6 +164,8 @@ fn one_line(e: &clap::Error) -> String {
 /// The exit status of a request that was understood but has no object to mask; errors exit with
 /// 1 (or 2 for bad arguments).
 pub const NOT_FOUND: u8 = 3;
+/// The exit status when an editor gave no usable edit (refused, no picture, unreachable...).
+pub const EDITOR_FAILED: u8 = 4;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -194,10 +197,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("editseg: {e}");
-            ExitCode::from(if matches!(e, Error::BadOption(_)) {
-                2
-            } else {
-                1
+            ExitCode::from(match e {
+                Error::BadOption(_) => 2,
+                Error::Editor(_) => EDITOR_FAILED,
+                Error::Interrupted(_) => 130,
+                _ => 1,
             })
         }
     }

@@ -51,6 +51,7 @@ pub struct Annotation {
     pub segmentation: Segmentation,
 }
 
+#[derive(Clone)]
 pub struct Dataset {
     pub dir: PathBuf,
     pub refs: Vec<Ref>,
