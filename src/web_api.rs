@@ -3,6 +3,7 @@
 //! `segment(image, instruction, options)`. Each instance owns its own WebGPU device, shared by
 //! the painter network and the diff stages, or the CPU path when the browser has no WebGPU.
 
+use crate::editor::{prompt, wire, Adapter, Class, Failure};
 use crate::painter::segment::{self, Answer};
 use crate::painter::Painter;
 use crate::pipeline::Stage;
@@ -442,4 +443,132 @@ fn to_js(outcome: &Outcome) -> Result<JsValue, JsValue> {
     Reflect::set(&out, &"visibleBytes".into(), &visible)?;
     Reflect::set(&out, &"stats".into(), &to_value(&outcome.stats)?)?;
     Ok(out)
+}
+
+/// The page's editor settings: `{adapter: "openai" | "gemini", endpoint?, model?, seed?}` (the key
+/// never comes here: the page adds its header).
+fn editor_settings(value: &JsValue) -> Result<(Adapter, String, String, Option<u64>), Error> {
+    let get = |key: &str| Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let adapter: Adapter = get("adapter")
+        .as_string()
+        .ok_or_else(|| Error::BadOption("editor.adapter: expected \"openai\" or \"gemini\"".into()))?
+        .parse()?;
+    if !matches!(adapter, Adapter::OpenAi | Adapter::Gemini) {
+        return Err(Error::BadOption(format!(
+            "editor.adapter: the page drives \"openai\" or \"gemini\" editors, not \"{}\"",
+            adapter.name()
+        )));
+    }
+    let text = |key: &str, default: Option<&str>| {
+        get(key)
+            .as_string()
+            .filter(|s| !s.trim().is_empty())
+            .or(default.map(str::to_string))
+            .expect("HTTP editors have defaults")
+    };
+    let endpoint = text("endpoint", adapter.default_endpoint());
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+        return Err(Error::BadOption(format!(
+            "editor.endpoint must be an http:// or https:// URL, not \"{endpoint}\""
+        )));
+    }
+    let seed = get("seed").as_f64().map(|s| s as u64);
+    Ok((adapter, endpoint, text("model", adapter.default_model()), seed))
+}
+
+/// What to send an editor for a typed instruction on `image`: `{url, contentType, body,
+/// keyHeader, keyPrefix, prompt, color, colorName}`. The prompt is the instruction as typed; the
+/// colour the diff is told is the one it names, else `color` (then added to the prompt in
+/// words), else one that stands out from the picture.
+#[wasm_bindgen(js_name = editorRequest, unchecked_return_type = "EditorRequest")]
+pub fn editor_request(
+    #[wasm_bindgen(unchecked_param_type = "Picture")] image: JsValue,
+    instruction: &str,
+    color: Option<String>,
+    #[wasm_bindgen(unchecked_param_type = "EditorSettings")] editor: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (adapter, endpoint, model, seed) = editor_settings(&editor).map_err(js_error)?;
+    let picture = to_image(&image, "image").map_err(js_error)?;
+    let wanted = color
+        .as_deref()
+        .map(crate::color::parse)
+        .transpose()
+        .map_err(js_error)?;
+    let typed = prompt::typed(instruction, &picture, wanted).map_err(js_error)?;
+    let png = imageio::encode_png_rgba(&picture);
+    let ask = wire::Ask {
+        endpoint: &endpoint,
+        model: &model,
+        prompt: &typed.prompt,
+        png: &png,
+        seed,
+    };
+    let req = wire::request(adapter, &ask);
+    // The header's name and what goes before the key; the page adds the key itself.
+    let (key_header, prefix) = wire::key_header(adapter, "");
+    let out = Object::new();
+    for (k, v) in [
+        ("url", JsValue::from(req.url)),
+        ("contentType", req.content_type.into()),
+        ("body", Uint8Array::from(req.body.as_slice()).into()),
+        ("keyHeader", key_header.into()),
+        ("keyPrefix", prefix.into()),
+        ("prompt", typed.prompt.into()),
+        ("color", crate::color::hex(typed.rgb).into()),
+        ("colorName", typed.words.into()),
+    ] {
+        Reflect::set(&out, &k.into(), &v)?;
+    }
+    Ok(out.into())
+}
+
+/// Read an editor's answer (its HTTP status, `Retry-After` and body): `{image, finishReason,
+/// text}`, the picture as the editor sent its bytes; or an Error whose `class` is refused,
+/// no_image, http or bad_image, with `status` and the editor's own message.
+#[wasm_bindgen(js_name = editorAnswer, unchecked_return_type = "EditorAnswer")]
+pub fn editor_answer(
+    adapter: &str,
+    status: u16,
+    retry_after: Option<String>,
+    body: Uint8Array,
+) -> Result<JsValue, JsValue> {
+    let adapter: Adapter = adapter.parse().map_err(js_error)?;
+    let read = wire::read(adapter, status, retry_after.as_deref(), &body.to_vec()).and_then(|a| {
+        imageio::decode(&a.image, "the editor's picture")
+            .map_err(|e| Failure::new(Class::BadImage, e.to_string()))?;
+        Ok(a)
+    });
+    match read {
+        Ok(answer) => {
+            let out = Object::new();
+            let optional = |v: Option<String>| v.map_or(JsValue::NULL, JsValue::from);
+            Reflect::set(&out, &"image".into(), &Uint8Array::from(answer.image.as_slice()))?;
+            Reflect::set(&out, &"finishReason".into(), &optional(answer.finish_reason))?;
+            Reflect::set(&out, &"text".into(), &optional(answer.text))?;
+            Ok(out.into())
+        }
+        Err(f) => {
+            let e = js_sys::Error::new(&f.to_string());
+            Reflect::set(&e, &"class".into(), &f.class.name().into())?;
+            Reflect::set(&e, &"status".into(), &f.status.map_or(JsValue::NULL, JsValue::from))?;
+            Reflect::set(&e, &"editorMessage".into(), &f.message.into())?;
+            Err(e.into())
+        }
+    }
+}
+
+/// The provider's public endpoint and usual model for an HTTP editor: `{endpoint, model}`.
+#[wasm_bindgen(js_name = editorDefaults, unchecked_return_type = "{ endpoint: string; model: string }")]
+pub fn editor_defaults(adapter: &str) -> Result<JsValue, JsValue> {
+    let adapter: Adapter = adapter.parse().map_err(js_error)?;
+    let (Some(endpoint), Some(model)) = (adapter.default_endpoint(), adapter.default_model()) else {
+        return Err(js_error(Error::BadOption(format!(
+            "\"{}\" is not an HTTP editor",
+            adapter.name()
+        ))));
+    };
+    let out = Object::new();
+    Reflect::set(&out, &"endpoint".into(), &endpoint.into())?;
+    Reflect::set(&out, &"model".into(), &model.into())?;
+    Ok(out.into())
 }

@@ -1,5 +1,6 @@
-// The demo page. Prompt: a RefScenes scene (or your image) + an instruction -> the painter paints
-// -> diff + cleanup -> mask. Bring your own edit: an original + its edit -> diff + cleanup -> mask.
+// The demo page. Prompt: a RefScenes scene (or your image) + an instruction -> the painter (or an
+// editor of your choice) paints -> diff + cleanup -> mask. Bring your own edit: an original + its
+// edit -> diff + cleanup -> mask.
 import { start, scene, bitmap } from './runtime.js';
 import { draw, say as show, maskArea, message } from './view.js';
 
@@ -112,7 +113,10 @@ async function run() {
   const seg = await ready;
   const started = performance.now();
   let stage = '';
-  const working = () => say(`Working… ${((performance.now() - started) / 1000).toFixed(1)} s${stage && `: ${stage}`}`, 'working');
+  const working = () => {
+    const t = ((performance.now() - started) / 1000).toFixed(1);
+    say(stage === 'editor' ? `Waiting for the editor… ${t} s` : `Working… ${t} s${stage && `: ${stage}`}`, 'working');
+  };
   working();
   const ticking = setInterval(() => mine === latest && document.body.dataset.state === 'working' && working(), 100);
   try {
@@ -128,7 +132,29 @@ async function run() {
 async function present(seg, job, started, current, onStage) {
   const options = tuning();
   let result;
-  if (job.kind === 'prompt') {
+  const adapter = $('editor').value;
+  if (job.kind === 'prompt' && adapter !== 'builtin') {
+    if (!$('auto-color').checked) options.color = $('paint').value;
+    const editor = { adapter, endpoint: $('endpoint').value.trim(), model: $('model').value.trim(), key: $('api-key').value };
+    const cancel = new AbortController();
+    $('cancel').hidden = false;
+    $('cancel').onclick = () => cancel.abort();
+    onStage('editor');
+    try {
+      result = await seg.segmentWithEditor(job.picture, job.instruction, editor, options, { signal: cancel.signal, onStage });
+    } finally {
+      $('cancel').hidden = true;
+    }
+    if (!current()) return;
+    draw($('view-edited'), result.edit);
+    link('download-edit', result.editPng, 'application/octet-stream');
+    const st = result.stats;
+    const r = st.registration;
+    const frame = r.method === 'shift'
+      ? `in the photo's frame${st.shift[0] || st.shift[1] ? ` (shifted ${st.shift[0]}, ${st.shift[1]})` : ''}`
+      : `registered (${r.method}: scale ${r.scale[0].toFixed(3)}x${r.scale[1].toFixed(3)}, turn ${r.rotation.toFixed(2)} degrees${r.largestDrift > 0 ? `, drift up to ${r.largestDrift.toFixed(1)} px` : ''}, ${(100 * st.visibleShare).toFixed(1)}% seen)`;
+    $('timings').textContent = `Editor ${ms(result.editorMs)} (${editor.model || adapter}), diff and cleanup ${ms(st.milliseconds)} on ${st.backend}; the edit came back ${st.editedWidth}x${st.editedHeight}, ${frame}. Paint ${result.colorName} (${result.paint}).`;
+  } else if (job.kind === 'prompt') {
     if (!$('auto-color').checked) options.color = $('paint').value;
     result = await seg.segment(job.picture, job.instruction, options, { onProgress: progress });
     if (!current()) return;
@@ -213,7 +239,9 @@ async function ownImage() {
   delete document.body.dataset.scene;
   job = { kind: 'prompt', picture, instruction: $('instruction').value };
   draw($('view-original'), picture);
-  say('Image loaded: the built-in painter knows RefScenes scenes only, and says so on other pictures.');
+  say($('editor').value === 'builtin'
+    ? 'Image loaded: the built-in painter knows RefScenes scenes only, and says so on other pictures; choose an editor for photos.'
+    : 'Image loaded.');
 }
 
 async function segment() {
@@ -262,6 +290,35 @@ async function loadSample() {
   await getMask();
 }
 
+// --- The editor: the built-in painter, or an editor of the visitor's own. The key lives in this
+// page's memory (the password field) unless "Remember on this device" puts it in localStorage.
+const stored = (adapter) => `editseg.editor-key.${adapter}`;
+
+async function chooseEditor() {
+  const adapter = $('editor').value;
+  const external = adapter !== 'builtin';
+  $('editor-settings').hidden = !external;
+  if (!external) return;
+  const { endpoint, model } = await (await ready).editorDefaults(adapter);
+  $('endpoint').value = endpoint;
+  $('model').value = model;
+  const remembered = localStorage.getItem(stored(adapter));
+  $('api-key').value = remembered ?? '';
+  $('remember-key').checked = remembered !== null;
+}
+
+function rememberKey() {
+  const key = stored($('editor').value);
+  if ($('remember-key').checked && $('api-key').value) localStorage.setItem(key, $('api-key').value);
+  else localStorage.removeItem(key);
+}
+
+function forgetKey() {
+  for (const adapter of ['openai', 'gemini']) localStorage.removeItem(stored(adapter));
+  $('api-key').value = '';
+  $('remember-key').checked = false;
+}
+
 function showTab(which) {
   for (const [tab, panel] of [['tab-prompt', 'prompt'], ['tab-edit', 'edit']]) {
     const on = panel === which;
@@ -271,6 +328,10 @@ function showTab(which) {
 }
 
 $('tab-prompt').addEventListener('click', () => showTab('prompt'));
+$('editor').addEventListener('change', guard(chooseEditor));
+$('remember-key').addEventListener('change', rememberKey);
+$('api-key').addEventListener('input', () => $('remember-key').checked && rememberKey());
+$('forget-key').addEventListener('click', forgetKey);
 $('tab-edit').addEventListener('click', () => showTab('edit'));
 $('new-scene').addEventListener('click', guard(async () => { await ready; await newScene(); }));
 $('image').addEventListener('change', guard(ownImage));

@@ -8,6 +8,10 @@
 //   <edit-seg mode="prompt" scene="3"></edit-seg>                   a RefScenes scene
 //   <edit-seg mode="prompt" image="cat.png" instruction="..."></edit-seg>
 //   <edit-seg mode="edit" original="a.png" edited="b.jpg" color="purple"></edit-seg>
+//
+// In prompt mode an editor of the page's own paints instead of the built-in painter once its
+// `editor` property is set from script (never an attribute: keys do not belong in markup):
+//   widget.editor = { adapter: 'openai', endpoint, model, key }   (or headers: async () => ({...}))
 import { start, scene, bitmap } from './runtime.js';
 import { draw, say, maskArea, message } from './view.js';
 
@@ -25,6 +29,17 @@ const ATTRIBUTES = ['mode', 'scene', 'image', 'instruction', 'original', 'edited
 
 class EditSegElement extends HTMLElement {
   static observedAttributes = ATTRIBUTES;
+
+  #editor = null;
+
+  /** `{adapter, endpoint, model, key}` or `{..., headers}`: prompt mode asks this editor. */
+  get editor() {
+    return this.#editor;
+  }
+
+  set editor(value) {
+    this.#editor = value ?? null;
+  }
 
   /** An attribute changed once the widget is up: take the new inputs and run again. */
   async attributeChangedCallback(name, before, after) {
@@ -48,6 +63,12 @@ class EditSegElement extends HTMLElement {
   }
 
   async connectedCallback() {
+    // Set by script before this module defined the element: an own property hides the setter.
+    if (Object.prototype.hasOwnProperty.call(this, 'editor')) {
+      const value = this.editor;
+      delete this.editor;
+      this.editor = value;
+    }
     if (this.shadowRoot) return;
     const root = this.attachShadow({ mode: 'open' });
     const prompt = this.mode === 'prompt';
@@ -112,7 +133,11 @@ class EditSegElement extends HTMLElement {
       const options = color ? { color } : {};
       const result = this.mode === 'edit'
         ? await this.seg.maskFromEdit(this.picture, this.edited, options)
-        : await this.seg.segment(this.picture, this.input.value, options);
+        : this.editor
+          ? await this.seg.segmentWithEditor(this.picture, this.input.value, this.editor, options, {
+            onWaiting: (s) => this.say(`Waiting for the editor… ${s.toFixed(1)} s`, 'working'),
+          })
+          : await this.seg.segment(this.picture, this.input.value, options);
       this.result = result;
       if (result.found === false) {
         this.say(`No mask: ${result.note}.`, 'done');

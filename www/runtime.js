@@ -65,6 +65,16 @@ function warmUpPair() {
   return [original, edited];
 }
 
+/** An editor's failure: `class` says which kind, the message the editor's own words. */
+function editorError(kind, editorMessage, status) {
+  const said = { refused: 'refused by the editor', no_image: 'the editor answered without a picture', http: `the editor answered HTTP ${status}`,
+    timeout: 'no answer in time', network: 'the editor could not be reached', bad_image: 'the editor\'s picture is not a readable image', cancelled: 'cancelled' }[kind] ?? kind;
+  const e = new Error(`${said}: ${editorMessage}`);
+  e.class = kind;
+  e.status = status ?? null;
+  return e;
+}
+
 /** The shared EditSeg: the library's API, run in the worker, with the painter loaded on first use. */
 class Runtime {
   #worker;
@@ -99,7 +109,7 @@ class Runtime {
         return;
       }
       this.#calls.delete(data.id);
-      if ('error' in data) call.reject(new Error(data.error));
+      if ('error' in data) call.reject(data.class ? editorError(data.class, data.editorMessage, data.status) : new Error(data.error));
       else call.resolve(fromWire(data.value));
     };
     worker.onerror = (e) => this.#fail(`the EditSeg worker stopped: ${e.message ?? 'an error'}`);
@@ -182,6 +192,70 @@ class Runtime {
   async segment(image, instruction, options, { onProgress } = {}) {
     await this.loadPainter(undefined, { onProgress });
     return this.call('segment', { image, instruction, options });
+  }
+
+  /** The provider's public endpoint and usual model for "openai" or "gemini": `{endpoint, model}`. */
+  editorDefaults(adapter) {
+    return this.call('editorDefaults', { adapter });
+  }
+
+  /**
+   * Have an editor paint what `instruction` names on `image`, then find the mask:
+   * maskFromEdit's result with `{edit, editPng, prompt, paint, colorName, editorMs,
+   * finishReason, text}`. `editor`: `{adapter: "openai" | "gemini", endpoint, model, seed, key}`
+   * or, instead of `key`, `headers: async () => ({...})` giving the request's own headers. The
+   * picture and the prompt go from this page straight to `endpoint`; the key only into the
+   * request's header. `signal` cancels; `onWaiting(seconds)` ticks while the editor works and
+   * `onStage` hears the diff's stages after.
+   * Failures reject with an Error whose `class` is refused, no_image, http, timeout, network or
+   * bad_image.
+   */
+  async segmentWithEditor(image, instruction, editor, options = {}, { signal, onWaiting, onStage, timeout = 120_000 } = {}) {
+    const { color, ...rest } = options ?? {};
+    const settings = { adapter: editor?.adapter, endpoint: editor?.endpoint, model: editor?.model, seed: editor?.seed };
+    const request = await this.call('editorRequest', { image, instruction, color: color ?? null, editor: settings });
+    const headers = { 'content-type': request.contentType };
+    if (typeof editor.headers === 'function') Object.assign(headers, await editor.headers());
+    else if (editor.key) headers[request.keyHeader] = `${request.keyPrefix}${editor.key}`;
+    const started = performance.now();
+    const ticking = onWaiting && setInterval(() => onWaiting((performance.now() - started) / 1000), 100);
+    const timer = new AbortController();
+    const timeLimit = setTimeout(() => timer.abort(), timeout);
+    const stop = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+    const host = new URL(request.url).origin;
+    let status, retryAfter, body;
+    try {
+      // Straight to the editor: no cookies, no referrer, nothing kept in the HTTP cache.
+      const response = await fetch(request.url, {
+        method: 'POST', headers, body: request.body, signal: stop,
+        cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
+      });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      body = new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      if (signal?.aborted) throw editorError('cancelled', 'cancelled while waiting for the editor');
+      if (timer.signal.aborted) throw editorError('timeout', `${host} did not answer within ${Math.round(timeout / 1000)} s`);
+      throw editorError('network', `could not reach ${host}: either nothing answers there, or it does not allow requests from this page's origin (${location.origin}). `
+        + `Start the editor's server with this origin allowed, e.g. vllm serve MODEL --allowed-origins '["${location.origin}"]', or put a proxy that adds CORS headers in front of it`);
+    } finally {
+      clearInterval(ticking);
+      clearTimeout(timeLimit);
+    }
+    const editorMs = performance.now() - started;
+    const answer = await this.call('editorAnswer', { adapter: settings.adapter, status, retryAfter, body }, [body.buffer]);
+    const result = await this.maskFromEdit(image, answer.image.slice(), { ...rest, color: request.color }, { onStage });
+    return {
+      ...result,
+      edit: await createImageBitmap(new Blob([answer.image])),
+      editPng: answer.image,
+      prompt: request.prompt,
+      paint: request.color,
+      colorName: request.colorName,
+      editorMs,
+      finishReason: answer.finishReason,
+      text: answer.text,
+    };
   }
 
   /**

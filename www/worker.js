@@ -2,7 +2,7 @@
 // the page. runtime.js sends {id, op, args} and gets back {id, stage} as a diff goes on, then
 // {id, value} or {id, error}; pictures travel as transferred buffers (wire.js). Messages are
 // handled one after another, in order.
-import init, { EditSeg, maxPixels, scene } from './pkg/editseg.js';
+import init, { EditSeg, editorAnswer, editorDefaults, editorRequest, maxPixels, scene } from './pkg/editseg.js';
 import { fromWire, toWire } from './wire.js';
 
 let seg = null;
@@ -19,6 +19,9 @@ const ops = {
   loadPainter: ({ weights }) => seg.loadPainter(weights),
   segment: ({ image, instruction, options }) => seg.segment(image, instruction, options),
   scene: ({ index, size }) => scene(index, size),
+  editorRequest: ({ image, instruction, color, editor }) => editorRequest(image, instruction, color, editor),
+  editorDefaults: ({ adapter }) => editorDefaults(adapter),
+  editorAnswer: ({ adapter, status, retryAfter, body }) => editorAnswer(adapter, status, retryAfter, body),
   memory: () => ({ wasm: memory?.buffer.byteLength ?? 0, heap: self.performance?.memory?.usedJSHeapSize ?? 0 }),
   stop() {
     seg?.destroy();
@@ -34,7 +37,8 @@ self.onmessage = ({ data: { id, op, args } }) => {
       const [value, transfer] = toWire(await ops[op](fromWire(args), id));
       self.postMessage({ id, value }, transfer);
     } catch (e) {
-      self.postMessage({ id, error: String(e?.message ?? e) });
+      // An editor's failure keeps its class, status and the editor's own words.
+      self.postMessage({ id, error: String(e?.message ?? e), class: e?.class, status: e?.status, editorMessage: e?.editorMessage });
     }
   });
 };

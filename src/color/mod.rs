@@ -75,6 +75,23 @@ pub fn name_of(rgb: [u8; 3]) -> Option<&'static str> {
     TABLE.iter().find(|(_, c)| *c == rgb).map(|(name, _)| *name)
 }
 
+/// The colour name nearest to `rgb` in CIELAB: how a colour picker's value is said to an
+/// editor, which understands names, not hex.
+pub fn nearest_name(rgb: [u8; 3]) -> &'static str {
+    let p = lab_u8(rgb);
+    TABLE
+        .iter()
+        .min_by(|a, b| {
+            let d = |c: [u8; 3]| {
+                let q = lab_u8(c);
+                (0..3).map(|k| (p[k] - q[k]).powi(2)).sum::<f32>()
+            };
+            d(a.1).total_cmp(&d(b.1))
+        })
+        .map(|(name, _)| *name)
+        .expect("colour names")
+}
+
 /// `#rrggbb`.
 pub fn hex([r, g, b]: [u8; 3]) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")

@@ -93,20 +93,22 @@ test('bring your own edit on WebGPU finds the painted region of a real photo', {
 
 test('the docs page runs two widgets, one in each mode, on one shared EditSeg, and both masks match the truth', { timeout: SLOW }, async () => {
   const page = await open(env.browser, `${env.server.url}docs-example.html`);
-  await page.waitForFunction(() => [...document.querySelectorAll('edit-seg')].every((w) => w.dataset.state === 'ready'), null, { timeout: SLOW });
-  await page.getByRole('button', { name: 'Segment', exact: true }).click();
+  // (The third widget, prompt with an editor of the page's own, is tests/e2e/editors.test.js's.)
+  const widgets = '#prompt-widget, #edit-widget';
+  await page.waitForFunction((w) => [...document.querySelectorAll(w)].every((x) => x.dataset.state === 'ready'), widgets, { timeout: SLOW });
+  await page.locator('#prompt-widget').getByRole('button', { name: 'Segment', exact: true }).click();
   await page.getByRole('button', { name: 'Get mask' }).click();
-  await page.waitForFunction(() => [...document.querySelectorAll('edit-seg')].every((w) => w.dataset.state === 'done'), null, { timeout: SLOW });
+  await page.waitForFunction((w) => [...document.querySelectorAll(w)].every((x) => x.dataset.state === 'done'), widgets, { timeout: SLOW });
   await shot(page, 'docs-widgets');
-  const [prompt, edit] = await page.evaluate(() => [...document.querySelectorAll('edit-seg')].map((w) => [...w.result.maskBytes]));
+  const [prompt, edit] = await page.evaluate((w) => [...document.querySelectorAll(w)].map((x) => [...x.result.maskBytes]), widgets);
   const scene = Number(await page.locator('#prompt-widget').getAttribute('scene'));
   const promptIou = iou(prompt, await truthOf(page, scene));
   assert.ok(promptIou > RIGHT_OBJECT_IOU, `the prompt widget's mask misses its object: IoU ${promptIou.toFixed(3)}`);
   const editIou = iou(edit, await decode(page, 'sample/truth.png'));
   assert.ok(editIou >= SAMPLE_IOU, `the edit widget's mask: IoU ${editIou.toFixed(3)}`);
   assert.ok(await page.evaluate(() => {
-    const [a, b] = document.querySelectorAll('edit-seg');
-    return a.seg === b.seg;
+    const [a, b, c] = document.querySelectorAll('edit-seg');
+    return a.seg === b.seg && b.seg === c.seg;
   }), 'each widget started its own EditSeg');
   assert.deepEqual(page.errors, []);
 });

@@ -1,14 +1,17 @@
 // The package as a docs site gets it: `npm pack` in www/, the tarball installed into an empty
 // folder, and a page that uses only what came from the install (an import map into
 // node_modules/editseg): two <edit-seg> widgets reach masks that match the truth, the events
-// fire, and changing the `instruction` attribute runs the widget again.
+// fire, changing the `instruction` attribute runs the widget again, and a widget whose `editor`
+// property the page sets from script asks that editor (the stand-in of editor-server.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { before, after } from 'node:test';
 import { setup, open, shot, iouInPage, SLOW, WWW } from './browser.js';
+import { editorServer, KEY } from './editor-server.js';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -30,6 +33,7 @@ const PAGE = `<!doctype html>
 <body>
   <edit-seg id="prompt" mode="prompt" scene="4"></edit-seg>
   <edit-seg id="edit" mode="edit" original="sample/original.png" edited="sample/edited.jpg" color="red"></edit-seg>
+  <edit-seg id="editor" mode="prompt" image="sample/original.png" instruction="paint the painted region of the sample red"></edit-seg>
 </body>
 </html>`;
 
@@ -48,13 +52,16 @@ async function site() {
 }
 
 const env = setup({}, site);
+let stub;
+before(async () => (stub = await editorServer()));
+after(() => stub?.close());
 
 const results = (page, id) => page.evaluate((id) => window.heard.filter((h) => h.type === 'editseg-result' && h.id === id).length, id);
 
 test('two widgets from the installed package reach masks that match the truth, fire their events and rerun on a new instruction', { timeout: SLOW }, async () => {
   const page = await open(env.browser, env.server.url);
-  await page.waitForFunction(() => window.heard?.filter((h) => h.type === 'editseg-ready').length === 2, null, { timeout: SLOW });
-  await page.getByRole('button', { name: 'Segment', exact: true }).click();
+  await page.waitForFunction(() => window.heard?.filter((h) => h.type === 'editseg-ready').length === 3, null, { timeout: SLOW });
+  await page.locator('#prompt').getByRole('button', { name: 'Segment', exact: true }).click();
   await page.getByRole('button', { name: 'Get mask' }).click();
   await page.waitForFunction(() => window.heard.filter((h) => h.type === 'editseg-result').length === 2, null, { timeout: SLOW });
   await shot(page, 'npm-widgets');
@@ -85,6 +92,17 @@ test('two widgets from the installed package reach masks that match the truth, f
   const again = iou(await maskOf('prompt', 1), scene[1].mask);
   assert.ok(again > 0.5, `after the attribute changed, the mask of "${scene[1].instruction}": IoU ${again.toFixed(3)}`);
   assert.equal(await results(page, 'edit'), 1, 'the other widget did not run again');
+
+  // The editor set from script, never an attribute.
+  await page.evaluate(([url, key]) => {
+    document.getElementById('editor').editor = { adapter: 'gemini', endpoint: `${url}/v1beta`, model: 'stand-in-model', key };
+  }, [stub.url, KEY]);
+  await page.locator('#editor').getByRole('button', { name: 'Segment', exact: true }).click();
+  await page.waitForFunction(() => window.heard.some((h) => h.type === 'editseg-result' && h.id === 'editor'), null, { timeout: SLOW });
+  const viaEditor = await page.evaluate(() => [...document.getElementById('editor').result.maskPng]);
+  const editorIou = await iouInPage(page, Buffer.from(viaEditor), 'sample/truth.png');
+  assert.ok(editorIou >= 0.85, `the widget with an editor: IoU ${editorIou.toFixed(3)}`);
+  assert.ok(!(await page.content()).includes(KEY), 'the key is in the markup');
   assert.deepEqual(await page.evaluate(() => window.heard.filter((h) => h.type === 'editseg-error')), []);
   assert.deepEqual(page.errors, []);
 });

@@ -72,3 +72,34 @@ export interface Scene {
   image: ImageData;
   suggestions: { instruction: string; mask: Uint8Array }[];
 }
+
+/** An HTTP editor as the page drives it (the key is added by the caller, never passed here). */
+export interface EditorSettings {
+  adapter: 'openai' | 'gemini';
+  /** Default: the provider's public endpoint. */
+  endpoint?: string;
+  /** Default: the provider's usual image model. */
+  model?: string;
+  seed?: number;
+}
+
+/** What `editorRequest` gives: the request in the editor's wire format, and what was asked. */
+export interface EditorRequest {
+  url: string;
+  contentType: string;
+  body: Uint8Array;
+  /** The header that carries the key, and what goes before the key in it. */
+  keyHeader: string;
+  keyPrefix: string;
+  prompt: string;
+  /** The colour the diff is told ("#rrggbb") and its name in the prompt. */
+  color: string;
+  colorName: string;
+}
+
+/** An editor's answer as `editorAnswer` reads it: the picture's bytes as sent. */
+export interface EditorAnswer {
+  image: Uint8Array;
+  finishReason: string | null;
+  text: string | null;
+}

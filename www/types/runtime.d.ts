@@ -13,6 +13,33 @@ export interface Progress {
   text?: string;
 }
 
+/** An editor of the page's own: the key, or a function giving the request's headers. */
+export interface Editor {
+  adapter: 'openai' | 'gemini';
+  endpoint?: string;
+  model?: string;
+  seed?: number;
+  key?: string;
+  headers?: () => Promise<Record<string, string>> | Record<string, string>;
+}
+
+/** `segmentWithEditor`'s result: the mask and what the editor did. */
+export interface EditorResult extends Result {
+  edit: ImageBitmap;
+  /** The editor's picture as it sent the bytes (PNG, JPEG or WebP). */
+  editPng: Uint8Array;
+  prompt: string;
+  /** The colour the diff looked for ("#rrggbb") and its name in the prompt. */
+  paint: string;
+  colorName: string;
+  editorMs: number;
+  finishReason: string | null;
+  text: string | null;
+}
+
+/** How an editor failed: `error.class`. */
+export type EditorFailure = 'refused' | 'no_image' | 'http' | 'timeout' | 'network' | 'bad_image' | 'cancelled';
+
 export interface Runtime {
   /** "cpu", or "gpu: " and the adapter's name. */
   readonly backend: string;
@@ -27,6 +54,20 @@ export interface Runtime {
   loadPainter(weights?: Uint8Array, listeners?: { onProgress?: (p: Progress) => void }): Promise<'webgpu' | 'cpu'>;
   segment(image: Picture, instruction: string, options?: Options, listeners?: { onProgress?: (p: Progress) => void }): Promise<SegmentResult>;
   scene(index: number, size: number): Promise<Scene>;
+  /** The provider's public endpoint and usual model. */
+  editorDefaults(adapter: 'openai' | 'gemini'): Promise<{ endpoint: string; model: string }>;
+  /**
+   * Have `editor` paint what `instruction` names on `image`, then find the mask. The picture and
+   * prompt go straight to the editor's endpoint. Rejects with an Error whose `class` is an
+   * `EditorFailure`.
+   */
+  segmentWithEditor(image: Picture, instruction: string, editor: Editor, options?: Options, listeners?: {
+    signal?: AbortSignal;
+    onWaiting?: (seconds: number) => void;
+    onStage?: (stage: string) => void;
+    /** Milliseconds to wait for the editor (default 120 000). */
+    timeout?: number;
+  }): Promise<EditorResult>;
   destroy(): Promise<void>;
 }
 
