@@ -451,7 +451,9 @@ fn editor_settings(value: &JsValue) -> Result<(Adapter, String, String, Option<u
     let get = |key: &str| Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED);
     let adapter: Adapter = get("adapter")
         .as_string()
-        .ok_or_else(|| Error::BadOption("editor.adapter: expected \"openai\" or \"gemini\"".into()))?
+        .ok_or_else(|| {
+            Error::BadOption("editor.adapter: expected \"openai\" or \"gemini\"".into())
+        })?
         .parse()?;
     if !matches!(adapter, Adapter::OpenAi | Adapter::Gemini) {
         return Err(Error::BadOption(format!(
@@ -473,7 +475,12 @@ fn editor_settings(value: &JsValue) -> Result<(Adapter, String, String, Option<u
         )));
     }
     let seed = get("seed").as_f64().map(|s| s as u64);
-    Ok((adapter, endpoint, text("model", adapter.default_model()), seed))
+    Ok((
+        adapter,
+        endpoint,
+        text("model", adapter.default_model()),
+        seed,
+    ))
 }
 
 /// What to send an editor for a typed instruction on `image`: `{url, contentType, body,
@@ -542,15 +549,27 @@ pub fn editor_answer(
         Ok(answer) => {
             let out = Object::new();
             let optional = |v: Option<String>| v.map_or(JsValue::NULL, JsValue::from);
-            Reflect::set(&out, &"image".into(), &Uint8Array::from(answer.image.as_slice()))?;
-            Reflect::set(&out, &"finishReason".into(), &optional(answer.finish_reason))?;
+            Reflect::set(
+                &out,
+                &"image".into(),
+                &Uint8Array::from(answer.image.as_slice()),
+            )?;
+            Reflect::set(
+                &out,
+                &"finishReason".into(),
+                &optional(answer.finish_reason),
+            )?;
             Reflect::set(&out, &"text".into(), &optional(answer.text))?;
             Ok(out.into())
         }
         Err(f) => {
             let e = js_sys::Error::new(&f.to_string());
             Reflect::set(&e, &"class".into(), &f.class.name().into())?;
-            Reflect::set(&e, &"status".into(), &f.status.map_or(JsValue::NULL, JsValue::from))?;
+            Reflect::set(
+                &e,
+                &"status".into(),
+                &f.status.map_or(JsValue::NULL, JsValue::from),
+            )?;
             Reflect::set(&e, &"editorMessage".into(), &f.message.into())?;
             Err(e.into())
         }
@@ -561,7 +580,8 @@ pub fn editor_answer(
 #[wasm_bindgen(js_name = editorDefaults, unchecked_return_type = "{ endpoint: string; model: string }")]
 pub fn editor_defaults(adapter: &str) -> Result<JsValue, JsValue> {
     let adapter: Adapter = adapter.parse().map_err(js_error)?;
-    let (Some(endpoint), Some(model)) = (adapter.default_endpoint(), adapter.default_model()) else {
+    let (Some(endpoint), Some(model)) = (adapter.default_endpoint(), adapter.default_model())
+    else {
         return Err(js_error(Error::BadOption(format!(
             "\"{}\" is not an HTTP editor",
             adapter.name()

@@ -858,7 +858,7 @@ fn a_dry_run_shows_the_first_request_without_the_key_and_sends_nothing() {
 
 /// The edits the page's stand-in editor answers with (tests/e2e/editor-server.js): two photos with
 /// their object painted purple, in an OpenAI-like (zoomed, 1024x1024 or so) and a Gemini-like
-/// (cropped) frame, as JPEG, with their truth. Written with EDITSEG_RECORD=1; otherwise each
+/// (cropped) frame, as JPEG, with their truth (the photos are `tests/photos`' own). Written with EDITSEG_RECORD=1; otherwise each
 /// must be there and give, natively, the mask the page is held to.
 #[test]
 fn the_pages_stand_in_edits_are_recorded_and_segment_natively() {
@@ -866,7 +866,10 @@ fn the_pages_stand_in_edits_are_recorded_and_segment_natively() {
     let record = std::env::var_os("EDITSEG_RECORD").is_some();
     let differ = pollster::block_on(editseg::Differ::new(editseg::BackendChoice::Cpu)).unwrap();
     let all = photos();
-    for p in all.iter().filter(|p| ["chelsea", "coffee"].contains(&p.name)) {
+    for p in all
+        .iter()
+        .filter(|p| ["chelsea", "coffee"].contains(&p.name))
+    {
         let prompt = format!("paint the blob on the {} purple", p.name);
         for (adapter, family) in [("openai", Family::Zoom), ("gemini", Family::Crop)] {
             let path = dir.join(format!("{}-{adapter}.jpg", p.name));
@@ -879,15 +882,21 @@ fn the_pages_stand_in_edits_are_recorded_and_segment_natively() {
                     .encode_image(&rgb)
                     .unwrap();
                 std::fs::write(&path, bytes).unwrap();
-                p.original.save(dir.join(format!("{}.png", p.name))).unwrap();
-                p.truth.save(dir.join(format!("{}-truth.png", p.name))).unwrap();
+                p.original
+                    .save(dir.join(format!("{}.png", p.name)))
+                    .unwrap();
+                p.truth
+                    .save(dir.join(format!("{}-truth.png", p.name)))
+                    .unwrap();
             }
-            let edit = editseg::imageio::read(&path).expect("recorded: EDITSEG_RECORD=1 cargo test --test editors");
+            let edit = editseg::imageio::read(&path)
+                .expect("recorded: EDITSEG_RECORD=1 cargo test --test editors");
             let options = editseg::Options {
                 color: Some(color::parse("purple").unwrap()),
                 ..Default::default()
             };
-            let out = pollster::block_on(differ.mask_from_edit(&p.original, &edit, &options)).unwrap();
+            let out =
+                pollster::block_on(differ.mask_from_edit(&p.original, &edit, &options)).unwrap();
             let v = iou(&out.mask, &p.truth);
             assert!(v >= 0.9, "{} as {adapter} answers it: IoU {v:.3}", p.name);
         }

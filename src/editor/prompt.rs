@@ -126,13 +126,19 @@ pub struct Typed {
 
 /// The colour the instruction names, else `wanted` (the page's paint colour: its nearest name
 /// goes into the prompt), else a named colour that stands out from the picture.
-pub fn typed(instruction: &str, picture: &image::RgbaImage, wanted: Option<[u8; 3]>) -> Result<Typed> {
+pub fn typed(
+    instruction: &str,
+    picture: &image::RgbaImage,
+    wanted: Option<[u8; 3]>,
+) -> Result<Typed> {
     let parsed = crate::instruction::parse(instruction)?;
     let text = instruction.trim();
     if let Some(rgb) = parsed.paint {
         return Ok(Typed {
             prompt: text.to_string(),
-            words: color::name_of(rgb).unwrap_or("the named colour").to_string(),
+            words: color::name_of(rgb)
+                .unwrap_or("the named colour")
+                .to_string(),
             rgb,
         });
     }
@@ -140,7 +146,10 @@ pub fn typed(instruction: &str, picture: &image::RgbaImage, wanted: Option<[u8; 
         Some(rgb) => (color::nearest_name(rgb), rgb),
         None => {
             let rgb = color::contrasting(picture);
-            (color::name_of(rgb).expect("the contrasting paints are named"), rgb)
+            (
+                color::name_of(rgb).expect("the contrasting paints are named"),
+                rgb,
+            )
         }
     };
     let bare = text.trim_end_matches(['.', '!', ' ']);
@@ -175,13 +184,24 @@ mod tests {
     #[test]
     fn a_typed_instruction_keeps_its_colour_or_gets_the_pages_in_words() {
         let grey = image::RgbaImage::from_pixel(8, 8, image::Rgba([128, 128, 128, 255]));
-        let named = typed("paint the girl with the umbrella purple", &grey, Some([0, 255, 0])).unwrap();
+        let named = typed(
+            "paint the girl with the umbrella purple",
+            &grey,
+            Some([0, 255, 0]),
+        )
+        .unwrap();
         assert_eq!(named.prompt, "paint the girl with the umbrella purple");
         assert_eq!(named.rgb, color::parse("purple").unwrap());
         let picked = typed("paint the girl", &grey, Some([255, 0, 200])).unwrap();
-        assert_eq!((picked.prompt.as_str(), picked.rgb), ("paint the girl magenta", [255, 0, 200]));
+        assert_eq!(
+            (picked.prompt.as_str(), picked.rgb),
+            ("paint the girl magenta", [255, 0, 200])
+        );
         let segment = typed("segment the cat.", &grey, Some([20, 60, 230])).unwrap();
-        assert_eq!(segment.prompt, "segment the cat. Paint it blue, and keep everything else as it is.");
+        assert_eq!(
+            segment.prompt,
+            "segment the cat. Paint it blue, and keep everything else as it is."
+        );
         assert!(typed("  ", &grey, None).is_err());
     }
 

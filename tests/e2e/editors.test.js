@@ -10,6 +10,7 @@ import { setup, openDemo, open, shot, decode, iou, download, SLOW } from './brow
 import { editorServer, KEY } from './editor-server.js';
 
 const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const photo = (name) => fileURLToPath(new URL(`../photos/${name}.png`, import.meta.url));
 // Natively these edits give IoU 0.97-0.99 (tests/editors.rs); the page must reach this.
 const MIN_IOU = 0.85;
 
@@ -45,38 +46,38 @@ async function kept(page) {
 test('the page segments photos with an OpenAI-compatible editor and with Gemini, says why when it cannot, and keeps the key nowhere', { timeout: SLOW }, async () => {
   const logs = [];
   const page = await openDemo(env.browser, env.server, '', (p) => p.on('console', (m) => logs.push(m.text())));
-  for (const [label, photo, path, refusal] of [
+  for (const [label, name, path, refusal] of [
     ['OpenAI-compatible', 'coffee', '/v1', /refused by the editor: Your request was rejected by the safety system/],
     ['Gemini', 'chelsea', '/v1beta', /refused by the editor: .*IMAGE_SAFETY/],
   ]) {
     await page.getByLabel('Editor', { exact: true }).selectOption({ label });
-    const endpoint = page.getByLabel('Endpoint');
+    const endpoint = page.getByLabel('Endpoint', { exact: true });
     await page.waitForFunction(() => document.getElementById('endpoint').value !== '');
     assert.match(await endpoint.inputValue(), label === 'Gemini' ? /generativelanguage\.googleapis\.com\/v1beta/ : /api\.openai\.com\/v1/);
     assert.ok(await page.getByText('go from this browser straight to').isVisible(), 'the page says where the photo goes');
     await endpoint.fill(`${stub.url}${path}`);
-    await page.getByLabel('Model').fill('stand-in-model');
-    await page.getByLabel('API key').fill(KEY);
-    await page.getByLabel('Image').setInputFiles(fixture(`${photo}.png`));
-    await page.getByLabel('Instruction').fill(`paint the blob on the ${photo} purple`);
+    await page.getByLabel('Model', { exact: true }).fill('stand-in-model');
+    await page.getByLabel('API key', { exact: true }).fill(KEY);
+    await page.getByLabel('Image', { exact: true }).setInputFiles(photo(name));
+    await page.getByLabel('Instruction', { exact: true }).fill(`paint the blob on the ${name} purple`);
     await page.getByRole('button', { name: 'Segment', exact: true }).click();
     assert.equal(await settled(page), 'done', await page.locator('#status').textContent());
     await shot(page, `editor-${label === 'Gemini' ? 'gemini' : 'openai'}`);
     const mask = await decode(page, await download(page, page.getByRole('link', { name: 'Download mask' })));
-    const truth = await decode(page, await readFile(fixture(`${photo}-truth.png`)));
+    const truth = await decode(page, await readFile(fixture(`${name}-truth.png`)));
     const v = iou(mask, truth);
-    console.log(`${label} on ${photo}: IoU ${v.toFixed(3)}`);
+    console.log(`${label} on ${name}: IoU ${v.toFixed(3)}`);
     assert.ok(v >= MIN_IOU, `${label}: IoU ${v.toFixed(3)}`);
     const timings = await page.locator('#timings').textContent();
     assert.match(timings, /^Editor \d+ ms \(stand-in-model\).*the edit came back \d+x\d+, registered/, timings);
 
-    await page.getByLabel('Instruction').fill(`paint the refused blob on the ${photo} purple`);
+    await page.getByLabel('Instruction', { exact: true }).fill(`paint the refused blob on the ${name} purple`);
     await page.getByRole('button', { name: 'Segment', exact: true }).click();
     assert.equal(await settled(page), 'error');
     assert.match(await page.locator('#status').textContent(), refusal);
   }
   // Nothing answers on port 9: the message names both causes and how to allow the page's origin.
-  await page.getByLabel('Endpoint').fill('http://127.0.0.1:9/v1');
+  await page.getByLabel('Endpoint', { exact: true }).fill('http://127.0.0.1:9/v1');
   await page.getByRole('button', { name: 'Segment', exact: true }).click();
   assert.equal(await settled(page), 'error');
   const unreachable = await page.locator('#status').textContent();
@@ -88,7 +89,7 @@ test('the page segments photos with an OpenAI-compatible editor and with Gemini,
   await page.getByLabel('Remember on this device').check();
   assert.ok((await kept(page)).includes(KEY), 'Remember on this device keeps the key in localStorage');
   await page.getByRole('button', { name: 'Forget' }).click();
-  assert.equal(await page.getByLabel('API key').inputValue(), '');
+  assert.equal(await page.getByLabel('API key', { exact: true }).inputValue(), '');
 
   for (const r of stub.seen) {
     assert.equal(r.headers.cookie, undefined, 'no cookie goes to the editor');
@@ -100,7 +101,7 @@ test('the page segments photos with an OpenAI-compatible editor and with Gemini,
 
 test('the docs element asks the editor its page set from script', { timeout: SLOW }, async () => {
   const page = await open(env.browser, `${env.server.url}docs-example.html`);
-  await page.waitForFunction(() => document.getElementById('editor-widget')?.seg, null, { timeout: SLOW });
+  await page.waitForFunction(() => document.getElementById('editor-widget')?.dataset.state === 'ready', null, { timeout: SLOW });
   const mask = await page.evaluate(async ([url, key]) => {
     const widget = document.getElementById('editor-widget');
     widget.editor = { adapter: 'openai', endpoint: `${url}/v1`, model: 'stand-in-model', key };
