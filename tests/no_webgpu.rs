@@ -81,3 +81,60 @@ fn cielab_rows_in_wasm_vectors_convert_as_each_pixel_does_alone() {
         }
     }
 }
+
+/// The page's editor calls: the request in Gemini's wire format for a typed instruction (its
+/// colour kept, the picture inline), an answer read back to its picture, and failures thrown
+/// with their class and the editor's words; bad settings are refused by name.
+#[wasm_bindgen_test]
+fn the_pages_editor_requests_and_answers_use_the_shared_wire_formats() {
+    use editseg::web_api::{editor_answer, editor_request};
+    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).unwrap();
+    let photo = Uint8Array::from(&include_bytes!("photos/chelsea.png")[..]);
+    let settings =
+        js_sys::JSON::parse(r#"{"adapter": "gemini", "endpoint": "http://127.0.0.1:1/v1beta"}"#)
+            .unwrap();
+    let req = editor_request(photo.clone().into(), "paint the cat purple", None, settings).unwrap();
+    assert_eq!(
+        get(&req, "url").as_string().unwrap(),
+        "http://127.0.0.1:1/v1beta/models/gemini-2.5-flash-image:generateContent"
+    );
+    assert_eq!(
+        get(&req, "keyHeader").as_string().unwrap(),
+        "x-goog-api-key"
+    );
+    assert_eq!(get(&req, "color").as_string().unwrap(), "#8c28c8");
+    let body: serde_json::Value =
+        serde_json::from_slice(&Uint8Array::new(&get(&req, "body")).to_vec()).unwrap();
+    assert_eq!(
+        body["contents"][0]["parts"][0]["text"],
+        "paint the cat purple"
+    );
+
+    let png = editseg::imageio::encode_png_rgba(&image::RgbaImage::new(4, 3));
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.encode(&png);
+    let ok = format!(
+        r#"{{"candidates": [{{"finishReason": "STOP", "content": {{"parts": [{{"inlineData": {{"mimeType": "image/png", "data": "{data}"}}}}]}}}}]}}"#
+    );
+    let answer = editor_answer("gemini", 200, None, Uint8Array::from(ok.as_bytes())).unwrap();
+    assert_eq!(Uint8Array::new(&get(&answer, "image")).to_vec(), png);
+    let refused =
+        br#"{"error": {"message": "Your request was rejected.", "code": "moderation_blocked"}}"#;
+    let e = editor_answer("openai", 400, None, Uint8Array::from(&refused[..])).unwrap_err();
+    assert_eq!(get(&e, "class").as_string().unwrap(), "refused");
+    assert_eq!(
+        get(&e, "editorMessage").as_string().unwrap(),
+        "Your request was rejected."
+    );
+    let truncated = format!(
+        r#"{{"data": [{{"b64_json": "{}"}}]}}"#,
+        &data[..data.len() / 2 / 4 * 4]
+    );
+    let e = editor_answer("openai", 200, None, Uint8Array::from(truncated.as_bytes())).unwrap_err();
+    assert_eq!(get(&e, "class").as_string().unwrap(), "bad_image");
+
+    let bad = js_sys::JSON::parse(r#"{"adapter": "command"}"#).unwrap();
+    let e =
+        js_sys::Error::from(editor_request(photo.into(), "paint the cat", None, bad).unwrap_err());
+    assert!(String::from(e.message()).contains("\"openai\" or \"gemini\""));
+}
