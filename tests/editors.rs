@@ -902,3 +902,48 @@ fn the_pages_stand_in_edits_are_recorded_and_segment_natively() {
         }
     }
 }
+
+/// The built-in painter as an editor, through the same path: every exported RefScenes sentence
+/// answered (the paint template's closing request is not an instruction the painter reads) and
+/// the object found.
+#[test]
+fn the_builtin_painter_answers_every_exported_scene_through_the_editor_path() {
+    let dir = scratch("editors", "builtin");
+    let data = dir.join("data");
+    let (code, _, err) = run(&[
+        "data",
+        "export",
+        "--split",
+        "val",
+        "--count",
+        "6",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json = dir.join("report.json");
+    let (code, _, err) = run(&[
+        "eval",
+        "--data",
+        data.to_str().unwrap(),
+        "--editor",
+        "builtin",
+        "--edits-dir",
+        dir.join("edits").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--backend",
+        "cpu",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        report["editor"]["failed"],
+        json!([]),
+        "{}",
+        report["editor"]
+    );
+    let ciou = report["overall"]["ciou"].as_f64().unwrap();
+    eprintln!("the built-in painter through the editor path: cIoU {ciou:.3}");
+    assert!(ciou >= 0.7, "cIoU {ciou:.3}");
+}

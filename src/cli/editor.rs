@@ -159,7 +159,15 @@ impl Editor for Builtin {
             force: false,
         };
         let painter = self.painter.lock().expect("the painter");
-        match pollster::block_on(paint(&painter, &picture, prompt, asked)) {
+        // The painter reads instructions, not the paint template's closing request to keep the
+        // rest: its first sentence is the instruction.
+        let ask = |text: &str| pollster::block_on(paint(&painter, &picture, text, asked));
+        let first = prompt.split_once(". ").map_or(prompt, |(first, _)| first);
+        let answer = match ask(prompt) {
+            Err(Error::Prompt(_)) if first != prompt => ask(first),
+            other => other,
+        };
+        match answer {
             Ok(Ok(painted)) => {
                 let edit = image::imageops::resize(
                     &painted.edit,
