@@ -168,6 +168,16 @@ fn sweep(dir: &Path) {
     }
 }
 
+/// What the workers found, gathered.
+#[derive(Default)]
+struct Results {
+    failed: Vec<Failed>,
+    /// One per saved edit.
+    latencies: Vec<f64>,
+    /// An edit that could not be saved: the run ends with this error.
+    unsaved: Option<Error>,
+}
+
 /// Shared between the workers and the progress line.
 #[derive(Default)]
 struct Counters {
@@ -210,11 +220,7 @@ pub fn run(
     let total = todo.len();
     let queue = Arc::new(Mutex::new(todo));
     let counters = Arc::new(Counters::default());
-    let results = Arc::new(Mutex::new((
-        Vec::<Failed>::new(),
-        Vec::<f64>::new(),
-        0usize,
-    )));
+    let results = Arc::new(Mutex::new(Results::default()));
     let plan = Arc::new(plan);
     let workers: Vec<_> = (0..plan.concurrency.max(1).min(total.max(1)))
         .map(|_| {
@@ -235,20 +241,21 @@ pub fn run(
                 let asked = ask(&plan, &job, &counters, &stop);
                 let mut r = results.lock().expect("results");
                 match asked {
-                    Some(Ok(ms)) => {
-                        r.1.push(ms);
-                        r.2 += 1;
-                    }
-                    Some(Err(f)) => {
+                    Asked::Answered(ms) => r.latencies.push(ms),
+                    Asked::Failed(f) => {
                         counters.failed.fetch_add(1, Ordering::Relaxed);
-                        r.0.push(Failed {
+                        r.failed.push(Failed {
                             sent_id: job.sent_id,
                             class: f.class,
                             message: f.message,
                         });
                     }
-                    // Stopped before an answer: nothing recorded, asked again next run.
-                    None => continue,
+                    Asked::Stopped => continue,
+                    Asked::Unsaved(e) => {
+                        r.unsaved.get_or_insert(e);
+                        stop.store(true, Ordering::Relaxed);
+                        continue;
+                    }
                 }
                 counters.done.fetch_add(1, Ordering::Relaxed);
             })
@@ -273,12 +280,15 @@ pub fn run(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    outcome.interrupted = stop.load(Ordering::Relaxed);
     let r = results.lock().expect("results");
-    outcome.failed.extend(r.0.iter().cloned());
+    if let Some(e) = &r.unsaved {
+        return Err(e.clone());
+    }
+    outcome.interrupted = stop.load(Ordering::Relaxed);
+    outcome.failed.extend(r.failed.iter().cloned());
     outcome.failed.sort_by_key(|f| f.sent_id);
-    outcome.latencies_ms = r.1.clone();
-    outcome.saved = r.2;
+    outcome.latencies_ms = r.latencies.clone();
+    outcome.saved = r.latencies.len();
     outcome.requests = counters.requests.load(Ordering::Relaxed);
     outcome.retries = counters.retries.load(Ordering::Relaxed);
     Ok(outcome)
@@ -296,22 +306,28 @@ fn wait(d: Duration, stop: &AtomicBool) -> bool {
     !stop.load(Ordering::Relaxed)
 }
 
-/// One sentence: the milliseconds its answer took, its final failure, or `None` when stopped
-/// first.
-fn ask(
-    plan: &Plan,
-    job: &Job,
-    counters: &Counters,
-    stop: &AtomicBool,
-) -> Option<std::result::Result<f64, Failure>> {
+/// How asking about one sentence ended.
+enum Asked {
+    /// Saved; the answer took this many milliseconds.
+    Answered(f64),
+    /// The editor's final failure, recorded in the sidecar.
+    Failed(Failure),
+    /// Stopped before an answer: nothing recorded, asked again next run.
+    Stopped,
+    /// The answer could not be saved (a full disk, a folder gone): the run stops.
+    Unsaved(Error),
+}
+
+/// Ask about one sentence, with retries.
+fn ask(plan: &Plan, job: &Job, counters: &Counters, stop: &AtomicBool) -> Asked {
     let key = plan.key.as_deref();
     let picture = match imageio::read(&job.image) {
         Ok(p) => p,
         Err(e) => {
-            return Some(Err(Failure::new(
+            return Asked::Failed(Failure::new(
                 Class::BadImage,
                 format!("the dataset's picture cannot be read: {e}"),
-            )))
+            ))
         }
     };
     let png = imageio::encode_png_rgba(&picture);
@@ -340,7 +356,7 @@ fn ask(
     let mut attempts = 0u32;
     loop {
         if stop.load(Ordering::Relaxed) {
-            return None;
+            return Asked::Stopped;
         }
         attempts += 1;
         counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -362,13 +378,10 @@ fn ask(
                         .as_bytes(),
                 )
                 .and_then(|_| write_whole(&edit_path(&plan.dir, job.sent_id), &png_out));
-                return Some(match saved {
-                    Ok(()) => Ok(ms),
-                    Err(e) => Err(Failure::new(
-                        Class::Command,
-                        format!("cannot save the edit: {e}"),
-                    )),
-                });
+                return match saved {
+                    Ok(()) => Asked::Answered(ms),
+                    Err(e) => Asked::Unsaved(e),
+                };
             }
             Err(f) if f.retryable() && attempts <= plan.retries => {
                 counters.retries.fetch_add(1, Ordering::Relaxed);
@@ -380,7 +393,7 @@ fn ask(
                 let go_on = wait(Duration::from_secs_f64(d), stop);
                 counters.retrying.fetch_sub(1, Ordering::Relaxed);
                 if !go_on {
-                    return None;
+                    return Asked::Stopped;
                 }
             }
             Err(f) => {
@@ -395,7 +408,7 @@ fn ask(
                         .expect("JSON")
                         .as_bytes(),
                 );
-                return Some(Err(f));
+                return Asked::Failed(f);
             }
         }
     }
