@@ -86,12 +86,18 @@ impl Log {
     }
 }
 
-const COLOURS: [RGBColor; 5] = [
+// Ten apart (matplotlib's tab10): the experiment's arms are drawn in one figure.
+const COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
 fn draw<DB: DrawingBackend>(
