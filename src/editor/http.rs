@@ -50,6 +50,8 @@ impl Http {
             let (name, value) = wire::key_header(self.adapter, key);
             call = call.header(name, &value);
         }
+        let host = super::endpoint_host(&req.url);
+        let fault = |e| fault(&host, e);
         let mut answer = call.send(&req.body[..]).map_err(fault)?;
         let status = answer.status().as_u16();
         let retry_after = answer
@@ -68,16 +70,19 @@ impl Http {
 }
 
 /// A transport error as a failure: timeouts apart from the other network faults.
-fn fault(e: ureq::Error) -> Failure {
+fn fault(host: &str, e: ureq::Error) -> Failure {
     let timed_out = match &e {
         ureq::Error::Timeout(_) => true,
         ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
         _ => false,
     };
     if timed_out {
-        Failure::new(Class::Timeout, format!("no answer in time ({e})"))
+        Failure::new(
+            Class::Timeout,
+            format!("no answer from {host} in time ({e})"),
+        )
     } else {
-        Failure::new(Class::Network, e.to_string())
+        Failure::new(Class::Network, format!("could not reach {host}: {e}"))
     }
 }
 
