@@ -700,8 +700,9 @@ fn an_interrupted_run_resumes_without_asking_for_anything_twice() {
         assert!(start.elapsed() < Duration::from_secs(60), "no edits saved");
         std::thread::sleep(Duration::from_millis(20));
     }
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // Ctrl-C as a terminal sends it (the shell's own kill: no procps needed).
+    Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     let stopped = Instant::now();
