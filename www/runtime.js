@@ -234,7 +234,7 @@ class Runtime {
       retryAfter = response.headers.get('retry-after');
       body = new Uint8Array(await response.arrayBuffer());
     } catch (e) {
-      if (signal?.aborted) throw editorError('cancelled', 'cancelled while waiting for the editor');
+      if (signal?.aborted) throw editorError('cancelled', 'the request was stopped before the editor answered');
       if (timer.signal.aborted) throw editorError('timeout', `${host} did not answer within ${Math.round(timeout / 1000)} s`);
       throw editorError('network', `could not reach ${host}: either nothing answers there, or it does not allow requests from this page's origin (${location.origin}). `
         + `Start the editor's server with this origin allowed, e.g. vllm serve MODEL --allowed-origins '["${location.origin}"]', or put a proxy that adds CORS headers in front of it`);
