@@ -2,8 +2,8 @@
 // provider's API allows it: the OpenAI-style `POST /v1/images/edits` (multipart) and Gemini's
 // `POST /v1beta/models/{model}:generateContent` (JSON), answering a prompt that names a photo
 // of fixtures/ ("... on the coffee ...") with that photo's editor-like edit (written by
-// tests/editors.rs), one that names the sample with www/sample's edit, and one with "refused" with
-// each API's refusal.
+// tests/editors.rs), one that names the sample with www/sample's edit, one with "refused" with
+// each API's refusal, and one with "slowly" after three seconds.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 
@@ -31,6 +31,8 @@ export async function editorServer() {
       ? JSON.parse(body.toString()).contents[0].parts[0].text
       : body.toString('latin1').match(/name="prompt"\r\n\r\n([\s\S]*?)\r\n--/)?.[1] ?? '';
     seen.push({ url: req.url, prompt, headers: req.headers });
+    // An editor that takes its time: for the page's Waiting and Cancel.
+    if (prompt.includes('slowly')) await new Promise((ok) => setTimeout(ok, 3000));
     if (!keyed) return json(401, { error: { message: 'Incorrect API key provided.', code: 'invalid_api_key' } });
     if (prompt.includes('refused')) {
       return gemini

@@ -71,6 +71,15 @@ test('the page segments photos with an OpenAI-compatible editor and with Gemini,
     const timings = await page.locator('#timings').textContent();
     assert.match(timings, /^Editor \d+ ms \(stand-in-model\).*the edit came back \d+x\d+, registered/, timings);
 
+    // While the editor works the page says so, and Cancel stops the wait.
+    await page.getByLabel('Instruction', { exact: true }).fill(`paint the blob on the ${name} slowly purple`);
+    await page.getByRole('button', { name: 'Segment', exact: true }).click();
+    await page.waitForFunction(() => /^Waiting for the editor… \d+\.\d s$/.test(document.getElementById('status').textContent));
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await settled(page), 'error');
+    assert.match(await page.locator('#status').textContent(), /cancelled/);
+    assert.ok(await page.getByRole('button', { name: 'Cancel' }).isHidden(), 'Cancel stays after the wait');
+
     await page.getByLabel('Instruction', { exact: true }).fill(`paint the refused blob on the ${name} purple`);
     await page.getByRole('button', { name: 'Segment', exact: true }).click();
     assert.equal(await settled(page), 'error');
