@@ -86,26 +86,26 @@ fn fault(host: &str, e: ureq::Error) -> Failure {
     }
 }
 
-impl Editor for Http {
-    fn edit(&self, png: &[u8], prompt: &str, seed: Option<u64>) -> Result<Answer, Failure> {
-        let ask = wire::Ask {
+impl Http {
+    /// One edit's question in this editor's terms.
+    fn ask<'a>(&'a self, png: &'a [u8], prompt: &'a str, seed: Option<u64>) -> wire::Ask<'a> {
+        wire::Ask {
             endpoint: &self.endpoint,
             model: &self.model,
             prompt,
             png,
             seed,
-        };
-        self.send(&wire::request(self.adapter, &ask))
+        }
+    }
+}
+
+impl Editor for Http {
+    fn edit(&self, png: &[u8], prompt: &str, seed: Option<u64>) -> Result<Answer, Failure> {
+        self.send(&wire::request(self.adapter, &self.ask(png, prompt, seed)))
     }
 
     fn show(&self, png: &[u8], prompt: &str, seed: Option<u64>) -> String {
-        let ask = wire::Ask {
-            endpoint: &self.endpoint,
-            model: &self.model,
-            prompt,
-            png,
-            seed,
-        };
+        let ask = self.ask(png, prompt, seed);
         wire::describe(self.adapter, &wire::request(self.adapter, &ask), &ask)
     }
 }
