@@ -12,12 +12,13 @@ mod process;
 use base64::Engine;
 use editseg::color::{self, Style};
 use editseg::refcoco::mask::polygon_from_mask;
+use editseg::refcoco::write::dict;
 use editseg::rng::Rng;
 use editseg::synth::{self, Damage, Family, Frame};
 use image::{GrayImage, RgbaImage};
 use process::scratch;
 use serde_json::{json, Value};
-use serde_pickle::{HashableValue, Value as Pickle};
+use serde_pickle::Value as Pickle;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -313,6 +314,11 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A JSON file a run wrote.
+fn json_file(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn iou(mask: &GrayImage, truth: &GrayImage) -> f64 {
     let (mut i, mut u) = (0u64, 0u64);
     for (m, t) in mask.pixels().zip(truth.pixels()) {
@@ -321,15 +327,6 @@ fn iou(mask: &GrayImage, truth: &GrayImage) -> f64 {
         u += (m || t) as u64;
     }
     i as f64 / u.max(1) as f64
-}
-
-fn dict(entries: Vec<(&str, Pickle)>) -> Pickle {
-    Pickle::Dict(
-        entries
-            .into_iter()
-            .map(|(k, v)| (HashableValue::String(k.into()), v))
-            .collect::<BTreeMap<_, _>>(),
-    )
 }
 
 /// A RefCOCO-format set (refs pickle, COCO json with polygons, images): one object per photo,
@@ -549,7 +546,7 @@ fn eval_with_either_editor_scores_answers_keeps_failures_apart_and_never_writes_
             stub.seen.most_in_flight.load(Ordering::SeqCst) <= 2,
             "more than 2 requests in flight"
         );
-        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let report: Value = json_file(&json);
         let editor = &report["editor"];
         let classes: BTreeMap<u64, String> = editor["failed"]
             .as_array()
@@ -584,8 +581,7 @@ fn eval_with_either_editor_scores_answers_keeps_failures_apart_and_never_writes_
         // Failures count as empty masks in the official figures.
         assert_eq!(report["overall"]["count"], json!(11));
         assert!(report["overall"]["ciou"].as_f64().unwrap() < answered);
-        let side: Value =
-            serde_json::from_str(&std::fs::read_to_string(edits.join("1.json")).unwrap()).unwrap();
+        let side: Value = json_file(&edits.join("1.json"));
         assert!(
             side["prompt"]
                 .as_str()
@@ -798,8 +794,7 @@ fn a_local_command_gets_each_placeholder_as_one_argument_and_its_failures_are_ke
         "cpu",
     ]);
     assert_eq!(code, 0, "{err}");
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let report: Value = json_file(&json_path);
     let failed = &report["editor"]["failed"];
     assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
     assert_eq!(failed[0]["class"], "command");
@@ -937,7 +932,7 @@ fn the_builtin_painter_answers_every_exported_scene_through_the_editor_path() {
         "cpu",
     ]);
     assert_eq!(code, 0, "{err}");
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report: Value = json_file(&json);
     assert_eq!(
         report["editor"]["failed"],
         json!([]),

@@ -11,7 +11,8 @@ use serde_pickle::{HashableValue, Value as Pickle};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn dict(entries: Vec<(&str, Pickle)>) -> Pickle {
+/// A pickled dict with string keys, as the `refer` toolkit's refs are.
+pub fn dict(entries: Vec<(&str, Pickle)>) -> Pickle {
     Pickle::Dict(
         entries
             .into_iter()
