@@ -310,3 +310,47 @@ fn a_batch_list_masks_every_pair_and_names_the_lines_that_fail() {
         "cannot be used with",
     );
 }
+
+/// `eval-painter --edits` scores an end-to-end generator's general edits (the experiment's
+/// second claim: the committed prior carries them out well above an untrained network's
+/// ~10 dB inside the named region), and refuses the object painter's weights, the nontarget
+/// split and an unknown diff by name.
+#[test]
+fn eval_painter_edits_scores_a_generators_edits_and_refuses_the_painter() {
+    let prior =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("training/experiment/prior/generator.bpk");
+    let args = |split: &'static str| {
+        vec![
+            "eval-painter",
+            "--edits",
+            "--weights",
+            path(&prior),
+            "--split",
+            split,
+            "--count",
+            "16",
+        ]
+    };
+    let (code, out, err) = editseg(&args("val"));
+    assert_eq!(code, 0, "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("| val | 16 |"))
+        .unwrap_or_else(|| panic!("no row for val in {out:?}"));
+    let psnr: Vec<f64> = row
+        .split('|')
+        .skip(3)
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    assert_eq!(psnr.len(), 2, "{row}");
+    assert!(psnr.iter().all(|p| (18.0..60.0).contains(p)), "{row}");
+    assert_fails(
+        &["eval-painter", "--edits", "--split", "val", "--count", "4"],
+        "end-to-end generator",
+    );
+    assert_fails(&args("nontarget"), "nontarget");
+    assert_fails(
+        &["eval-painter", "--diff", "opencv", "--split", "val"],
+        "expected editseg or ming",
+    );
+}

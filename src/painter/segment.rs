@@ -7,6 +7,7 @@ use crate::clock::now_ms;
 use crate::color;
 use crate::error::{Error, Result};
 use crate::instruction::{self, Instruction};
+use crate::pipeline::Diff;
 use crate::scenes::language;
 use crate::{Differ, Options, Outcome};
 use image::imageops::{resize, FilterType};
@@ -34,6 +35,7 @@ pub async fn mask_of(
     original: &RgbaImage,
     edited: &RgbaImage,
     paint: [u8; 3],
+    diff: Diff,
     differ: &Differ,
 ) -> Result<GrayImage> {
     if drawing == Drawing::Mask {
@@ -50,7 +52,13 @@ pub async fn mask_of(
             },
         ));
     }
-    let options = painted_in(paint, &Options::default());
+    let options = painted_in(
+        paint,
+        &Options {
+            diff,
+            ..Options::default()
+        },
+    );
     Ok(differ
         .mask_from_edit(original, edited, &options)
         .await?

@@ -11,6 +11,7 @@ use crate::generator::Generator;
 use crate::metrics::{overlap, Summary, Tally};
 use crate::painter::segment::mask_of;
 use crate::painter::{draw, find_in_maps, meaning_of, Drawing, Painter, RES};
+use crate::pipeline::Diff;
 use crate::scenes::{Meaning, NoTarget, Sample, Split};
 use crate::Differ;
 use image::{GrayImage, RgbaImage};
@@ -86,6 +87,7 @@ impl Paints for Generator {
             image,
             &edit,
             NoTarget::PAINT,
+            Diff::EditSeg,
             &differ,
         ))?;
         Ok(mask.pixels().all(|p| p.0[0] == 0))
@@ -207,6 +209,7 @@ fn edits_of(
 pub fn replay(
     painter: &dyn Paints,
     drawing: Drawing,
+    diff: Diff,
     split: Split,
     index: u64,
     seed: u64,
@@ -221,7 +224,7 @@ pub fn replay(
         std::slice::from_ref(&t),
     )?
     .remove(0);
-    let mask = pollster::block_on(mask_of(drawing, &t.image, &edit, t.paint, &differ))?;
+    let mask = pollster::block_on(mask_of(drawing, &t.image, &edit, t.paint, diff, &differ))?;
     Ok(Replayed {
         picture: t.image,
         edit,
@@ -249,10 +252,12 @@ fn selected(sample: &Sample, mask: &image::GrayImage) -> Option<usize> {
         .map(|(k, _)| k)
 }
 
-/// Paint `count` samples of `split` (batches of 16) and score the masks.
+/// Paint `count` samples of `split` (batches of 16) and score the masks, found in paint and
+/// overlay edits by `diff`.
 pub fn evaluate(
     painter: &dyn Paints,
     drawing: Drawing,
+    diff: Diff,
     split: Split,
     count: u64,
     seed: u64,
@@ -274,7 +279,8 @@ pub fn evaluate(
         let targets: Vec<_> = samples.iter().map(|s| s.targets(RES, RES)).collect();
         let edits = edits_of(painter, drawing, &samples, &targets)?;
         for (((&index, s), t), edit) in chunk.iter().zip(&samples).zip(&targets).zip(&edits) {
-            let mask = pollster::block_on(mask_of(drawing, &t.image, edit, t.paint, &differ))?;
+            let mask =
+                pollster::block_on(mask_of(drawing, &t.image, edit, t.paint, diff, &differ))?;
             let (i, u) = overlap(&mask, &t.mask);
             tally.add(i, u);
             kinds[kind(&s.meaning)].add(i, u);

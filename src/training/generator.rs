@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::files;
 use crate::generator::{Encoded, Generator, GeneratorNet, Inputs, Trained, Vocabulary};
 use crate::painter::{pictures, Drawing, RES};
+use crate::pipeline::Diff;
 use crate::scenes::edits::Edit;
 use crate::scenes::{Sample, Split};
 use burn::prelude::*;
@@ -249,7 +250,7 @@ fn scores(generator: &Generator, task: Task, count: u64) -> Result<String> {
         cells.push(match drawing {
             Some(d) => format!(
                 "{:.4}",
-                evaluate(generator, d, split, count, 0, &|_, _| {})?
+                evaluate(generator, d, Diff::EditSeg, split, count, 0, &|_, _| {})?
                     .summary
                     .ciou
             ),

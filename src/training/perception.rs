@@ -175,6 +175,7 @@ pub fn run(
         let scores = evaluate(
             &painter_of(ema),
             Drawing::Paint,
+            crate::pipeline::Diff::EditSeg,
             Split::Val,
             config.eval_count,
             0,
