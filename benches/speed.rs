@@ -4,7 +4,7 @@
 //! (scripts/opencv_recipe.py --time, one thread; its whole command reads both PNGs and writes the
 //! mask) on the same inputs in the same run.
 //!
-//!   cargo bench --bench speed [-- --out DIR]
+//!   cargo bench --bench speed [-- --out DIR] [--registration]   (the registration table alone)
 //!
 //! Prints a markdown table.
 
@@ -107,6 +107,10 @@ fn main() {
     let mut options = Options::default();
     options.set("color", &case.color).unwrap();
     let cpu = pollster::block_on(Differ::new(BackendChoice::Cpu)).unwrap();
+    if args.iter().any(|a| a == "--registration") {
+        registration(&cpu, &case, &options, &out);
+        return;
+    }
     let gpu = pollster::block_on(Differ::new(BackendChoice::Gpu)).ok();
 
     println!("| input | EditSeg CPU path (2 cores), ms | EditSeg GPU path, ms | OpenCV recipe (1 thread), ms | CPU path / OpenCV |");

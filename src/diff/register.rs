@@ -7,7 +7,7 @@
 //! The edit is then resampled through the map once (`warp`).
 
 use crate::error::{Error, Result};
-use crate::pixels::{unpack, Grid};
+use crate::pixels::{both, unpack, Grid};
 use std::str::FromStr;
 
 /// Longest side of the thumbnails the map is fitted on.
@@ -20,12 +20,19 @@ const DECIDE: u32 = 128;
 /// changes fall away, edges and texture stay.
 const MEAN_RADIUS: usize = 2;
 /// The most samples a level is fitted on (its pixels with the most structure, spread out).
-const MAX_SAMPLES: usize = 6000;
+const MAX_SAMPLES: usize = 3000;
+/// The same on the last level, where the flow's nodes each need enough of them.
+const MAX_SAMPLES_LAST: usize = 6000;
 /// Thumbnail pixels between the flow's nodes.
 const NODE_SPACING: f32 = 32.0;
 /// In `Auto`, a zoom, turn or drift is kept over the shift search only when it divides a plain
 /// move's cost by more than this.
 const SIMPLER_MARGIN: f32 = 1.1;
+/// The affine fit has converged once no corner moves by this share of a level's pixel: finely on
+/// the last level, loosely on those before it (the next level refines their fit, and the common
+/// case, pictures in the same frame, is decided on one of them).
+const FINE: f64 = 0.01;
+const LOOSE: f64 = 0.05;
 
 /// How the edit is brought onto the original's frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -87,14 +94,28 @@ impl Flow {
     /// The cell u falls in and where in it.
     #[inline(always)]
     fn cell(&self, u: [f32; 2]) -> ([usize; 2], [f32; 2]) {
-        let axis = |v: f32, n: u32| {
-            let f = (v * (n - 1) as f32).clamp(0.0, (n - 1) as f32);
-            let i = (f.floor() as u32).min(n - 2);
-            (i as usize, f - i as f32)
-        };
         let (i, tx) = axis(u[0], self.nx);
         let (j, ty) = axis(u[1], self.ny);
         ([i, j], [tx, ty])
+    }
+
+    /// Per column at `xs` (u's x of each), the node cell and the place in it: the same on every
+    /// row.
+    pub fn columns(&self, xs: &[f32]) -> Vec<(usize, f32)> {
+        xs.iter().map(|&x| axis(x, self.nx)).collect()
+    }
+
+    /// The nodes blended down to row `uy`, one per column of nodes: with [`Flow::columns`], `at`
+    /// for a whole row (y blended first, then x).
+    pub fn row(&self, uy: f32) -> Vec<[f32; 2]> {
+        let (j, ty) = axis(uy, self.ny);
+        let nx = self.nx as usize;
+        (0..nx)
+            .map(|i| {
+                let (a, b) = (self.d[j * nx + i], self.d[(j + 1) * nx + i]);
+                [a[0] * (1.0 - ty) + b[0] * ty, a[1] * (1.0 - ty) + b[1] * ty]
+            })
+            .collect()
     }
 
     /// The four nodes around u and their weights.
@@ -108,6 +129,14 @@ impl Flow {
             ((j + 1) * nx + i + 1, tx * ty),
         ]
     }
+}
+
+/// The node cell along one axis of `n` nodes that v falls in, and the place in it.
+#[inline(always)]
+fn axis(v: f32, n: u32) -> (usize, f32) {
+    let f = (v * (n - 1) as f32).clamp(0.0, (n - 1) as f32);
+    let i = (f.floor() as u32).min(n - 2);
+    (i as usize, f - i as f32)
 }
 
 /// Where each pixel of the original is found in the edit: v = A (u + flow(u)) + b, with u and v
@@ -141,8 +170,9 @@ impl Map {
         self.affine(w)
     }
 
+    /// The linear part and the move alone, without the flow.
     #[inline(always)]
-    fn affine(&self, w: [f32; 2]) -> [f32; 2] {
+    pub(crate) fn affine(&self, w: [f32; 2]) -> [f32; 2] {
         let a = self.a;
         [
             a[0] * w[0] + a[1] * w[1] + self.b[0],
@@ -173,14 +203,33 @@ impl Map {
 
     /// The pixels of a picture on `grid` the edit's frame shows (1) and does not (0).
     pub fn visible(&self, grid: Grid) -> Vec<u8> {
+        // A point whose affine image lies further inside than the flow can move it is seen
+        // without evaluating the flow: only a band along the frame's edge needs the whole map.
+        let margin = self.flow_reach().map(|r| r * 1.001 + 1e-6);
+        let inside = |v: [f32; 2], m: [f32; 2]| {
+            (m[0]..=1.0 - m[0]).contains(&v[0]) && (m[1]..=1.0 - m[1]).contains(&v[1])
+        };
         let mut out = vec![0u8; grid.len()];
         crate::pixels::for_rows(&mut out, grid.w as usize, |y, row| {
             for (x, o) in row.iter_mut().enumerate() {
-                let v = self.at(centre(x as u32, y as u32, grid));
-                *o = u8::from((0.0..=1.0).contains(&v[0]) && (0.0..=1.0).contains(&v[1]));
+                let u = centre(x as u32, y as u32, grid);
+                *o = u8::from(inside(self.affine(u), margin) || inside(self.at(u), [0.0, 0.0]));
             }
         });
         out
+    }
+
+    /// How far the flow can move a point of the edit's frame, per axis: the field blends its
+    /// nodes, so no point moves further than the largest node does, through the linear part.
+    fn flow_reach(&self) -> [f32; 2] {
+        let Some(flow) = &self.flow else {
+            return [0.0, 0.0];
+        };
+        let (dx, dy) = flow.d.iter().fold((0.0f32, 0.0f32), |(x, y), d| {
+            (x.max(d[0].abs()), y.max(d[1].abs()))
+        });
+        let a = self.a.map(f32::abs);
+        [a[0] * dx + a[1] * dy, a[2] * dx + a[3] * dy]
     }
 
     /// The map in a person's terms, for a picture on `full`.
@@ -271,14 +320,18 @@ impl Level {
     fn new(g: &[f32], grid: Grid) -> Level {
         let (w, h) = (grid.w as usize, grid.h as usize);
         let s = structure(g, w, h);
-        let at = |x: usize, y: usize| s[y * w + x];
+        // Central differences, one-sided at the frame's sides (halving is exact, so the
+        // reciprocal gives the quotient's bits).
+        let per = |lo: usize, hi: usize| 1.0 / (hi - lo).max(1) as f32;
         let (mut gx, mut gy) = (vec![0.0; w * h], vec![0.0; w * h]);
         for y in 0..h {
+            let (u, d) = (y.saturating_sub(1), (y + 1).min(h - 1));
+            let (row, up, down) = (&s[y * w..][..w], &s[u * w..][..w], &s[d * w..][..w]);
+            let ky = per(u, d);
             for x in 0..w {
                 let (l, r) = (x.saturating_sub(1), (x + 1).min(w - 1));
-                let (u, d) = (y.saturating_sub(1), (y + 1).min(h - 1));
-                gx[y * w + x] = (at(r, y) - at(l, y)) / (r - l).max(1) as f32;
-                gy[y * w + x] = (at(x, d) - at(x, u)) / (d - u).max(1) as f32;
+                gx[y * w + x] = (row[r] - row[l]) * per(l, r);
+                gy[y * w + x] = (down[x] - up[x]) * ky;
             }
         }
         Level { w, h, s, gx, gy }
@@ -309,27 +362,28 @@ impl Level {
 /// A picture less its local mean.
 fn structure(g: &[f32], w: usize, h: usize) -> Vec<f32> {
     let r = MEAN_RADIUS;
-    let pass = |src: &[f32], across: bool| -> Vec<f32> {
-        let mut out = vec![0.0; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                let (c, n) = if across { (x, w) } else { (y, h) };
-                let (lo, hi) = (c.saturating_sub(r), (c + r).min(n - 1));
-                let sum: f32 = (lo..=hi)
-                    .map(|k| {
-                        if across {
-                            src[y * w + k]
-                        } else {
-                            src[k * w + x]
-                        }
-                    })
-                    .sum();
-                out[y * w + x] = sum / (hi - lo + 1) as f32;
+    // The box mean, clamped at the frame's sides: along rows, then down columns (each row of
+    // the second pass adds whole rows, which vectorises).
+    let mut rows = vec![0.0; w * h];
+    for (line, out) in g.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+        for (x, o) in out.iter_mut().enumerate() {
+            let (lo, hi) = (x.saturating_sub(r), (x + r).min(w - 1));
+            *o = line[lo..=hi].iter().sum::<f32>() / (hi - lo + 1) as f32;
+        }
+    }
+    let mut mean = vec![0.0; w * h];
+    for (y, out) in mean.chunks_exact_mut(w).enumerate() {
+        let (lo, hi) = (y.saturating_sub(r), (y + r).min(h - 1));
+        for row in rows[lo * w..(hi + 1) * w].chunks_exact(w) {
+            for (o, v) in out.iter_mut().zip(row) {
+                *o += v;
             }
         }
-        out
-    };
-    let mean = pass(&pass(g, true), false);
+        let n = (hi - lo + 1) as f32;
+        for o in out.iter_mut() {
+            *o /= n;
+        }
+    }
     g.iter().zip(&mean).map(|(v, m)| v - m).collect()
 }
 
@@ -391,23 +445,26 @@ fn halvings(g: Vec<f32>, grid: Grid, levels: usize) -> Vec<(Vec<f32>, Grid)> {
 
 /// The original's samples on a level: the pixels with the most structure (edges and texture
 /// say where they are; flat parts do not), as (u, structure).
-fn samples(level: &Level) -> Vec<([f32; 2], f32)> {
+fn samples(level: &Level, most: usize) -> Vec<([f32; 2], f32)> {
     let (w, h) = (level.w, level.h);
     let grid = Grid {
         w: w as u32,
         h: h as u32,
     };
-    let magnitude: Vec<f32> = (0..w * h).map(|i| level.gx[i].hypot(level.gy[i])).collect();
+    // Ranked by the gradient's squared length: the same order as its length, without roots.
+    let magnitude: Vec<f32> = (0..w * h)
+        .map(|i| level.gx[i] * level.gx[i] + level.gy[i] * level.gy[i])
+        .collect();
     let mut sorted = magnitude.clone();
     let cut = sorted.len() * 3 / 5;
     let bar = *sorted
         .select_nth_unstable_by(cut.min(w * h - 1), |a, b| a.total_cmp(b))
         .1;
     let strong: Vec<usize> = (0..w * h)
-        .filter(|&i| magnitude[i] > bar.max(1e-4))
+        .filter(|&i| magnitude[i] > bar.max(1e-8))
         .collect();
-    // At most `MAX_SAMPLES`, spread over the picture: every k-th in reading order.
-    let k = strong.len().div_ceil(MAX_SAMPLES).max(1);
+    // At most `most`, spread over the picture: every k-th in reading order.
+    let k = strong.len().div_ceil(most).max(1);
     strong
         .into_iter()
         .step_by(k)
@@ -459,10 +516,18 @@ fn map_of(p: &Params) -> Map {
 /// Solve the symmetric positive system `a x = b` (n x n, row-major) by Cholesky; `None` when it
 /// is not positive definite.
 fn solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
+    solve_banded(a, b, n, n)
+}
+
+/// `solve` for a system whose entries more than `band` off the diagonal are zero: the Cholesky
+/// factor keeps the band, so the work falls from n³ to n band² (the flow's nodes only pull on
+/// their neighbours).
+fn solve_banded(a: &[f64], b: &[f64], n: usize, band: usize) -> Option<Vec<f64>> {
     let mut l = vec![0.0; n * n];
     for i in 0..n {
-        for j in 0..=i {
-            let sum: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+        let first = i.saturating_sub(band);
+        for j in first..=i {
+            let sum: f64 = (first..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
             if i == j {
                 let d = a[i * n + i] - sum;
                 if d <= 1e-12 {
@@ -476,11 +541,13 @@ fn solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
     }
     let mut y = vec![0.0; n];
     for i in 0..n {
-        y[i] = (b[i] - (0..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
+        let first = i.saturating_sub(band);
+        y[i] = (b[i] - (first..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
     }
     let mut x = vec![0.0; n];
     for i in (0..n).rev() {
-        x[i] = (y[i] - (i + 1..n).map(|k| l[k * n + i] * x[k]).sum::<f64>()) / l[i * n + i];
+        let last = (i + band + 1).min(n);
+        x[i] = (y[i] - (i + 1..last).map(|k| l[k * n + i] * x[k]).sum::<f64>()) / l[i * n + i];
     }
     Some(x)
 }
@@ -513,6 +580,7 @@ fn fit_affine(
     e: &Level,
     mut p: Params,
     rounds: usize,
+    converged: f64,
 ) -> (Params, f32) {
     let (ew, eh) = (e.w as f64, e.h as f64);
     let mut scale = 1.0;
@@ -554,7 +622,7 @@ fn fit_affine(
         for (v, s) in p.iter_mut().zip(&step) {
             *v += s;
         }
-        // Converged once no corner moves by a hundredth of this level's pixel.
+        // Converged once no corner moves by `converged` of this level's pixel.
         let moved = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
             .iter()
             .map(|c: &[f64; 2]| {
@@ -563,7 +631,7 @@ fn fit_affine(
                 dx.hypot(dy)
             })
             .fold(0.0, f64::max);
-        if moved < 0.01 {
+        if moved < converged {
             break;
         }
     }
@@ -669,11 +737,19 @@ fn cost_of(samples: &[([f32; 2], f32)], e: &Level, map: &Map, p: &Params) -> f32
 /// on the coarsest level, the one that fits best kept (a picture dominated by one strong shape,
 /// such as a round outline, can rank a wrong scale first before the fit).
 fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
-    coarse_starts(samples, e, zooms)
-        .into_iter()
-        .map(|(_, p)| p)
-        .map(|p| fit_affine(samples, e, p, 12).0)
-        .map(|p| (cost(samples, e, &p), p))
+    let starts = coarse_starts(samples, e, zooms);
+    let fitted = |starts: &[(f32, Params)]| -> Vec<(f32, Params)> {
+        starts
+            .iter()
+            .map(|&(_, p)| fit_affine(samples, e, p, 12, LOOSE).0)
+            .map(|p| (cost(samples, e, &p), p))
+            .collect()
+    };
+    // Half the starts on each core.
+    let (first, second) = starts.split_at(starts.len() / 2);
+    let (mut a, b) = both(|| fitted(first), || fitted(second));
+    a.extend(b);
+    a.into_iter()
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0], |best| best.1)
 }
@@ -700,7 +776,10 @@ pub fn fit(
     }
     let longest = og.w.max(og.h) as usize;
     let levels = (1..6).take_while(|l| longest >> l >= COARSEST).count() + 1;
-    let (go, ge) = (halvings(grey(o), og, levels), halvings(grey(e), og, levels));
+    let (go, ge) = both(
+        || halvings(grey(o), og, levels),
+        || halvings(grey(e), og, levels),
+    );
     // The decision between the shift search and a map is taken on a level of about this
     // longest side: pictures in the same frame, the common case, stop there.
     let decide_at = go
@@ -710,8 +789,15 @@ pub fn fit(
     let mut p: Params = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0];
     let mut found = None;
     for (l, ((o, grid), (e, _))) in go.iter().zip(&ge).enumerate() {
-        let (ol, el) = (Level::new(o, *grid), Level::new(e, *grid));
-        let s = samples(&ol);
+        let (ol, el) = both(|| Level::new(o, *grid), || Level::new(e, *grid));
+        let s = samples(
+            &ol,
+            if l + 1 == levels {
+                MAX_SAMPLES_LAST
+            } else {
+                MAX_SAMPLES
+            },
+        );
         if s.len() < 64 {
             if l == 0 {
                 return stretch;
@@ -721,7 +807,11 @@ pub fn fit(
         if l == 0 {
             p = coarse_start(&s, &el, zooms);
         }
-        let (fitted, scale) = fit_affine(&s, &el, p, if l + 1 == levels { 8 } else { 12 });
+        let (fitted, scale) = if l + 1 == levels {
+            fit_affine(&s, &el, p, 8, FINE)
+        } else {
+            fit_affine(&s, &el, p, 12, LOOSE)
+        };
         p = fitted;
         // A fit far outside what editors do has locked onto something else: the stretch is
         // safer.
@@ -971,7 +1061,10 @@ fn fit_flow(
                 }
             }
         }
-        let Some(step) = solve(&h, &g.iter().map(|v| -v).collect::<Vec<_>>(), m) else {
+        // A node's unknowns meet only those of the nodes beside and below it.
+        let band = 2 * nx + 3;
+        let Some(step) = solve_banded(&h, &g.iter().map(|v| -v).collect::<Vec<_>>(), m, band)
+        else {
             break;
         };
         for (k, d) in flow.d.iter_mut().enumerate() {
@@ -1077,6 +1170,28 @@ mod tests {
         let fit = recovered(Map::STRETCH, Method::Auto);
         assert_eq!(fit.method, Method::Shift, "{fit:?}");
         assert_eq!(fit.map, Map::STRETCH);
+    }
+
+    #[test]
+    fn the_banded_solve_gives_the_dense_solution_of_a_banded_system() {
+        let (n, band) = (40, 5);
+        let mut rng = crate::rng::Rng::new(7);
+        let mut a = vec![0.0f64; n * n];
+        for i in 0..n {
+            for j in i..(i + band + 1).min(n) {
+                let v = (rng.next_u64() % 1000) as f64 / 1000.0 - 0.5;
+                a[i * n + j] = v;
+                a[j * n + i] = v;
+            }
+            // Diagonally dominant, so positive definite.
+            a[i * n + i] = 2.0 * band as f64 + 1.0;
+        }
+        let b: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
+        let dense = solve(&a, &b, n).expect("positive definite");
+        let banded = solve_banded(&a, &b, n, band).expect("positive definite");
+        for (x, y) in dense.iter().zip(&banded) {
+            assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        }
     }
 
     #[test]

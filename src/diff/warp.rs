@@ -1,22 +1,25 @@
 //! Stage 1, through a fitted frame: the edit resampled once onto the working grid through the
 //! registration's map (`register`). Each output pixel averages bilinear samples spread over its
-//! footprint in the edit, as `resample` does for a plain stretch. A pixel of the original the
+//! footprint in the edit (one where the footprint is under one and a half texels, the common case:
+//! an editor answers at about the original's size). A pixel of the original the
 //! edit's frame does not show takes the original's own value with the editor's drift applied, so
 //! it never differs, and is marked by a clear alpha. GPU: `shaders/warp.wgsl`.
 
 use crate::diff::drift::Drift;
 use crate::diff::register::{centre, Map};
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, unorm8, Grid};
+use crate::pixels::{for_rows_with, Grid};
 
 const KERNEL: Kernel = Kernel::new(include_str!("../../shaders/warp.wgsl"), "main");
 
 /// Unseen pixels carry this alpha; seen ones are opaque.
 pub const UNSEEN_ALPHA: u32 = 0;
 
-/// Bilinear samples per output pixel along its footprint's two sides.
+/// Bilinear samples per output pixel along its footprint's two sides: one bilinear sample already
+/// reads two texels along each axis, so one covers a footprint up to one and a half texels (an
+/// editor's frame is about the original's size, give or take a zoom), and more only beyond that.
 fn taps(footprint: [[f32; 2]; 2]) -> [u32; 2] {
-    footprint.map(|side| (side[0].hypot(side[1]).ceil() as u32).max(1))
+    footprint.map(|side| (side[0].hypot(side[1]).round() as u32).max(1))
 }
 
 fn params(from: Grid, to: Grid, map: &Map, drift: &Drift) -> Vec<u32> {
@@ -33,33 +36,52 @@ fn params(from: Grid, to: Grid, map: &Map, drift: &Drift) -> Vec<u32> {
     words
 }
 
-/// `src`'s pixel at (x, y), clamped to its frame, as four floats in [0, 1].
+/// `shaders/warp.wgsl`'s `bilinear` at (fx, fy) in source pixels (centres at +0.5, clamped to the
+/// frame), red, green and blue in levels (alpha is not carried: the warp's output sets its own).
+/// Branch-free, so that a row of these vectorises.
 #[inline(always)]
-fn texel(src: &[u32], from: Grid, x: i32, y: i32) -> [f32; 4] {
-    let cx = x.clamp(0, from.w as i32 - 1) as usize;
-    let cy = y.clamp(0, from.h as i32 - 1) as usize;
-    let p = src[cy * from.w as usize + cx];
-    std::array::from_fn(|c| (p >> (8 * c) & 255) as f32 / 255.0)
-}
-
-/// `shaders/resample.wgsl`'s `bilinear`: (fx, fy) in source pixels, centres at +0.5; `mix` as
-/// WGSL defines it.
-#[inline(always)]
-fn bilinear(src: &[u32], from: Grid, fx: f32, fy: f32) -> [f32; 4] {
-    let (px, py) = (fx - 0.5, fy - 0.5);
+fn bilinear(src: &[u32], from: Grid, fx: f32, fy: f32) -> [f32; 3] {
+    // Beyond the edge texels' centres a sample reads the edge texel alone, so positions are
+    // clamped to [-1, side - 1] first: the whole-texel parts then fit an i32 without the
+    // saturating conversion's branches, and both texels are inside the frame.
+    let px = (fx - 0.5).clamp(-1.0, from.w as f32 - 1.0);
+    let py = (fy - 0.5).clamp(-1.0, from.h as f32 - 1.0);
     let (x0, y0) = (px.floor(), py.floor());
     let (tx, ty) = (px - x0, py - y0);
-    let (ix, iy) = (x0 as i32, y0 as i32);
-    let mix = |a: [f32; 4], b: [f32; 4], t: f32| -> [f32; 4] {
-        std::array::from_fn(|c| a[c] * (1.0 - t) + b[c] * t)
-    };
-    let top = mix(texel(src, from, ix, iy), texel(src, from, ix + 1, iy), tx);
-    let bottom = mix(
-        texel(src, from, ix, iy + 1),
-        texel(src, from, ix + 1, iy + 1),
-        tx,
-    );
-    mix(top, bottom, ty)
+    // SAFETY: x0 and y0 are whole numbers within [-1, width - 1] and [-1, height - 1].
+    let (ix, iy): (i32, i32) = unsafe { (x0.to_int_unchecked(), y0.to_int_unchecked()) };
+    let (w, h) = (from.w as i32, from.h as i32);
+    let (xa, xb) = (ix.max(0), (ix + 1).min(w - 1));
+    let (ya, yb) = (iy.max(0) * w, (iy + 1).min(h - 1) * w);
+    let [p00, p10, p01, p11] = [ya + xa, ya + xb, yb + xa, yb + xb].map(|i| {
+        debug_assert!((i as usize) < src.len());
+        // SAFETY: both coordinates are clamped into the frame, so the index is inside `src`
+        // (`from` is its grid); unchecked so that the row's loop vectorises with gathers.
+        unsafe { *src.get_unchecked(i as usize) }
+    });
+    std::array::from_fn(|c| {
+        let level = |p: u32| (p >> (8 * c) & 255) as f32;
+        let top = level(p00) * (1.0 - tx) + level(p10) * tx;
+        let bottom = level(p01) * (1.0 - tx) + level(p11) * tx;
+        top * (1.0 - ty) + bottom * ty
+    })
+}
+
+/// Red, green and blue levels as an opaque pixel, rounded as `pack4x8unorm` rounds.
+#[inline(always)]
+fn pack(rgb: [f32; 3]) -> u32 {
+    // SAFETY: clamped to [0.5, 255.5] first.
+    let byte = |v: f32| -> u32 { unsafe { (v + 0.5).clamp(0.5, 255.5).to_int_unchecked() } };
+    byte(rgb[0]) | byte(rgb[1]) << 8 | byte(rgb[2]) << 16 | 255 << 24
+}
+
+/// One row's scratch: where each output pixel's centre lands in the edit, in its pixels, and the
+/// taps' sums.
+#[derive(Default)]
+struct Row {
+    px: Vec<f32>,
+    py: Vec<f32>,
+    sum: [Vec<f32>; 3],
 }
 
 /// The edit `src` (on `from`, its own frame) through `map` onto `to`, beside the `original` on
@@ -74,47 +96,168 @@ pub fn cpu(
 ) -> Vec<u32> {
     let [colx, coly] = map.footprint(from, to);
     let [tx, ty] = taps([colx, coly]);
-    let n = (tx * ty) as f32;
+    // Each tap's offset in the footprint, in edit pixels.
+    let offsets: Vec<[f32; 2]> = (0..ty)
+        .flat_map(|j| {
+            let oy = (j as f32 + 0.5) / ty as f32 - 0.5;
+            (0..tx).map(move |i| {
+                let ox = (i as f32 + 0.5) / tx as f32 - 0.5;
+                [colx[0] * ox + coly[0] * oy, colx[1] * ox + coly[1] * oy]
+            })
+        })
+        .collect();
     let (sw, sh) = (from.w as f32, from.h as f32);
+    let width = to.w as usize;
+    let columns: Vec<f32> = (0..to.w).map(|x| centre(x, 0, to)[0]).collect();
     // The flow's cell and place along x are the same on every row.
-    let columns: Vec<[f32; 2]> = (0..to.w).map(|x| centre(x, 0, to)).collect();
+    let cells = map.flow.as_ref().map(|f| f.columns(&columns));
+    #[cfg(target_arch = "x86_64")]
+    let wide = std::arch::is_x86_feature_detected!("avx512f");
+    #[cfg(not(target_arch = "x86_64"))]
+    let wide = false;
     let mut out = vec![0u32; to.len()];
-    for_rows(&mut out, to.w as usize, |y, row| {
-        let along = drift.along(y, to);
+    for_rows_with(&mut out, width, Row::default, |r, y, row| {
         let uy = centre(0, y as u32, to)[1];
-        let line = &original[y * to.w as usize..][..to.w as usize];
+        // Where each pixel lands: the flow blended down to this row once, then along it.
+        r.px.resize(width, 0.0);
+        r.py.resize(width, 0.0);
+        let landing = r.px.iter_mut().zip(r.py.iter_mut()).zip(&columns);
+        match (&map.flow, &cells) {
+            (Some(flow), Some(cells)) => {
+                let nodes = flow.row(uy);
+                for (((px, py), &ux), &(i, t)) in landing.zip(cells) {
+                    let d: [f32; 2] =
+                        std::array::from_fn(|c| nodes[i][c] * (1.0 - t) + nodes[i + 1][c] * t);
+                    let v = map.affine([ux + d[0], uy + d[1]]);
+                    (*px, *py) = (v[0] * sw, v[1] * sh);
+                }
+            }
+            _ => {
+                for ((px, py), &ux) in landing {
+                    let v = map.affine([ux, uy]);
+                    (*px, *py) = (v[0] * sw, v[1] * sh);
+                }
+            }
+        }
+        if let [d] = offsets[..] {
+            #[cfg(target_arch = "x86_64")]
+            if wide {
+                // SAFETY: `wide` is set only where the CPU has AVX-512F.
+                unsafe { wide::sample_row(src, from, &r.px, &r.py, d, row) };
+            }
+            if !wide {
+                for ((o, &px), &py) in row.iter_mut().zip(&r.px).zip(&r.py) {
+                    *o = pack(bilinear(src, from, px + d[0], py + d[1]));
+                }
+            }
+        } else {
+            for s in &mut r.sum {
+                s.clear();
+                s.resize(width, 0.0);
+            }
+            for d in &offsets {
+                let [sr, sg, sb] = &mut r.sum;
+                let sums = sr.iter_mut().zip(sg.iter_mut()).zip(sb.iter_mut());
+                for (((sr, sg), sb), (&px, &py)) in sums.zip(r.px.iter().zip(&r.py)) {
+                    let [vr, vg, vb] = bilinear(src, from, px + d[0], py + d[1]);
+                    (*sr, *sg, *sb) = (*sr + vr, *sg + vg, *sb + vb);
+                }
+            }
+            let n = offsets.len() as f32;
+            for (x, o) in row.iter_mut().enumerate() {
+                *o = pack([r.sum[0][x] / n, r.sum[1][x] / n, r.sum[2][x] / n]);
+            }
+        }
+        // What the edit's frame does not show: the original, drift applied, marked unseen.
+        let along = drift.along(y, to);
+        let line = &original[y * width..][..width];
         for (x, o) in row.iter_mut().enumerate() {
-            let v = map.at([columns[x][0], uy]);
-            let (px, py) = (v[0] * sw, v[1] * sh);
+            let (px, py) = (r.px[x], r.py[x]);
             if !(0.0..=sw).contains(&px) || !(0.0..=sh).contains(&py) {
                 *o = along.at(line[x], x, to) & 0x00FF_FFFF | UNSEEN_ALPHA << 24;
-                continue;
             }
-            let s = if tx * ty == 1 {
-                bilinear(src, from, px, py)
-            } else {
-                let mut acc = [0.0f32; 4];
-                for j in 0..ty {
-                    let oy = (j as f32 + 0.5) / ty as f32 - 0.5;
-                    for i in 0..tx {
-                        let ox = (i as f32 + 0.5) / tx as f32 - 0.5;
-                        let s = bilinear(
-                            src,
-                            from,
-                            px + colx[0] * ox + coly[0] * oy,
-                            py + colx[1] * ox + coly[1] * oy,
-                        );
-                        for c in 0..4 {
-                            acc[c] += s[c];
-                        }
-                    }
-                }
-                acc.map(|a| a / n)
-            };
-            *o = unorm8(s[0]) | unorm8(s[1]) << 8 | unorm8(s[2]) << 16 | 255 << 24;
         }
     });
     out
+}
+
+/// `bilinear` and `pack` sixteen pixels at a time in 512-bit vectors, the same operations in the
+/// same order (so the same bits): compilers do not vectorise the four texel reads themselves.
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    use crate::pixels::Grid;
+    use std::arch::x86_64::*;
+
+    /// A row's pixels sampled at (px + d, py + d), one tap each, into `out`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn sample_row(
+        src: &[u32],
+        from: Grid,
+        px: &[f32],
+        py: &[f32],
+        d: [f32; 2],
+        out: &mut [u32],
+    ) {
+        let n = out.len();
+        assert!(px.len() >= n && py.len() >= n);
+        assert!(from.len() <= src.len() && from.len() < i32::MAX as usize);
+        let c = |v: f32| _mm512_set1_ps(v);
+        let int = |v: i32| _mm512_set1_epi32(v);
+        let (add, sub, mul) = (_mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps);
+        let (w, h) = (from.w as i32, from.h as i32);
+        for i in (0..n).step_by(16) {
+            let mask = (u32::MAX >> (32 - (n - i).min(16))) as u16;
+            // SAFETY: the mask keeps loads and stores within the slices.
+            let (fx, fy) = unsafe {
+                (
+                    _mm512_maskz_loadu_ps(mask, px.as_ptr().add(i)),
+                    _mm512_maskz_loadu_ps(mask, py.as_ptr().add(i)),
+                )
+            };
+            let clamp = |v: __m512, hi: f32| _mm512_min_ps(_mm512_max_ps(v, c(-1.0)), c(hi));
+            let px = clamp(sub(add(fx, c(d[0])), c(0.5)), from.w as f32 - 1.0);
+            let py = clamp(sub(add(fy, c(d[1])), c(0.5)), from.h as f32 - 1.0);
+            let floor =
+                |v| _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(v);
+            let (x0, y0) = (floor(px), floor(py));
+            let (tx, ty) = (sub(px, x0), sub(py, y0));
+            let (ix, iy) = (_mm512_cvttps_epi32(x0), _mm512_cvttps_epi32(y0));
+            let xa = _mm512_max_epi32(ix, int(0));
+            let xb = _mm512_min_epi32(_mm512_add_epi32(ix, int(1)), int(w - 1));
+            let ya = _mm512_mullo_epi32(_mm512_max_epi32(iy, int(0)), int(w));
+            let yb = _mm512_mullo_epi32(
+                _mm512_min_epi32(_mm512_add_epi32(iy, int(1)), int(h - 1)),
+                int(w),
+            );
+            // SAFETY: both coordinates are clamped into the frame, so every index is inside
+            // `src`.
+            let texel = |y: __m512i, x: __m512i| unsafe {
+                _mm512_i32gather_epi32::<4>(_mm512_add_epi32(y, x), src.as_ptr().cast())
+            };
+            let (p00, p10, p01, p11) = (texel(ya, xa), texel(ya, xb), texel(yb, xa), texel(yb, xb));
+            let (ux, uy) = (sub(c(1.0), tx), sub(c(1.0), ty));
+            let mut packed = int(255 << 24);
+            for shift in [0u32, 8, 16] {
+                let level = |p: __m512i| {
+                    let v = _mm512_srlv_epi32(p, _mm512_set1_epi32(shift as i32));
+                    _mm512_cvtepi32_ps(_mm512_and_si512(v, int(255)))
+                };
+                let top = add(mul(level(p00), ux), mul(level(p10), tx));
+                let bottom = add(mul(level(p01), ux), mul(level(p11), tx));
+                let v = add(mul(top, uy), mul(bottom, ty));
+                let byte = _mm512_cvttps_epi32(_mm512_min_ps(
+                    _mm512_max_ps(add(v, c(0.5)), c(0.5)),
+                    c(255.5),
+                ));
+                packed = _mm512_or_si512(
+                    packed,
+                    _mm512_sllv_epi32(byte, _mm512_set1_epi32(shift as i32)),
+                );
+            }
+            // SAFETY: as the loads.
+            unsafe { _mm512_mask_storeu_epi32(out.as_mut_ptr().add(i).cast(), mask, packed) };
+        }
+    }
 }
 
 pub fn gpu(
@@ -161,6 +304,31 @@ mod tests {
             for c in 0..4 {
                 let (x, y) = ((a >> (8 * c)) & 255, (b >> (8 * c)) & 255);
                 assert!(x.abs_diff(y) <= 1, "{a:08x} vs {b:08x}");
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_wide_rows_give_the_scalar_samples_bit_for_bit() {
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        let from = Grid { w: 61, h: 47 };
+        let mut rng = crate::rng::Rng::new(5);
+        let src: Vec<u32> = (0..from.len()).map(|_| rng.next_u64() as u32).collect();
+        // Positions inside, on the edges and far outside the frame; 37 so that the last
+        // vector is partly masked.
+        let mut unit = || (rng.next_u64() % 10_000) as f32 / 10_000.0;
+        let (px, py): (Vec<f32>, Vec<f32>) = (0..37)
+            .map(|_| (unit() * 80.0 - 10.0, unit() * 60.0 - 7.0))
+            .unzip();
+        for d in [[0.0, 0.0], [0.3, -0.45]] {
+            let mut wide = vec![0; 37];
+            unsafe { super::wide::sample_row(&src, from, &px, &py, d, &mut wide) };
+            for x in 0..37 {
+                let scalar = pack(bilinear(&src, from, px[x] + d[0], py[x] + d[1]));
+                assert_eq!(wide[x], scalar, "pixel {x} at {}, {}", px[x], py[x]);
             }
         }
     }
