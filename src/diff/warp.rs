@@ -155,8 +155,14 @@ pub fn cpu(
                 s.clear();
                 s.resize(width, 0.0);
             }
-            for d in &offsets {
+            for &d in &offsets {
                 let [sr, sg, sb] = &mut r.sum;
+                #[cfg(target_arch = "x86_64")]
+                if wide {
+                    // SAFETY: `wide` is set only where the CPU has AVX-512F.
+                    unsafe { wide::add_row(src, from, &r.px, &r.py, d, [sr, sg, sb]) };
+                    continue;
+                }
                 let sums = sr.iter_mut().zip(sg.iter_mut()).zip(sb.iter_mut());
                 for (((sr, sg), sb), (&px, &py)) in sums.zip(r.px.iter().zip(&r.py)) {
                     let [vr, vg, vb] = bilinear(src, from, px + d[0], py + d[1]);
@@ -201,62 +207,102 @@ mod wide {
         let n = out.len();
         assert!(px.len() >= n && py.len() >= n);
         assert!(from.len() <= src.len() && from.len() < i32::MAX as usize);
+        for i in (0..n).step_by(16) {
+            let mask = (u32::MAX >> (32 - (n - i).min(16))) as u16;
+            let levels = unsafe { bilinear16(src, from, px, py, d, i, mask) };
+            let mut packed = _mm512_set1_epi32(255 << 24);
+            for (shift, v) in [0, 8, 16].into_iter().zip(levels) {
+                let byte = _mm512_cvttps_epi32(_mm512_min_ps(
+                    _mm512_max_ps(_mm512_add_ps(v, _mm512_set1_ps(0.5)), _mm512_set1_ps(0.5)),
+                    _mm512_set1_ps(255.5),
+                ));
+                packed = _mm512_or_si512(packed, _mm512_sllv_epi32(byte, _mm512_set1_epi32(shift)));
+            }
+            // SAFETY: the mask keeps the store within `out`.
+            unsafe { _mm512_mask_storeu_epi32(out.as_mut_ptr().add(i).cast(), mask, packed) };
+        }
+    }
+
+    /// A row's pixels sampled at (px + d, py + d), added to the taps' sums so far.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn add_row(
+        src: &[u32],
+        from: Grid,
+        px: &[f32],
+        py: &[f32],
+        d: [f32; 2],
+        sums: [&mut [f32]; 3],
+    ) {
+        let n = px.len();
+        assert!(py.len() >= n && sums.iter().all(|s| s.len() >= n));
+        assert!(from.len() <= src.len() && from.len() < i32::MAX as usize);
+        for i in (0..n).step_by(16) {
+            let mask = (u32::MAX >> (32 - (n - i).min(16))) as u16;
+            let levels = unsafe { bilinear16(src, from, px, py, d, i, mask) };
+            for (sum, v) in sums.iter().zip(levels) {
+                // SAFETY: the mask keeps the load and store within the sums.
+                unsafe {
+                    let at = sum.as_ptr().add(i) as *mut f32;
+                    let total = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, at), v);
+                    _mm512_mask_storeu_ps(at, mask, total);
+                }
+            }
+        }
+    }
+
+    /// `bilinear` at the sixteen positions from `i` on (those under `mask`), as red, green and
+    /// blue levels.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn bilinear16(
+        src: &[u32],
+        from: Grid,
+        px: &[f32],
+        py: &[f32],
+        d: [f32; 2],
+        i: usize,
+        mask: u16,
+    ) -> [__m512; 3] {
         let c = |v: f32| _mm512_set1_ps(v);
         let int = |v: i32| _mm512_set1_epi32(v);
         let (add, sub, mul) = (_mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps);
         let (w, h) = (from.w as i32, from.h as i32);
-        for i in (0..n).step_by(16) {
-            let mask = (u32::MAX >> (32 - (n - i).min(16))) as u16;
-            // SAFETY: the mask keeps loads and stores within the slices.
-            let (fx, fy) = unsafe {
-                (
-                    _mm512_maskz_loadu_ps(mask, px.as_ptr().add(i)),
-                    _mm512_maskz_loadu_ps(mask, py.as_ptr().add(i)),
-                )
+        // SAFETY: the callers' masks keep loads within the slices.
+        let (fx, fy) = unsafe {
+            (
+                _mm512_maskz_loadu_ps(mask, px.as_ptr().add(i)),
+                _mm512_maskz_loadu_ps(mask, py.as_ptr().add(i)),
+            )
+        };
+        let clamp = |v: __m512, hi: f32| _mm512_min_ps(_mm512_max_ps(v, c(-1.0)), c(hi));
+        let px = clamp(sub(add(fx, c(d[0])), c(0.5)), from.w as f32 - 1.0);
+        let py = clamp(sub(add(fy, c(d[1])), c(0.5)), from.h as f32 - 1.0);
+        let floor = |v| _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(v);
+        let (x0, y0) = (floor(px), floor(py));
+        let (tx, ty) = (sub(px, x0), sub(py, y0));
+        let (ix, iy) = (_mm512_cvttps_epi32(x0), _mm512_cvttps_epi32(y0));
+        let xa = _mm512_max_epi32(ix, int(0));
+        let xb = _mm512_min_epi32(_mm512_add_epi32(ix, int(1)), int(w - 1));
+        let ya = _mm512_mullo_epi32(_mm512_max_epi32(iy, int(0)), int(w));
+        let yb = _mm512_mullo_epi32(
+            _mm512_min_epi32(_mm512_add_epi32(iy, int(1)), int(h - 1)),
+            int(w),
+        );
+        // SAFETY: both coordinates are clamped into the frame, so every index is inside `src`.
+        let texel = |y: __m512i, x: __m512i| unsafe {
+            _mm512_i32gather_epi32::<4>(_mm512_add_epi32(y, x), src.as_ptr().cast())
+        };
+        let (p00, p10, p01, p11) = (texel(ya, xa), texel(ya, xb), texel(yb, xa), texel(yb, xb));
+        let (ux, uy) = (sub(c(1.0), tx), sub(c(1.0), ty));
+        [0, 8, 16].map(|shift| {
+            let level = |p: __m512i| {
+                let v = _mm512_srlv_epi32(p, int(shift));
+                _mm512_cvtepi32_ps(_mm512_and_si512(v, int(255)))
             };
-            let clamp = |v: __m512, hi: f32| _mm512_min_ps(_mm512_max_ps(v, c(-1.0)), c(hi));
-            let px = clamp(sub(add(fx, c(d[0])), c(0.5)), from.w as f32 - 1.0);
-            let py = clamp(sub(add(fy, c(d[1])), c(0.5)), from.h as f32 - 1.0);
-            let floor =
-                |v| _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(v);
-            let (x0, y0) = (floor(px), floor(py));
-            let (tx, ty) = (sub(px, x0), sub(py, y0));
-            let (ix, iy) = (_mm512_cvttps_epi32(x0), _mm512_cvttps_epi32(y0));
-            let xa = _mm512_max_epi32(ix, int(0));
-            let xb = _mm512_min_epi32(_mm512_add_epi32(ix, int(1)), int(w - 1));
-            let ya = _mm512_mullo_epi32(_mm512_max_epi32(iy, int(0)), int(w));
-            let yb = _mm512_mullo_epi32(
-                _mm512_min_epi32(_mm512_add_epi32(iy, int(1)), int(h - 1)),
-                int(w),
-            );
-            // SAFETY: both coordinates are clamped into the frame, so every index is inside
-            // `src`.
-            let texel = |y: __m512i, x: __m512i| unsafe {
-                _mm512_i32gather_epi32::<4>(_mm512_add_epi32(y, x), src.as_ptr().cast())
-            };
-            let (p00, p10, p01, p11) = (texel(ya, xa), texel(ya, xb), texel(yb, xa), texel(yb, xb));
-            let (ux, uy) = (sub(c(1.0), tx), sub(c(1.0), ty));
-            let mut packed = int(255 << 24);
-            for shift in [0u32, 8, 16] {
-                let level = |p: __m512i| {
-                    let v = _mm512_srlv_epi32(p, _mm512_set1_epi32(shift as i32));
-                    _mm512_cvtepi32_ps(_mm512_and_si512(v, int(255)))
-                };
-                let top = add(mul(level(p00), ux), mul(level(p10), tx));
-                let bottom = add(mul(level(p01), ux), mul(level(p11), tx));
-                let v = add(mul(top, uy), mul(bottom, ty));
-                let byte = _mm512_cvttps_epi32(_mm512_min_ps(
-                    _mm512_max_ps(add(v, c(0.5)), c(0.5)),
-                    c(255.5),
-                ));
-                packed = _mm512_or_si512(
-                    packed,
-                    _mm512_sllv_epi32(byte, _mm512_set1_epi32(shift as i32)),
-                );
-            }
-            // SAFETY: as the loads.
-            unsafe { _mm512_mask_storeu_epi32(out.as_mut_ptr().add(i).cast(), mask, packed) };
-        }
+            let top = add(mul(level(p00), ux), mul(level(p10), tx));
+            let bottom = add(mul(level(p01), ux), mul(level(p11), tx));
+            add(mul(top, uy), mul(bottom, ty))
+        })
     }
 }
 
@@ -310,7 +356,7 @@ mod tests {
 
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn the_wide_rows_give_the_scalar_samples_bit_for_bit() {
+    fn the_wide_rows_give_the_scalar_samples_and_sums_bit_for_bit() {
         if !std::arch::is_x86_feature_detected!("avx512f") {
             return;
         }
@@ -326,9 +372,14 @@ mod tests {
         for d in [[0.0, 0.0], [0.3, -0.45]] {
             let mut wide = vec![0; 37];
             unsafe { super::wide::sample_row(&src, from, &px, &py, d, &mut wide) };
+            let mut sums = [vec![1.5f32; 37], vec![0.0; 37], vec![7.0; 37]];
+            let [r, g, b] = &mut sums;
+            unsafe { super::wide::add_row(&src, from, &px, &py, d, [r, g, b]) };
             for x in 0..37 {
-                let scalar = pack(bilinear(&src, from, px[x] + d[0], py[x] + d[1]));
-                assert_eq!(wide[x], scalar, "pixel {x} at {}, {}", px[x], py[x]);
+                let levels = bilinear(&src, from, px[x] + d[0], py[x] + d[1]);
+                assert_eq!(wide[x], pack(levels), "pixel {x} at {}, {}", px[x], py[x]);
+                let added = [1.5 + levels[0], levels[1], 7.0 + levels[2]];
+                assert_eq!([sums[0][x], sums[1][x], sums[2][x]], added, "pixel {x}");
             }
         }
     }
