@@ -686,19 +686,27 @@ fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f3
     };
     // Every scale pair on every other whole-pixel translation, then the best of each pair
     // refined to the pixel.
-    let mut found: Vec<(f32, Params, i32, i32)> = Vec::new();
-    for &sx in scales {
-        for &sy in scales {
-            let best = (-reach..=reach)
-                .step_by(2)
-                .flat_map(|dy| (-reach..=reach).step_by(2).map(move |dx| (dx, dy)))
-                .filter_map(|(dx, dy)| start(sx, sy, dx, dy).map(|c| (c, dx, dy)))
-                .min_by(|a, b| a.0 .0.total_cmp(&b.0 .0));
-            if let Some(((cost, p), dx, dy)) = best {
-                found.push((cost, p, dx, dy));
-            }
-        }
-    }
+    let pairs: Vec<(f32, f32)> = scales
+        .iter()
+        .flat_map(|&sx| scales.iter().map(move |&sy| (sx, sy)))
+        .collect();
+    let best_of = |pairs: &[(f32, f32)]| -> Vec<(f32, Params, i32, i32)> {
+        pairs
+            .iter()
+            .filter_map(|&(sx, sy)| {
+                (-reach..=reach)
+                    .step_by(2)
+                    .flat_map(|dy| (-reach..=reach).step_by(2).map(move |dx| (dx, dy)))
+                    .filter_map(|(dx, dy)| start(sx, sy, dx, dy).map(|c| (c, dx, dy)))
+                    .min_by(|a, b| a.0 .0.total_cmp(&b.0 .0))
+                    .map(|((cost, p), dx, dy)| (cost, p, dx, dy))
+            })
+            .collect()
+    };
+    // Half the scale pairs on each core, kept in their order.
+    let (first, second) = pairs.split_at(pairs.len() / 2);
+    let (mut found, rest) = both(|| best_of(first), || best_of(second));
+    found.extend(rest);
     found.sort_by(|a, b| a.0.total_cmp(&b.0));
     found
         .into_iter()
