@@ -114,28 +114,41 @@ pub fn overlay_onto(original: &RgbaImage, mask: &GrayImage, mut bytes: Vec<u8>) 
     RgbaImage::from_raw(original.width(), original.height(), bytes).expect("four bytes a pixel")
 }
 
-/// One overlay pixel: outside the mask 60% of the colour, inside 45% of it plus 55% of the tint
-/// (255, 0, 140); opaque.
-#[inline(always)]
 /// Grey diagonal hatching over the pixels `visible` marks 0: the part of the original the edit's
 /// frame did not show, which the mask cannot speak for.
 pub fn hatch(mut overlay: RgbaImage, visible: &GrayImage) -> RgbaImage {
-    // Lines 8 px apart, 2 px wide, whatever the picture's size.
-    for ((x, y, p), v) in overlay.enumerate_pixels_mut().zip(visible.pixels()) {
-        if v.0[0] == 0 {
+    let w = overlay.width() as usize;
+    let rows = overlay
+        .chunks_exact_mut(4 * w)
+        .zip(visible.as_raw().chunks_exact(w));
+    for (y, (row, seen)) in rows.enumerate() {
+        // Most rows are seen throughout.
+        if seen.iter().all(|&v| v != 0) {
+            continue;
+        }
+        for (x, (p, _)) in row
+            .chunks_exact_mut(4)
+            .zip(seen)
+            .enumerate()
+            .filter(|(_, (_, &v))| v == 0)
+        {
+            // Lines 8 px apart, 2 px wide, whatever the picture's size.
             let (grey, k) = if (x + y) % 8 < 2 {
                 (40, 170)
             } else {
                 (170, 110)
             };
-            for c in 0..3 {
-                p.0[c] = ((p.0[c] as u32 * (255 - k) + grey * k) / 255) as u8;
+            for c in &mut p[..3] {
+                *c = ((*c as u32 * (255 - k) + grey * k) / 255) as u8;
             }
         }
     }
     overlay
 }
 
+/// One overlay pixel: outside the mask 60% of the colour, inside 45% of it plus 55% of the tint
+/// (255, 0, 140); opaque.
+#[inline(always)]
 fn tint(p: u32, mark: u8) -> u32 {
     const OUTSIDE: u32 = 154;
     const INSIDE: u32 = 115;
@@ -175,6 +188,36 @@ mod tests {
                     (p.0[c] as f32 - exact).abs() <= 1.0,
                     "({x}, {y}) {c}: {} vs {exact}",
                     p.0[c]
+                );
+            }
+            assert_eq!(p.0[3], 255);
+        }
+    }
+
+    #[test]
+    fn hatching_greys_only_the_unseen_pixels_in_diagonal_lines() {
+        let (w, h) = (29, 11);
+        let overlay = RgbaImage::from_pixel(w, h, Rgba([200, 100, 0, 255]));
+        // Unseen: the left five columns and the bottom row.
+        let seen = GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([if x < 5 || y == h - 1 { 0 } else { 255 }])
+        });
+        let out = hatch(overlay.clone(), &seen);
+        for (x, y, p) in out.enumerate_pixels() {
+            if seen.get_pixel(x, y).0[0] != 0 {
+                assert_eq!(p, overlay.get_pixel(x, y), "({x}, {y}) was seen");
+                continue;
+            }
+            let (grey, k) = if (x + y) % 8 < 2 {
+                (40, 170)
+            } else {
+                (170, 110)
+            };
+            for (c, &v) in [200u32, 100, 0].iter().enumerate() {
+                assert_eq!(
+                    p.0[c] as u32,
+                    (v * (255 - k) + grey * k) / 255,
+                    "({x}, {y}) {c}"
                 );
             }
             assert_eq!(p.0[3], 255);

@@ -105,29 +105,30 @@ impl Flow {
         xs.iter().map(|&x| axis(x, self.nx)).collect()
     }
 
-    /// The nodes blended down to row `uy`, one per column of nodes: with [`Flow::columns`], `at`
-    /// for a whole row (y blended first, then x).
-    pub fn row(&self, uy: f32) -> Vec<[f32; 2]> {
+    /// The field along row `uy`: with [`Flow::columns`], `at` for a whole row (y blended once,
+    /// then x per pixel).
+    pub fn row(&self, uy: f32) -> FlowRow {
         let (j, ty) = axis(uy, self.ny);
         let nx = self.nx as usize;
-        (0..nx)
-            .map(|i| {
-                let (a, b) = (self.d[j * nx + i], self.d[(j + 1) * nx + i]);
-                [a[0] * (1.0 - ty) + b[0] * ty, a[1] * (1.0 - ty) + b[1] * ty]
-            })
-            .collect()
+        FlowRow(
+            (0..nx)
+                .map(|i| {
+                    let (a, b) = (self.d[j * nx + i], self.d[(j + 1) * nx + i]);
+                    [a[0] * (1.0 - ty) + b[0] * ty, a[1] * (1.0 - ty) + b[1] * ty]
+                })
+                .collect(),
+        )
     }
+}
 
-    /// The four nodes around u and their weights.
-    fn weights(&self, u: [f32; 2]) -> [(usize, f32); 4] {
-        let ([i, j], [tx, ty]) = self.cell(u);
-        let nx = self.nx as usize;
-        [
-            (j * nx + i, (1.0 - tx) * (1.0 - ty)),
-            (j * nx + i + 1, tx * (1.0 - ty)),
-            ((j + 1) * nx + i, (1.0 - tx) * ty),
-            ((j + 1) * nx + i + 1, tx * ty),
-        ]
+/// A flow's nodes blended down to one row, one per column of nodes.
+pub struct FlowRow(Vec<[f32; 2]>);
+
+impl FlowRow {
+    /// The displacement at a column's node cell and place in it (from [`Flow::columns`]).
+    #[inline(always)]
+    pub fn at(&self, (i, t): (usize, f32)) -> [f32; 2] {
+        std::array::from_fn(|c| self.0[i][c] * (1.0 - t) + self.0[i + 1][c] * t)
     }
 }
 
@@ -201,19 +202,69 @@ impl Map {
             && (0..grid.h).all(|y| inside(0, y) && inside(grid.w - 1, y))
     }
 
-    /// The pixels of a picture on `grid` the edit's frame shows (1) and does not (0).
-    pub fn visible(&self, grid: Grid) -> Vec<u8> {
+    /// Whether the edit's frame shows the original's point u.
+    #[inline(always)]
+    fn sees(&self, u: [f32; 2], margin: [f32; 2]) -> bool {
         // A point whose affine image lies further inside than the flow can move it is seen
-        // without evaluating the flow: only a band along the frame's edge needs the whole map.
-        let margin = self.flow_reach().map(|r| r * 1.001 + 1e-6);
+        // without evaluating the flow.
         let inside = |v: [f32; 2], m: [f32; 2]| {
             (m[0]..=1.0 - m[0]).contains(&v[0]) && (m[1]..=1.0 - m[1]).contains(&v[1])
         };
+        inside(self.affine(u), margin) || inside(self.at(u), [0.0, 0.0])
+    }
+
+    /// The pixels of a picture on `grid` the edit's frame shows (255) and does not (0).
+    pub fn visible(&self, grid: Grid) -> Vec<u8> {
+        let reach = self.flow_reach();
+        let margin = reach.map(|r| r * 1.001 + 1e-6);
+        // Along a row the affine image moves linearly, so the linear part alone decides the
+        // pixels clearly inside (seen) and those beyond the flow's reach outside (not seen); only
+        // the pixels near where the row crosses the frame's edge need the whole map. `SURE` (in
+        // the frame's [0, 1] units) and a pixel's slack each side keep float rounding out of
+        // that decision.
+        const SURE: f64 = 1e-4;
+        let w = grid.w as usize;
         let mut out = vec![0u8; grid.len()];
-        crate::pixels::for_rows(&mut out, grid.w as usize, |y, row| {
-            for (x, o) in row.iter_mut().enumerate() {
-                let u = centre(x as u32, y as u32, grid);
-                *o = u8::from(inside(self.affine(u), margin) || inside(self.at(u), [0.0, 0.0]));
+        crate::pixels::for_rows(&mut out, w, |y, row| {
+            let uy = (y as f64 + 0.5) / grid.h as f64;
+            // The x range (in pixels, as reals) where both coordinates of the affine image lie
+            // within [m, 1 - m] widened by `by` each side.
+            let within = |margin: [f32; 2], by: f64| -> (f64, f64) {
+                let (mut from, mut to) = (f64::NEG_INFINITY, f64::INFINITY);
+                for (c, &m) in margin.iter().enumerate() {
+                    let (a, hi) = (m as f64 - by, 1.0 - m as f64 + by);
+                    // v(x) = k (x + 0.5) / w + c0.
+                    let k = self.a[2 * c] as f64 / w as f64;
+                    let c0 = self.a[2 * c + 1] as f64 * uy + self.b[c] as f64 + 0.5 * k;
+                    if k.abs() < 1e-12 {
+                        if !(a..=hi).contains(&c0) {
+                            return (0.0, -1.0);
+                        }
+                        continue;
+                    }
+                    let (p, q) = ((a - c0) / k, (hi - c0) / k);
+                    from = from.max(p.min(q));
+                    to = to.min(p.max(q));
+                }
+                (from, to)
+            };
+            let span = |(from, to): (f64, f64), slack: f64| -> (usize, usize) {
+                let from = (from + slack).ceil().clamp(0.0, w as f64) as usize;
+                let to = ((to - slack).floor() + 1.0).clamp(0.0, w as f64) as usize;
+                (from, to.max(from))
+            };
+            // Surely seen: inside by SURE and a pixel; perhaps seen: within the reach, widened.
+            let (s0, s1) = span(within(margin, -SURE), 1.0);
+            let widest = [-reach[0], -reach[1]];
+            let (p0, p1) = span(within(widest, SURE), -1.0);
+            let (s0, s1) = (s0.clamp(p0, p1), s1.clamp(p0, p1).max(s0.clamp(p0, p1)));
+            row[s0..s1].fill(255);
+            for x in (p0..s0).chain(s1..p1) {
+                row[x] = if self.sees(centre(x as u32, y as u32, grid), margin) {
+                    255
+                } else {
+                    0
+                };
             }
         });
         out
@@ -341,21 +392,56 @@ impl Level {
     /// bilinear; none outside the frame.
     #[inline(always)]
     fn sample(&self, px: f32, py: f32) -> Option<[f32; 3]> {
+        let taps = self.taps(px, py)?;
+        Some([
+            taps.blend(&self.s),
+            taps.blend(&self.gx),
+            taps.blend(&self.gy),
+        ])
+    }
+
+    /// The structure alone, as `sample` gives it: the coarse search needs no gradient.
+    #[inline(always)]
+    fn value(&self, px: f32, py: f32) -> Option<f32> {
+        Some(self.taps(px, py)?.blend(&self.s))
+    }
+
+    /// The four pixels around (px, py) and the place between them; none outside the frame.
+    #[inline(always)]
+    fn taps(&self, px: f32, py: f32) -> Option<Taps> {
         if !(0.0..=self.w as f32).contains(&px) || !(0.0..=self.h as f32).contains(&py) {
             return None;
         }
         let (fx, fy) = (px - 0.5, py - 0.5);
         let (x0, y0) = (fx.floor(), fy.floor());
-        let (tx, ty) = (fx - x0, fy - y0);
         let clamp = |v: f32, n: usize| (v.max(0.0) as usize).min(n - 1);
         let (xa, xb) = (clamp(x0, self.w), clamp(x0 + 1.0, self.w));
         let (ya, yb) = (clamp(y0, self.h), clamp(y0 + 1.0, self.h));
-        let at = |img: &[f32]| {
-            let top = img[ya * self.w + xa] * (1.0 - tx) + img[ya * self.w + xb] * tx;
-            let bottom = img[yb * self.w + xa] * (1.0 - tx) + img[yb * self.w + xb] * tx;
-            top * (1.0 - ty) + bottom * ty
-        };
-        Some([at(&self.s), at(&self.gx), at(&self.gy)])
+        Some(Taps {
+            at: [
+                ya * self.w + xa,
+                ya * self.w + xb,
+                yb * self.w + xa,
+                yb * self.w + xb,
+            ],
+            t: [fx - x0, fy - y0],
+        })
+    }
+}
+
+/// A bilinear sample's pixels (top left, top right, bottom left, bottom right) and weights.
+struct Taps {
+    at: [usize; 4],
+    t: [f32; 2],
+}
+
+impl Taps {
+    #[inline(always)]
+    fn blend(&self, img: &[f32]) -> f32 {
+        let [tx, ty] = self.t;
+        let top = img[self.at[0]] * (1.0 - tx) + img[self.at[1]] * tx;
+        let bottom = img[self.at[2]] * (1.0 - tx) + img[self.at[3]] * tx;
+        top * (1.0 - ty) + bottom * ty
     }
 }
 
@@ -664,12 +750,22 @@ fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f3
             b,
             flow: None,
         };
-        let rs = residuals(&strongest, e, &map, 1.0, 0.0);
+        // The truncated residuals' mean over the samples seen (the structure alone: the
+        // search needs no gradient).
+        let (ew, eh) = (e.w as f32, e.h as f32);
+        let (mut seen, mut sum) = (0usize, 0.0f32);
+        for &(u, so) in &strongest {
+            let v = map.at(u);
+            if let Some(s) = e.value(v[0] * ew, v[1] * eh) {
+                seen += 1;
+                sum += (s - so).abs().min(0.05);
+            }
+        }
         // Too few samples seen to judge this start.
-        if rs.len() * 2 < strongest.len() {
+        if seen * 2 < strongest.len() {
             return None;
         }
-        let cost = rs.iter().map(|r| r.1.abs().min(0.05)).sum::<f32>() / rs.len() as f32
+        let cost = sum / seen as f32
             // Ties go to the smaller change.
             + 1e-5 * ((dx.abs() + dy.abs()) as f32 + 10.0 * ((sx - 1.0).abs() + (sy - 1.0).abs()));
         let p = [
@@ -1011,6 +1107,10 @@ fn fit_flow(
         let scale = spread(&rs.iter().map(|r| r.1).collect::<Vec<_>>());
         let m = 2 * n;
         let (mut h, mut g) = (vec![0.0f64; m * m], vec![0.0f64; m]);
+        // Each sample touches the four nodes of its cell only: the normal equations are summed
+        // per cell (the upper triangle of an 8x8 block) and each cell's block added once.
+        let cells = (nx as usize - 1) * (ny as usize - 1);
+        let mut blocks = vec![([0.0f64; 36], [0.0f64; 8]); cells];
         for &(i, r, [_, ex, ey]) in &rs {
             let w = tukey(r, scale) as f64;
             if w == 0.0 {
@@ -1019,17 +1119,47 @@ fn fit_flow(
             let u = samples[i].0;
             let jx = (gain * (ex * ew * affine.a[0] + ey * eh * affine.a[2]) / pw) as f64;
             let jy = (gain * (ex * ew * affine.a[1] + ey * eh * affine.a[3]) / ph) as f64;
-            let nodes = flow.weights(u);
-            for &(a, wa) in &nodes {
-                let ja = [jx * wa as f64, jy * wa as f64];
-                for (ca, &va) in ja.iter().enumerate() {
-                    g[2 * a + ca] += w * va * r as f64;
-                    for &(b, wb) in &nodes {
-                        let jb = [jx * wb as f64, jy * wb as f64];
-                        for (cb, &vb) in jb.iter().enumerate() {
-                            h[(2 * a + ca) * m + 2 * b + cb] += w * va * vb;
-                        }
+            let ([ci, cj], [tx, ty]) = flow.cell(u);
+            let k = [
+                (1.0 - tx) * (1.0 - ty),
+                tx * (1.0 - ty),
+                (1.0 - tx) * ty,
+                tx * ty,
+            ];
+            let j: [f64; 8] = std::array::from_fn(|q| k[q / 2] as f64 * [jx, jy][q % 2]);
+            let (hb, gb) = &mut blocks[cj * (nx as usize - 1) + ci];
+            let mut at = 0;
+            for a in 0..8 {
+                let wa = w * j[a];
+                gb[a] += wa * r as f64;
+                for &jb in &j[a..] {
+                    hb[at] += wa * jb;
+                    at += 1;
+                }
+            }
+        }
+        for (c, (hb, gb)) in blocks.iter().enumerate() {
+            let (ci, cj) = (c % (nx as usize - 1), c / (nx as usize - 1));
+            let corner = cj * nx as usize + ci;
+            // The unknowns of the cell's nodes (top left, top right, bottom left, bottom right),
+            // two per node.
+            let node = [
+                corner,
+                corner + 1,
+                corner + nx as usize,
+                corner + nx as usize + 1,
+            ];
+            let unknown = |q: usize| 2 * node[q / 2] + q % 2;
+            let mut at = 0;
+            for a in 0..8 {
+                g[unknown(a)] += gb[a];
+                for b in a..8 {
+                    let (ia, ib) = (unknown(a), unknown(b));
+                    h[ia * m + ib] += hb[at];
+                    if ia != ib {
+                        h[ib * m + ia] += hb[at];
                     }
+                    at += 1;
                 }
             }
         }
@@ -1174,10 +1304,103 @@ mod tests {
     }
 
     #[test]
+    fn a_smooth_drift_of_two_pixels_is_fitted_as_a_flow_to_a_fifth_of_a_pixel() {
+        // Here the edit is the world's window and the original the edit seen through the map
+        // (so no inverse is needed): a slight zoom and a smooth drift on the fit's own nodes.
+        let (og, eg) = (Grid { w: 200, h: 150 }, Grid { w: 220, h: 160 });
+        let (pixels, world) = world();
+        let window = Map {
+            a: [0.8, 0.0, 0.0, 0.8],
+            b: [0.1, 0.1],
+            flow: None,
+        };
+        let e = through(&pixels, world, eg, &window);
+        let (nx, ny) = nodes(og);
+        let d = (0..ny)
+            .flat_map(|j| (0..nx).map(move |i| (i, j)))
+            .map(|(i, j)| {
+                let (x, y) = (i as f32 / (nx - 1) as f32, j as f32 / (ny - 1) as f32);
+                // Up to two pixels of the original's thumbnail.
+                let (dx, dy) = (
+                    2.0 * (std::f32::consts::PI * x).sin() * (1.0 - y),
+                    -1.5 * (std::f32::consts::PI * y).sin() * x,
+                );
+                [dx / og.w as f32, dy / og.h as f32]
+            })
+            .collect();
+        let truth = Map {
+            a: [1.03, 0.0, 0.0, 0.98],
+            b: [-0.01, 0.012],
+            flow: Some(Flow { nx, ny, d }),
+        };
+        let o = through(&e, eg, og, &truth);
+        let e = crate::diff::resample::cpu(&e, eg, og);
+        let fit = fit(&o, &e, og, Method::Auto, og, 2, true);
+        assert_eq!(fit.method, Method::Flow, "{fit:?}");
+        let mut worst = 0.0f32;
+        for y in 2..9 {
+            for x in 2..9 {
+                let u = [x as f32 / 10.0, y as f32 / 10.0];
+                let (got, want) = (fit.map.at(u), truth.at(u));
+                worst = worst.max(((got[0] - want[0]) * 220.0).hypot((got[1] - want[1]) * 160.0));
+            }
+        }
+        assert!(worst < 0.2, "{worst} edit pixels off ({fit:?})");
+    }
+
+    #[test]
     fn the_same_frame_is_left_to_the_shift_search() {
         let fit = recovered(Map::STRETCH, Method::Auto);
         assert_eq!(fit.method, Method::Shift, "{fit:?}");
         assert_eq!(fit.map, Map::STRETCH);
+    }
+
+    #[test]
+    fn the_seen_mask_by_rows_is_the_per_pixel_test() {
+        let mut rng = crate::rng::Rng::new(11);
+        let mut r = |lo: f32, hi: f32| lo + (hi - lo) * (rng.next_u64() % 10_000) as f32 / 1e4;
+        let mut partly = 0;
+        for case in 0..40 {
+            let grid = Grid {
+                w: 37 + case * 13 % 200,
+                h: 23 + case * 29 % 170,
+            };
+            // Scale 0.85-1.15 per axis, up to a degree's turn (none in every fourth case, where
+            // a row's y image does not move along it), crops and extensions up to 10 %.
+            let turn = if case % 4 == 0 {
+                0.0
+            } else {
+                r(-1.0, 1.0).to_radians()
+            };
+            let (sx, sy) = (r(0.85, 1.15), r(0.85, 1.15));
+            let (c, s) = (turn.cos(), turn.sin());
+            let flow = (case % 2 == 1).then(|| Flow {
+                nx: 4,
+                ny: 3,
+                d: (0..12)
+                    .map(|_| [r(-4.0, 4.0) / grid.w as f32, r(-4.0, 4.0) / grid.h as f32])
+                    .collect(),
+            });
+            let map = Map {
+                a: [sx * c, -sy * s, sx * s, sy * c],
+                b: [r(-0.1, 0.1), r(-0.1, 0.1)],
+                flow,
+            };
+            let rows = map.visible(grid);
+            for y in 0..grid.h {
+                for x in 0..grid.w {
+                    // Seen: the map lands in the edit's frame.
+                    let v = map.at(centre(x, y, grid));
+                    let seen = (0.0..=1.0).contains(&v[0]) && (0.0..=1.0).contains(&v[1]);
+                    let want = if seen { 255 } else { 0 };
+                    let got = rows[(y * grid.w + x) as usize];
+                    assert_eq!(got, want, "case {case}: ({x}, {y}) of {grid:?}, {map:?}");
+                }
+            }
+            partly += usize::from(rows.contains(&0) && rows.contains(&255));
+        }
+        // Most cases crop some of the frame away.
+        assert!(partly > 20, "{partly} of 40 partly seen");
     }
 
     #[test]

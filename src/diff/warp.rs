@@ -124,10 +124,9 @@ pub fn cpu(
         let landing = r.px.iter_mut().zip(r.py.iter_mut()).zip(&columns);
         match (&map.flow, &cells) {
             (Some(flow), Some(cells)) => {
-                let nodes = flow.row(uy);
-                for (((px, py), &ux), &(i, t)) in landing.zip(cells) {
-                    let d: [f32; 2] =
-                        std::array::from_fn(|c| nodes[i][c] * (1.0 - t) + nodes[i + 1][c] * t);
+                let along = flow.row(uy);
+                for (((px, py), &ux), &cell) in landing.zip(cells) {
+                    let d = along.at(cell);
                     let v = map.affine([ux + d[0], uy + d[1]]);
                     (*px, *py) = (v[0] * sw, v[1] * sh);
                 }

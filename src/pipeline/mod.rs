@@ -323,9 +323,9 @@ pub(crate) async fn run<'img, E: Engine>(
     let visible_share = match &visible {
         Some(seen) => {
             for (m, &v) in mask.iter_mut().zip(seen) {
-                *m *= v;
+                *m &= v;
             }
-            let share = seen.iter().map(|&v| v as u64).sum::<u64>() as f64 / full.len() as f64;
+            let share = seen.iter().filter(|&&v| v != 0).count() as f64 / full.len() as f64;
             notes.push(format!(
                 "the edit's frame does not show {:.1}% of the original (cropped away by the editor): those pixels are outside the mask",
                 100.0 * (1.0 - share)
@@ -347,10 +347,8 @@ pub(crate) async fn run<'img, E: Engine>(
                 .into(),
         );
     }
-    let visible = visible.map(|seen| {
-        GrayImage::from_raw(full.w, full.h, seen.into_iter().map(|v| v * 255).collect())
-            .expect("one byte a pixel")
-    });
+    let visible =
+        visible.map(|seen| GrayImage::from_raw(full.w, full.h, seen).expect("one byte a pixel"));
     let overlay = render::overlay_onto(original, &mask, heat.1.get());
     let overlay = match &visible {
         Some(seen) => render::hatch(overlay, seen),
