@@ -4,8 +4,10 @@
 // (WebGPU off) and with `?backend=gpu` (WebGPU forced); then maskFromEdit alone on 0.3, 1 and 12
 // MP pairs with the GPU's dispatch and readback counts and the memory after the 12 MP pair (the
 // pairs are saved under target/speed/browser-WxH/ for `cargo bench --bench speed`, which times the
-// native CPU path on the same pixels); and the wasm and weights sizes, raw and gzipped. No
-// assertions: these are measurements.
+// native CPU path on the same pixels); maskFromEdit on the registration pairs that
+// `cargo bench --bench speed` saves under target/speed/ (the 1 MP pair in the same frame, with
+// registration off and on, and the same pair in four editor frames), where they exist; and the
+// wasm and weights sizes, raw and gzipped. No assertions: these are measurements.
 //
 //   scripts/build-web && (cd tests/e2e && npm ci && node bench-browser.js)
 //
@@ -44,9 +46,32 @@ async function click(page, name) {
   return t0;
 }
 
+// The registration pairs: the same-frame pair twice (registration off, then auto), then the
+// framed ones; without a paint colour, as a person bringing an edit starts.
+const FRAMED = [
+  ['1MP', 'shift'], ['1MP', 'auto'],
+  ['framed-zoom', 'auto'], ['framed-crop', 'auto'], ['framed-drift', 'auto'], ['framed-all', 'auto'],
+];
+
+/** The registration pairs as PNG bytes (base64), or none where the native benchmark has not run. */
+async function framedPairs() {
+  const out = [];
+  for (const [dir, register] of FRAMED) {
+    try {
+      const read = (f) => readFile(join(SPEED, dir, f)).then((b) => b.toString('base64'));
+      out.push({ dir, register, original: await read('original.png'), edited: await read('edited.png') });
+    } catch {
+      return [];
+    }
+  }
+  return out;
+}
+
 const server = await serve();
 const pageRows = [];
 const pairRows = [];
+const framedRows = [];
+const framed = await framedPairs();
 for (const mode of MODES) {
   const browser = await launch({ webgpu: mode.webgpu, extra: ['--enable-precise-memory-info'] });
   const page = await browser.newPage();
@@ -140,6 +165,43 @@ for (const mode of MODES) {
     await writeFile(join(dir, 'edited.png'), Buffer.from(p.editedPng, 'base64'));
     saved = true;
   }
+  // The registration pairs, on the same page: each decoded once, then timed warm.
+  const timed = await page.evaluate(async (pairs) => {
+    const { start } = await import('./runtime.js');
+    const seg = await start();
+    const pixels = async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const g = canvas.getContext('2d', { willReadFrequently: true });
+      g.drawImage(bitmap, 0, 0);
+      return g.getImageData(0, 0, bitmap.width, bitmap.height);
+    };
+    const out = [];
+    for (const p of pairs) {
+      const [original, edited] = [await pixels(p.original), await pixels(p.edited)];
+      const runs = 12;
+      const [times, pipeline] = [[], []];
+      let stats;
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        const r = await seg.maskFromEdit(original, edited, { register: p.register });
+        times.push(performance.now() - t);
+        stats = r.stats;
+        pipeline.push(stats.milliseconds);
+      }
+      const middle = (xs) => xs.slice(1).sort((a, b) => a - b)[(runs - 1) >> 1];
+      out.push({
+        dir: p.dir, register: p.register, warm: middle(times), pipeline: middle(pipeline), chose: stats.registration.method,
+        size: `${original.width}x${original.height}`, edit: `${edited.width}x${edited.height}`,
+      });
+    }
+    return out;
+  }, framed);
+  const base = timed.find((t) => t.dir === '1MP' && t.register === 'shift');
+  for (const t of timed) {
+    framedRows.push(`| ${mode.name} | ${t.dir} (${t.size}, edit ${t.edit}) | ${t.register} (chose ${t.chose}) | ${t.warm.toFixed(0)} | ${(t.warm / base.warm).toFixed(2)}x | ${t.pipeline.toFixed(0)} | ${(t.pipeline / base.pipeline).toFixed(2)}x |`);
+  }
   for (const p of pairs) {
     pairRows.push(`| ${mode.name} | ${p.w}x${p.h} (${(p.w * p.h / 1e6).toFixed(1)} MP) | ${info.backend} | ${p.first.toFixed(0)} | ${p.warm.toFixed(0)} | ${p.pipeline.toFixed(0)} | ${p.dispatches ?? '-'} / ${p.readbacks ?? '-'} | ${mb(p.heap)} / ${mb(p.wasm)} |`);
   }
@@ -153,6 +215,13 @@ for (const r of pageRows) console.log(r);
 console.log('\n| page | pair | stages on | first, ms | warm, ms | of which the pipeline (stats.milliseconds), warm, ms | GPU dispatches / readbacks | page JS heap / worker wasm memory after, MB |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of pairRows) console.log(r);
+if (framedRows.length) {
+  console.log('\n| page | registration pair | registration | maskFromEdit warm, median of 11, ms | against the same-frame pair without registration | of which the pipeline (stats.milliseconds), ms | the same, against that pair |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of framedRows) console.log(r);
+} else {
+  console.log('\n(no registration pairs: run `cargo bench --bench speed -- --registration` first)');
+}
 console.log('\n| file | raw MB | gzipped MB |\n|---|---|---|');
 for (const file of ['pkg/editseg_bg.wasm', 'model/painter.bpk']) {
   const bytes = await readFile(join(WWW, file));
