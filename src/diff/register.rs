@@ -23,6 +23,8 @@ const MEAN_RADIUS: usize = 2;
 const MAX_SAMPLES: usize = 3000;
 /// The same on the last level, where the flow's nodes each need enough of them.
 const MAX_SAMPLES_LAST: usize = 6000;
+/// Work over at least this many samples is split between both cores.
+const SPLIT: usize = 1024;
 /// Thumbnail pixels between the flow's nodes.
 const NODE_SPACING: f32 = 32.0;
 /// In `Auto`, a zoom, turn or drift is kept over the shift search only when it divides a plain
@@ -666,15 +668,24 @@ fn residuals(
     bias: f32,
 ) -> Vec<(usize, f32, [f32; 3])> {
     let (ew, eh) = (e.w as f32, e.h as f32);
-    samples
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &(u, so))| {
-            let v = map.at(u);
-            let s = e.sample(v[0] * ew, v[1] * eh)?;
-            Some((i, gain * s[0] + bias - so, s))
-        })
-        .collect()
+    let part = |from: usize, to: usize| -> Vec<(usize, f32, [f32; 3])> {
+        (from..to)
+            .filter_map(|i| {
+                let (u, so) = samples[i];
+                let v = map.at(u);
+                let s = e.sample(v[0] * ew, v[1] * eh)?;
+                Some((i, gain * s[0] + bias - so, s))
+            })
+            .collect()
+    };
+    // A level's thousands of samples in two halves side by side (in order: the same list).
+    let n = samples.len();
+    if n < SPLIT {
+        return part(0, n);
+    }
+    let (mut first, second) = both(|| part(0, n / 2), || part(n / 2, n));
+    first.extend(second);
+    first
 }
 
 /// The affine fit on one level from `p`: iteratively reweighted Gauss-Newton with a little
