@@ -191,7 +191,8 @@ fn main() {
 /// registration (`auto`, which leaves them to the shift search) and without it (`shift`), and
 /// pairs in editors' frames (1 MP originals answered at about 1 MP) through an affine map and a
 /// flow, against the same-frame time and against OpenCV's `findTransformECC` (affine) and the
-/// recipe. Calls of the two settings alternate, so both see the same machine.
+/// recipe. Calls of the two settings alternate, and the framed pairs' calls with the 1 MP
+/// same-frame pair's, so that each ratio compares calls made on the same machine.
 fn registration(cpu: &Differ, case: &synth::Case, options: &Options, out: &Path) {
     use editseg::synth::{framed_case, Family};
     println!("\n| pair | registration | EditSeg CPU path (2 cores), ms | against the same-frame run without registration | OpenCV findTransformECC + recipe (1 thread), ms |");
@@ -199,7 +200,8 @@ fn registration(cpu: &Differ, case: &synth::Case, options: &Options, out: &Path)
     let ms = |s: f64| format!("{:.1}", s * 1000.0);
     let mut shift = options.clone();
     shift.set("register", "shift").unwrap();
-    let mut same_frame = Vec::new();
+    // The first size's pair, which the framed pairs alternate with.
+    let mut same_frame = None;
     for &(label, w, h, repeats) in SIZES {
         let o = resize(&case.original, w, h, FilterType::Triangle);
         let e = resize(&case.edited, w, h, FilterType::Triangle);
@@ -222,8 +224,9 @@ fn registration(cpu: &Differ, case: &synth::Case, options: &Options, out: &Path)
             ms(with / 3.0),
             with / without
         );
-        same_frame.push((label, without / 3.0));
+        same_frame.get_or_insert((o, e));
     }
+    let (o1, e1) = same_frame.expect("a first size");
     let photo = &case.original;
     let original = resize(photo, 1155, 866, FilterType::Triangle);
     for family in [Family::Zoom, Family::Crop, Family::Drift, Family::All] {
@@ -234,7 +237,14 @@ fn registration(cpu: &Differ, case: &synth::Case, options: &Options, out: &Path)
         std::fs::create_dir_all(&dir).unwrap();
         framed.original.save(dir.join("original.png")).unwrap();
         framed.edited.save(dir.join("edited.png")).unwrap();
-        let seconds = pipeline(cpu, &framed.original, &framed.edited, &opts, 20);
+        // Blocks of framed calls alternate with blocks of the same-frame pair's, so that the
+        // ratio compares calls made on the same machine.
+        let (mut seconds, mut base) = (0.0, 0.0);
+        for _ in 0..4 {
+            base += pipeline(cpu, &o1, &e1, &shift, 5);
+            seconds += pipeline(cpu, &framed.original, &framed.edited, &opts, 5);
+        }
+        let (seconds, base) = (seconds / 4.0, base / 4.0);
         let kind = pollster::block_on(cpu.mask_from_edit(&framed.original, &framed.edited, &opts))
             .unwrap()
             .stats
@@ -246,7 +256,7 @@ fn registration(cpu: &Differ, case: &synth::Case, options: &Options, out: &Path)
             framed.edited.width(),
             framed.edited.height(),
             ms(seconds),
-            seconds / same_frame[0].1,
+            seconds / base,
             ms(ecc)
         );
     }
