@@ -1269,6 +1269,17 @@ mod tests {
         )
     }
 
+    /// The world's middle 80 % on `grid`.
+    fn middle(grid: Grid) -> Vec<u32> {
+        let (pixels, world) = world();
+        let window = Map {
+            a: [0.8, 0.0, 0.0, 0.8],
+            b: [0.1, 0.1],
+            flow: None,
+        };
+        through(&pixels, world, grid, &window)
+    }
+
     fn src_like(grid: Grid) -> Vec<u32> {
         vec![0xFF00_0000; grid.len()]
     }
@@ -1280,13 +1291,7 @@ mod tests {
         let og = Grid { w: 200, h: 150 };
         let eg = Grid { w: 240, h: 160 };
         let (pixels, world) = world();
-        // The original: the world's middle 80 %.
-        let window = Map {
-            a: [0.8, 0.0, 0.0, 0.8],
-            b: [0.1, 0.1],
-            flow: None,
-        };
-        let o = through(&pixels, world, og, &window);
+        let o = middle(og);
         // The edit: pixel v of the edit shows the original's point truth⁻¹(v); build it by
         // sampling the world where the original's u = truth⁻¹(v) lies (affine inverse).
         let a = truth.a;
@@ -1337,13 +1342,7 @@ mod tests {
         // Here the edit is the world's window and the original the edit seen through the map
         // (so no inverse is needed): a slight zoom and a smooth drift on the fit's own nodes.
         let (og, eg) = (Grid { w: 200, h: 150 }, Grid { w: 220, h: 160 });
-        let (pixels, world) = world();
-        let window = Map {
-            a: [0.8, 0.0, 0.0, 0.8],
-            b: [0.1, 0.1],
-            flow: None,
-        };
-        let e = through(&pixels, world, eg, &window);
+        let e = middle(eg);
         let (nx, ny) = nodes(og);
         let d = (0..ny)
             .flat_map(|j| (0..nx).map(move |i| (i, j)))
