@@ -97,6 +97,14 @@ pub fn both<A: Send, B: Send>(
     (a(), b())
 }
 
+/// `f` over the two halves of `0..n`, side by side (as [`both`]), its results concatenated in
+/// order: the same list as `f(0..n)` gives.
+pub fn halves<R: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<R> + Sync) -> Vec<R> {
+    let (mut first, second) = both(|| f(0..n / 2), || f(n / 2..n));
+    first.extend(second);
+    first
+}
+
 /// A result computed beside the work that follows (natively, as a job on the thread pool, which
 /// fills a core the serial stages leave idle; on the web, at once), taken with [`Later::get`].
 pub struct Later<T> {

@@ -7,7 +7,7 @@
 //! The edit is then resampled through the map once (`warp`).
 
 use crate::error::{Error, Result};
-use crate::pixels::{both, unpack, Grid};
+use crate::pixels::{both, halves, unpack, Grid};
 use std::str::FromStr;
 
 /// Longest side of the thumbnails the map is fitted on.
@@ -668,8 +668,8 @@ fn residuals(
     bias: f32,
 ) -> Vec<(usize, f32, [f32; 3])> {
     let (ew, eh) = (e.w as f32, e.h as f32);
-    let part = |from: usize, to: usize| -> Vec<(usize, f32, [f32; 3])> {
-        (from..to)
+    let part = |range: std::ops::Range<usize>| -> Vec<(usize, f32, [f32; 3])> {
+        range
             .filter_map(|i| {
                 let (u, so) = samples[i];
                 let v = map.at(u);
@@ -681,11 +681,9 @@ fn residuals(
     // A level's thousands of samples in two halves side by side (in order: the same list).
     let n = samples.len();
     if n < SPLIT {
-        return part(0, n);
+        return part(0..n);
     }
-    let (mut first, second) = both(|| part(0, n / 2), || part(n / 2, n));
-    first.extend(second);
-    first
+    halves(n, part)
 }
 
 /// The affine fit on one level from `p`: iteratively reweighted Gauss-Newton with a little
@@ -829,9 +827,7 @@ fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f3
             .collect()
     };
     // Half the scale pairs on each core, kept in their order.
-    let (first, second) = pairs.split_at(pairs.len() / 2);
-    let (mut found, rest) = both(|| best_of(first), || best_of(second));
-    found.extend(rest);
+    let mut found = halves(pairs.len(), |range| best_of(&pairs[range]));
     found.sort_by(|a, b| a.0.total_cmp(&b.0));
     found
         .into_iter()
@@ -879,10 +875,8 @@ fn coarse_start(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Params {
             .collect()
     };
     // Half the starts on each core.
-    let (first, second) = starts.split_at(starts.len() / 2);
-    let (mut a, b) = both(|| fitted(first), || fitted(second));
-    a.extend(b);
-    a.into_iter()
+    halves(starts.len(), |range| fitted(&starts[range]))
+        .into_iter()
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0], |best| best.1)
 }
