@@ -118,31 +118,26 @@ pub fn overlay_onto(original: &RgbaImage, mask: &GrayImage, mut bytes: Vec<u8>) 
 /// frame did not show, which the mask cannot speak for.
 pub fn hatch(mut overlay: RgbaImage, visible: &GrayImage) -> RgbaImage {
     let w = overlay.width() as usize;
-    let rows = overlay
-        .chunks_exact_mut(4 * w)
-        .zip(visible.as_raw().chunks_exact(w));
-    for (y, (row, seen)) in rows.enumerate() {
+    let seen = visible.as_raw();
+    crate::pixels::for_rows(&mut overlay, 4 * w, |y, row| {
+        let seen = &seen[y * w..][..w];
         // Most rows are seen throughout.
         if seen.iter().all(|&v| v != 0) {
-            continue;
+            return;
         }
-        for (x, (p, _)) in row
-            .chunks_exact_mut(4)
-            .zip(seen)
-            .enumerate()
-            .filter(|(_, (_, &v))| v == 0)
-        {
+        // Every pixel blended, the seen ones kept: without branches, so that the row
+        // vectorises.
+        for (x, (p, &v)) in row.chunks_exact_mut(4).zip(seen).enumerate() {
             // Lines 8 px apart, 2 px wide, whatever the picture's size.
-            let (grey, k) = if (x + y) % 8 < 2 {
-                (40, 170)
-            } else {
-                (170, 110)
-            };
+            let line = (x + y) % 8 < 2;
+            let (grey, k) = (if line { 40 } else { 170 }, if line { 170 } else { 110 });
+            let keep = v != 0;
             for c in &mut p[..3] {
-                *c = ((*c as u32 * (255 - k) + grey * k) / 255) as u8;
+                let hatched = ((*c as u32 * (255 - k) + grey * k) / 255) as u8;
+                *c = if keep { *c } else { hatched };
             }
         }
-    }
+    });
     overlay
 }
 

@@ -121,18 +121,17 @@ pub fn cpu(
         // Where each pixel lands: the flow blended down to this row once, then along it.
         r.px.resize(width, 0.0);
         r.py.resize(width, 0.0);
-        let landing = r.px.iter_mut().zip(r.py.iter_mut()).zip(&columns);
         match (&map.flow, &cells) {
             (Some(flow), Some(cells)) => {
-                let along = flow.row(uy);
-                for (((px, py), &ux), &cell) in landing.zip(cells) {
-                    let d = along.at(cell);
-                    let v = map.affine([ux + d[0], uy + d[1]]);
+                // The displacement first, then where it lands.
+                flow.row(uy).fill(cells, &mut r.px, &mut r.py);
+                for ((px, py), &ux) in r.px.iter_mut().zip(r.py.iter_mut()).zip(&columns) {
+                    let v = map.affine([ux + *px, uy + *py]);
                     (*px, *py) = (v[0] * sw, v[1] * sh);
                 }
             }
             _ => {
-                for ((px, py), &ux) in landing {
+                for ((px, py), &ux) in r.px.iter_mut().zip(r.py.iter_mut()).zip(&columns) {
                     let v = map.affine([ux, uy]);
                     (*px, *py) = (v[0] * sw, v[1] * sh);
                 }
@@ -173,14 +172,22 @@ pub fn cpu(
                 *o = pack([r.sum[0][x] / n, r.sum[1][x] / n, r.sum[2][x] / n]);
             }
         }
-        // What the edit's frame does not show: the original, drift applied, marked unseen.
+        // What the edit's frame does not show: the original, drift applied, marked unseen. The
+        // unseen pixels of a row are mostly at its ends: those runs first, then a branch-free
+        // look over the rest, which seldom has any.
+        let unseen = |x: usize| !(0.0..=sw).contains(&r.px[x]) | !(0.0..=sh).contains(&r.py[x]);
+        let lo = (0..width).position(|x| !unseen(x)).unwrap_or(width);
+        let hi = (lo..width)
+            .rev()
+            .find(|&x| !unseen(x))
+            .map_or(lo, |x| x + 1);
+        let inner = (lo..hi).fold(false, |any, x| any | unseen(x));
+        let rest = if inner { lo..hi } else { lo..lo };
+        let marked = (0..lo).chain(hi..width).chain(rest.filter(|&x| unseen(x)));
         let along = drift.along(y, to);
         let line = &original[y * width..][..width];
-        for (x, o) in row.iter_mut().enumerate() {
-            let (px, py) = (r.px[x], r.py[x]);
-            if !(0.0..=sw).contains(&px) || !(0.0..=sh).contains(&py) {
-                *o = along.at(line[x], x, to) & 0x00FF_FFFF | UNSEEN_ALPHA << 24;
-            }
+        for x in marked {
+            row[x] = along.at(line[x], x, to) & 0x00FF_FFFF | UNSEEN_ALPHA << 24;
         }
     });
     out
@@ -287,11 +294,44 @@ mod wide {
             _mm512_min_epi32(_mm512_add_epi32(iy, int(1)), int(h - 1)),
             int(w),
         );
-        // SAFETY: both coordinates are clamped into the frame, so every index is inside `src`.
-        let texel = |y: __m512i, x: __m512i| unsafe {
-            _mm512_i32gather_epi32::<4>(_mm512_add_epi32(y, x), src.as_ptr().cast())
+        // Where every sample's four texels are inside the frame (all but the frame's edges), the
+        // two side by side are read as one 64-bit word: half the loads.
+        let inside = _mm512_mask_cmpge_epi32_mask(mask, ix, int(0))
+            & _mm512_mask_cmplt_epi32_mask(mask, ix, int(w - 1))
+            & _mm512_mask_cmpge_epi32_mask(mask, iy, int(0))
+            & _mm512_mask_cmplt_epi32_mask(mask, iy, int(h - 1));
+        let (p00, p10, p01, p11) = if inside == mask {
+            // SAFETY: under `mask`, x + 1 < width and y < height, so both words are in `src`.
+            let pairs = |y: __m512i| unsafe {
+                let at = _mm512_add_epi32(y, xa);
+                let half = |k: u8, at: __m256i| {
+                    _mm512_mask_i32gather_epi64::<4>(
+                        _mm512_setzero_si512(),
+                        k,
+                        at,
+                        src.as_ptr().cast(),
+                    )
+                };
+                let lo = half(mask as u8, _mm512_castsi512_si256(at));
+                let hi = half((mask >> 8) as u8, _mm512_extracti64x4_epi64::<1>(at));
+                let even =
+                    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                let odd = _mm512_add_epi32(even, int(1));
+                (
+                    _mm512_permutex2var_epi32(lo, even, hi),
+                    _mm512_permutex2var_epi32(lo, odd, hi),
+                )
+            };
+            let ((p00, p10), (p01, p11)) = (pairs(ya), pairs(yb));
+            (p00, p10, p01, p11)
+        } else {
+            // SAFETY: both coordinates are clamped into the frame, so every index is inside
+            // `src`.
+            let texel = |y: __m512i, x: __m512i| unsafe {
+                _mm512_i32gather_epi32::<4>(_mm512_add_epi32(y, x), src.as_ptr().cast())
+            };
+            (texel(ya, xa), texel(ya, xb), texel(yb, xa), texel(yb, xb))
         };
-        let (p00, p10, p01, p11) = (texel(ya, xa), texel(ya, xb), texel(yb, xa), texel(yb, xb));
         let (ux, uy) = (sub(c(1.0), tx), sub(c(1.0), ty));
         [0, 8, 16].map(|shift| {
             let level = |p: __m512i| {
@@ -362,13 +402,20 @@ mod tests {
         let from = Grid { w: 61, h: 47 };
         let mut rng = crate::rng::Rng::new(5);
         let src: Vec<u32> = (0..from.len()).map(|_| rng.next_u64() as u32).collect();
-        // Positions inside, on the edges and far outside the frame; 37 so that the last
-        // vector is partly masked.
+        // Positions inside, on the edges and far outside the frame, and rows of positions
+        // all well inside (read two texels to a load); 37 so that the last vector is partly
+        // masked.
         let mut unit = || (rng.next_u64() % 10_000) as f32 / 10_000.0;
-        let (px, py): (Vec<f32>, Vec<f32>) = (0..37)
+        let anywhere: (Vec<f32>, Vec<f32>) = (0..37)
             .map(|_| (unit() * 80.0 - 10.0, unit() * 60.0 - 7.0))
             .unzip();
-        for d in [[0.0, 0.0], [0.3, -0.45]] {
+        let inside: (Vec<f32>, Vec<f32>) = (0..37)
+            .map(|_| (2.0 + unit() * 56.0, 2.0 + unit() * 42.0))
+            .unzip();
+        let cases = [anywhere, inside]
+            .into_iter()
+            .flat_map(|positions| [[0.0, 0.0], [0.3, -0.45]].map(|d| (positions.clone(), d)));
+        for ((px, py), d) in cases {
             let mut wide = vec![0; 37];
             unsafe { super::wide::sample_row(&src, from, &px, &py, d, &mut wide) };
             let mut sums = [vec![1.5f32; 37], vec![0.0; 37], vec![7.0; 37]];
