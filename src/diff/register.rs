@@ -436,12 +436,6 @@ impl Level {
         ])
     }
 
-    /// The structure alone, as `sample` gives it: the coarse search needs no gradient.
-    #[inline(always)]
-    fn value(&self, px: f32, py: f32) -> Option<f32> {
-        Some(self.taps(px, py)?.blend(&self.s))
-    }
-
     /// The four pixels around (px, py) and the place between them; none outside the frame.
     #[inline(always)]
     fn taps(&self, px: f32, py: f32) -> Option<Taps> {
@@ -450,18 +444,25 @@ impl Level {
         }
         let (fx, fy) = (px - 0.5, py - 0.5);
         let (x0, y0) = (fx.floor(), fy.floor());
-        let clamp = |v: f32, n: usize| (v.max(0.0) as usize).min(n - 1);
-        let (xa, xb) = (clamp(x0, self.w), clamp(x0 + 1.0, self.w));
-        let (ya, yb) = (clamp(y0, self.h), clamp(y0 + 1.0, self.h));
-        Some(Taps {
+        Some(self.around([x0 as i32, y0 as i32], [fx - x0, fy - y0]))
+    }
+
+    /// The four pixels from `texel` (top left, which may lie a pixel outside the frame) on, each
+    /// clamped into the frame, with the place `t` between them.
+    #[inline(always)]
+    fn around(&self, texel: [i32; 2], t: [f32; 2]) -> Taps {
+        let clamp = |v: i32, n: usize| v.clamp(0, n as i32 - 1) as usize;
+        let (xa, xb) = (clamp(texel[0], self.w), clamp(texel[0] + 1, self.w));
+        let (ya, yb) = (clamp(texel[1], self.h), clamp(texel[1] + 1, self.h));
+        Taps {
             at: [
                 ya * self.w + xa,
                 ya * self.w + xb,
                 yb * self.w + xa,
                 yb * self.w + xb,
             ],
-            t: [fx - x0, fy - y0],
-        })
+            t,
+        }
     }
 }
 
@@ -793,35 +794,42 @@ fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f3
     } else {
         &[1.0]
     };
-    let start = |sx: f32, sy: f32, dx: i32, dy: i32| -> Option<(f32, Params)> {
-        // Scaled about the centre, then moved.
-        let b = [
-            0.5 * (1.0 - sx) + dx as f32 / e.w as f32,
-            0.5 * (1.0 - sy) + dy as f32 / e.h as f32,
-        ];
+    let (ew, eh) = (e.w as f32, e.h as f32);
+    // Where the samples land under a scale pair before any move, once per pair: a whole-pixel
+    // move shifts the texels read and leaves the bilinear weights as they are.
+    let landings = |sx: f32, sy: f32| -> Vec<Landing> {
         let map = Map {
             a: [sx, 0.0, 0.0, sy],
-            b,
+            b: [0.5 * (1.0 - sx), 0.5 * (1.0 - sy)],
             flow: None,
         };
+        strongest
+            .iter()
+            .map(|&(u, so)| Landing::new(map.at(u), [ew, eh], so))
+            .collect()
+    };
+    let start = |landed: &[Landing], sx: f32, sy: f32, dx: i32, dy: i32| -> Option<(f32, Params)> {
         // The truncated residuals' mean over the samples seen (the structure alone: the
         // search needs no gradient).
-        let (ew, eh) = (e.w as f32, e.h as f32);
         let (mut seen, mut sum) = (0usize, 0.0f32);
-        for &(u, so) in &strongest {
-            let v = map.at(u);
-            if let Some(s) = e.value(v[0] * ew, v[1] * eh) {
+        for l in landed {
+            if let Some(s) = l.moved(e, dx, dy) {
                 seen += 1;
-                sum += (s - so).abs().min(0.05);
+                sum += (s - l.so).abs().min(0.05);
             }
         }
         // Too few samples seen to judge this start.
-        if seen * 2 < strongest.len() {
+        if seen * 2 < landed.len() {
             return None;
         }
         let cost = sum / seen as f32
             // Ties go to the smaller change.
             + 1e-5 * ((dx.abs() + dy.abs()) as f32 + 10.0 * ((sx - 1.0).abs() + (sy - 1.0).abs()));
+        // Scaled about the centre, then moved.
+        let b = [
+            0.5 * (1.0 - sx) + dx as f32 / ew,
+            0.5 * (1.0 - sy) + dy as f32 / eh,
+        ];
         let p = [
             sx as f64,
             0.0,
@@ -844,10 +852,11 @@ fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f3
         pairs
             .iter()
             .filter_map(|&(sx, sy)| {
+                let landed = landings(sx, sy);
                 (-reach..=reach)
                     .step_by(2)
                     .flat_map(|dy| (-reach..=reach).step_by(2).map(move |dx| (dx, dy)))
-                    .filter_map(|(dx, dy)| start(sx, sy, dx, dy).map(|c| (c, dx, dy)))
+                    .filter_map(|(dx, dy)| start(&landed, sx, sy, dx, dy).map(|c| (c, dx, dy)))
                     .min_by(|a, b| a.0 .0.total_cmp(&b.0 .0))
                     .map(|((cost, p), dx, dy)| (cost, p, dx, dy))
             })
@@ -861,12 +870,47 @@ fn coarse_starts(samples: &[([f32; 2], f32)], e: &Level, zooms: bool) -> Vec<(f3
         .take(4)
         .filter_map(|(_, p, dx, dy)| {
             let (sx, sy) = (p[0] as f32, p[3] as f32);
+            let landed = landings(sx, sy);
             (-1..=1)
                 .flat_map(|ey| (-1..=1).map(move |ex| (dx + ex, dy + ey)))
-                .filter_map(|(x, y)| start(sx, sy, x, y))
+                .filter_map(|(x, y)| start(&landed, sx, sy, x, y))
                 .min_by(|a, b| a.0.total_cmp(&b.0))
         })
         .collect()
+}
+
+/// A sample of the coarse search where a scale pair lands it, in level pixels, with the texel
+/// above and left of it, the place between texels, and the original's structure there.
+struct Landing {
+    at: [f32; 2],
+    texel: [i32; 2],
+    t: [f32; 2],
+    so: f32,
+}
+
+impl Landing {
+    fn new(v: [f32; 2], size: [f32; 2], so: f32) -> Landing {
+        let at = [v[0] * size[0], v[1] * size[1]];
+        let corner = at.map(|p| (p - 0.5).floor());
+        Landing {
+            at,
+            texel: corner.map(|c| c as i32),
+            t: [at[0] - 0.5 - corner[0], at[1] - 0.5 - corner[1]],
+            so,
+        }
+    }
+
+    /// The structure, bilinear, where the sample lands moved by whole pixels; none outside the
+    /// frame.
+    #[inline(always)]
+    fn moved(&self, e: &Level, dx: i32, dy: i32) -> Option<f32> {
+        let (px, py) = (self.at[0] + dx as f32, self.at[1] + dy as f32);
+        if !(0.0..=e.w as f32).contains(&px) || !(0.0..=e.h as f32).contains(&py) {
+            return None;
+        }
+        let texel = [self.texel[0] + dx, self.texel[1] + dy];
+        Some(e.around(texel, self.t).blend(&e.s))
+    }
 }
 
 /// The move of the picture's centre that `p` makes, as a map without zoom or turn.
