@@ -213,16 +213,21 @@ pub(crate) async fn run<'img, E: Engine>(
     let registered = fit.method != Method::Shift;
     let e = if registered {
         // The editor's drift, from the thumbnails brought together through the map: the pixels
-        // the edit does not show take the original's with it applied.
+        // the edit does not show take the original's with it applied (where it shows them all,
+        // none need it).
         let (ot, et, to) = thumbs.as_ref().expect("fitted on thumbnails");
-        let through = warp::cpu(et, *to, ot, *to, &fit.map, &drift::Drift::NONE);
-        // On the drift's own thumbnail size, as stage 2b estimates it.
-        let small = thumbnail_grid(*to);
-        let tone = drift::estimate(
-            &resample::cpu(ot, *to, small),
-            &resample::cpu(&through, *to, small),
-            small,
-        );
+        let tone = if fit.map.sees_all(grid) {
+            drift::Drift::NONE
+        } else {
+            let through = warp::cpu(et, *to, ot, *to, &fit.map, &drift::Drift::NONE);
+            // On the drift's own thumbnail size, as stage 2b estimates it.
+            let small = thumbnail_grid(*to);
+            drift::estimate(
+                &resample::cpu(ot, *to, small),
+                &resample::cpu(&through, *to, small),
+                small,
+            )
+        };
         engine.warp(&e_raw, edit_grid, &o, grid, &fit.map, &tone)
     } else if edit_grid == grid {
         e_raw
