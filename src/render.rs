@@ -121,20 +121,28 @@ pub fn hatch(mut overlay: RgbaImage, visible: &GrayImage) -> RgbaImage {
     let seen = visible.as_raw();
     crate::pixels::for_rows(&mut overlay, 4 * w, |y, row| {
         let seen = &seen[y * w..][..w];
-        // Most rows are seen throughout.
-        if seen.iter().all(|&v| v != 0) {
-            return;
-        }
-        // Every pixel blended, the seen ones kept: without branches, so that the row
-        // vectorises.
-        for (x, (p, &v)) in row.chunks_exact_mut(4).zip(seen).enumerate() {
-            // Lines 8 px apart, 2 px wide, whatever the picture's size.
-            let line = (x + y) % 8 < 2;
-            let (grey, k) = (if line { 40 } else { 170 }, if line { 170 } else { 110 });
-            let keep = v != 0;
-            for c in &mut p[..3] {
-                let hatched = ((*c as u32 * (255 - k) + grey * k) / 255) as u8;
-                *c = if keep { *c } else { hatched };
+        // The unseen pixels of a row lie mostly at its ends: those runs, and the rest only where
+        // it holds any (most rows are seen throughout).
+        let lo = seen.iter().position(|&v| v != 0).unwrap_or(w);
+        let hi = seen.iter().rposition(|&v| v != 0).map_or(lo, |x| x + 1);
+        let rest = if seen[lo..hi].contains(&0) {
+            lo..hi
+        } else {
+            lo..lo
+        };
+        for run in [0..lo, rest, hi..w] {
+            let pixels = row[4 * run.start..4 * run.end].chunks_exact_mut(4);
+            // Every pixel of the run blended, the seen ones kept: without branches, so that it
+            // vectorises.
+            for ((x, p), &v) in run.clone().zip(pixels).zip(&seen[run]) {
+                // Lines 8 px apart, 2 px wide, whatever the picture's size.
+                let line = (x + y) % 8 < 2;
+                let (grey, k) = (if line { 40 } else { 170 }, if line { 170 } else { 110 });
+                let keep = v != 0;
+                for c in &mut p[..3] {
+                    let hatched = ((*c as u32 * (255 - k) + grey * k) / 255) as u8;
+                    *c = if keep { *c } else { hatched };
+                }
             }
         }
     });

@@ -3,7 +3,7 @@
 //! small thumbnails, then applied to the original at full size. GPU: `shaders/drift.wgsl`.
 
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows, unorm8, unpack, Grid};
+use crate::pixels::{both, for_rows, unorm8, unpack, Grid};
 
 const KERNEL: Kernel = Kernel {
     source: include_str!("../../shaders/drift.wgsl"),
@@ -165,19 +165,21 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
     // Per channel the normal equations of the last fit's inliers. Between rounds only a few
     // samples change sides, so each round adds or takes away just those.
     let mut normal = [Normal::default(); 3];
-    let mut residual = vec![0.0f32; n];
-    let mut scratch = vec![0.0f32; n];
+    // Per channel the residuals and a scratch copy of them.
+    let mut work: [(Vec<f32>, Vec<f32>); 3] = Default::default();
     let opaque: Vec<bool> = edited.iter().map(|&p| p >> 24 == 255).collect();
     let mut inliers = opaque.clone();
     let mut previous = vec![false; n];
     for round in 0..6 {
         std::mem::swap(&mut inliers, &mut previous);
         inliers.copy_from_slice(&opaque);
-        for c in 0..3 {
-            // Residuals of the current model: `Drift::predict`, term by term in its order.
+        // A channel's residuals of the current model (`Drift::predict`, term by term in its
+        // order) and the band its inliers lie in: three robust spreads about the median.
+        let band = |c: usize, (residual, scratch): &mut (Vec<f32>, Vec<f32>)| -> (f32, f32) {
             let k = drift.coef[c];
             let samples = xs.iter().zip(&ys).zip(&o[c]).zip(&e[c]);
-            for (r, (((&x, &y), &v), &t)) in residual.iter_mut().zip(samples) {
+            residual.clear();
+            residual.extend(samples.map(|(((&x, &y), &v), &t)| {
                 let (vx, vy) = (v * x, v * y);
                 let p = v * k[0]
                     + vx * k[1]
@@ -186,17 +188,23 @@ pub fn estimate(original: &[u32], edited: &[u32], grid: Grid) -> Drift {
                     + vx * y * k[4]
                     + vy * y * k[5]
                     + 1.0 * k[6];
-                *r = t - p;
-            }
-            // Inliers lie within three robust spreads of the median residual in every channel.
+                t - p
+            }));
             scratch.clear();
             scratch.extend(residual.iter().zip(&opaque).filter(|p| *p.1).map(|p| *p.0));
-            let centre = median(&mut scratch);
+            let centre = median(scratch);
             for d in scratch.iter_mut() {
                 *d = (*d - centre).abs();
             }
-            let bound = 3.0 * (1.4826 * median(&mut scratch)).max(2.0 / 255.0);
-            for (k, &r) in inliers.iter_mut().zip(&residual) {
+            (centre, 3.0 * (1.4826 * median(scratch)).max(2.0 / 255.0))
+        };
+        // The channels are independent until their inliers meet: two on one core, one on the
+        // other.
+        let [w0, w1, w2] = &mut work;
+        let ((b0, b1), b2) = both(|| (band(0, w0), band(1, w1)), || band(2, w2));
+        // Inliers lie within the band in every channel.
+        for ((residual, _), (centre, bound)) in work.iter().zip([b0, b1, b2]) {
+            for (k, &r) in inliers.iter_mut().zip(residual) {
                 *k &= (r - centre).abs() <= bound;
             }
         }
