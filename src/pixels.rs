@@ -105,6 +105,17 @@ pub fn halves<R: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<R> + 
     first
 }
 
+/// Where in `0..n` the items `marked` picks can lie, for rows whose marked items lie mostly at
+/// their ends (the pixels an edit's frame does not show): the run before the first unmarked item,
+/// the run after the last, and the stretch between them only where a branch-free look finds any
+/// (else empty).
+pub fn marked_runs(n: usize, marked: impl Fn(usize) -> bool) -> [Range<usize>; 3] {
+    let lo = (0..n).position(|x| !marked(x)).unwrap_or(n);
+    let hi = (lo..n).rev().find(|&x| !marked(x)).map_or(lo, |x| x + 1);
+    let inner = (lo..hi).fold(false, |any, x| any | marked(x));
+    [0..lo, if inner { lo..hi } else { lo..lo }, hi..n]
+}
+
 /// A result computed beside the work that follows (natively, as a job on the thread pool, which
 /// fills a core the serial stages leave idle; on the web, at once), taken with [`Later::get`].
 pub struct Later<T> {
@@ -248,6 +259,33 @@ pub fn runs(full: u32, grid: u32) -> Vec<Range<usize>> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_marked_runs_hold_every_marked_item_and_skip_an_unmarked_middle() {
+        let mut rng = crate::rng::Rng::new(23);
+        for _ in 0..500 {
+            let n = (rng.next_u64() % 40) as usize;
+            // Marked ends of random lengths, and now and then marked items between them.
+            let (a, b) = (
+                (rng.next_u64() % 12) as usize,
+                (rng.next_u64() % 12) as usize,
+            );
+            let middle = rng.next_u64().is_multiple_of(3);
+            let marks: Vec<bool> = (0..n)
+                .map(|x| x < a || x + b >= n || (middle && rng.next_u64().is_multiple_of(7)))
+                .collect();
+            let runs = marked_runs(n, |x| marks[x]);
+            let covered: Vec<usize> = runs.iter().cloned().flatten().collect();
+            for x in (0..n).filter(|&x| marks[x]) {
+                assert!(covered.contains(&x), "{x} of {marks:?} outside {runs:?}");
+            }
+            // The ends are marked throughout, and an unmarked middle is not looked at.
+            assert!(runs[0].clone().chain(runs[2].clone()).all(|x| marks[x]));
+            if !marks[runs[0].end..runs[2].start].contains(&true) {
+                assert!(runs[1].is_empty(), "{marks:?}: {runs:?}");
+            }
+        }
+    }
 
     #[test]
     fn a_later_result_arrives_even_in_a_pool_of_one_thread_and_its_panic_resurfaces() {

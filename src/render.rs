@@ -121,16 +121,8 @@ pub fn hatch(mut overlay: RgbaImage, visible: &GrayImage) -> RgbaImage {
     let seen = visible.as_raw();
     crate::pixels::for_rows(&mut overlay, 4 * w, |y, row| {
         let seen = &seen[y * w..][..w];
-        // The unseen pixels of a row lie mostly at its ends: those runs, and the rest only where
-        // it holds any (most rows are seen throughout).
-        let lo = seen.iter().position(|&v| v != 0).unwrap_or(w);
-        let hi = seen.iter().rposition(|&v| v != 0).map_or(lo, |x| x + 1);
-        let rest = if seen[lo..hi].contains(&0) {
-            lo..hi
-        } else {
-            lo..lo
-        };
-        for run in [0..lo, rest, hi..w] {
+        // Only the runs that can hold unseen pixels (none in most rows).
+        for run in crate::pixels::marked_runs(w, |x| seen[x] == 0) {
             let pixels = row[4 * run.start..4 * run.end].chunks_exact_mut(4);
             // Every pixel of the run blended, the seen ones kept: without branches, so that it
             // vectorises.

@@ -8,7 +8,7 @@
 use crate::diff::drift::Drift;
 use crate::diff::register::{centre, Map};
 use crate::gpu::{Gpu, Kernel};
-use crate::pixels::{for_rows_with, Grid};
+use crate::pixels::{for_rows_with, marked_runs, Grid};
 
 const KERNEL: Kernel = Kernel::new(include_str!("../../shaders/warp.wgsl"), "main");
 
@@ -172,21 +172,12 @@ pub fn cpu(
                 *o = pack([r.sum[0][x] / n, r.sum[1][x] / n, r.sum[2][x] / n]);
             }
         }
-        // What the edit's frame does not show: the original, drift applied, marked unseen. The
-        // unseen pixels of a row are mostly at its ends: those runs first, then a branch-free
-        // look over the rest, which seldom has any.
+        // What the edit's frame does not show: the original, drift applied, marked unseen.
         let unseen = |x: usize| !(0.0..=sw).contains(&r.px[x]) | !(0.0..=sh).contains(&r.py[x]);
-        let lo = (0..width).position(|x| !unseen(x)).unwrap_or(width);
-        let hi = (lo..width)
-            .rev()
-            .find(|&x| !unseen(x))
-            .map_or(lo, |x| x + 1);
-        let inner = (lo..hi).fold(false, |any, x| any | unseen(x));
-        let rest = if inner { lo..hi } else { lo..lo };
-        let marked = (0..lo).chain(hi..width).chain(rest.filter(|&x| unseen(x)));
+        let marked = marked_runs(width, unseen).into_iter().flatten();
         let along = drift.along(y, to);
         let line = &original[y * width..][..width];
-        for x in marked {
+        for x in marked.filter(|&x| unseen(x)) {
             row[x] = along.at(line[x], x, to) & 0x00FF_FFFF | UNSEEN_ALPHA << 24;
         }
     });
