@@ -211,12 +211,14 @@ pub(crate) async fn run<'img, E: Engine>(
         (fit, Some((ot, et, to)))
     };
     let registered = fit.method != Method::Shift;
+    // Whether the edit's frame shows every pixel of the original (a frame of its own may not).
+    let shows_all = !registered || fit.map.sees_all(grid);
     let e = if registered {
         // The editor's drift, from the thumbnails brought together through the map: the pixels
         // the edit does not show take the original's with it applied (where it shows them all,
         // none need it).
         let (ot, et, to) = thumbs.as_ref().expect("fitted on thumbnails");
-        let tone = if fit.map.sees_all(grid) {
+        let tone = if shows_all {
             drift::Drift::NONE
         } else {
             let through = warp::cpu(et, *to, ot, *to, &fit.map, &drift::Drift::NONE);
@@ -324,7 +326,7 @@ pub(crate) async fn run<'img, E: Engine>(
         GrayImage::from_raw(full.w, full.h, big).expect("one byte a pixel")
     };
     // What the edit's frame does not show cannot be known: outside the mask, and said.
-    let visible = (registered && !fit.map.sees_all(grid)).then(|| fit.map.visible(full));
+    let visible = (!shows_all).then(|| fit.map.visible(full));
     let visible_share = match &visible {
         Some(seen) => {
             for (m, &v) in mask.iter_mut().zip(seen) {
